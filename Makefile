@@ -1,0 +1,54 @@
+# KAM Playbook. Two commands matter:  make demo  and  make test.
+# Needs only python3 (3.10+); everything else is installed into .venv.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PIP_QUIET ?= -q
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+# Keep Jupyter from writing into the user's home during runs.
+export JUPYTER_PLATFORM_DIRS := 1
+
+.PHONY: help setup demo test test-lib test-notebooks data dictionary exercises lab bench clean
+
+help:
+	@echo "make demo   - set up .venv and run the playbook on the bundled data into build/"
+	@echo "make test   - set up .venv and run all tests (library, notebooks, nbval)"
+	@echo "make lab    - open JupyterLab on the notebooks"
+	@echo "make data   - regenerate the bundled sample data (seeded, byte-identical)"
+	@echo "make bench  - run the benchmarks (prints figures)"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install $(PIP_QUIET) --disable-pip-version-check -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/kam demo --out build
+
+test: $(STAMP)
+	$(BIN)/kam data dictionary --check
+	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest -n 2 --nbval-lax -p no:randomly notebooks --ignore=notebooks/templates
+
+data: $(STAMP)
+	$(BIN)/kam data generate --customers 300 --years 5 --seed 7 --out data/sample --answer-key data/answer_key
+
+dictionary: $(STAMP)
+	$(BIN)/kam data dictionary
+
+exercises: $(STAMP)
+	$(BIN)/kam exercises --out build/exercises
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks
+
+bench: $(STAMP)
+	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,20 @@
+"""kamlib: the library behind the KAM Playbook.
+
+Modules, one per idea of the playbook (import them explicitly, e.g.
+``from kamlib import selection``):
+
+- ``schema``      the tables and columns of the data model (the data dictionary)
+- ``data``        loading and checking data: bundled sample, CSV folder, Excel, Parquet
+- ``generate``    the seeded sample-data generator (a fictional niacin manufacturer)
+- ``settings``    the decisions (weights, thresholds, schedules, capacities) as typed settings
+- ``selection``   choosing key customers: concentration, pyramid, ABC, scorecard, profitability
+- ``segmentation`` price/service/technology sensitivity with evidence
+- ``rebates``     rebate schedules and price levers
+- ``service``     relationship levels, service packages, visit plans, complaints, objectives
+- ``plots``       figures (each takes ``ax=None`` and returns the Axes)
+- ``notebook``    the one setup call every chapter makes
+- ``reports``     per-customer account-plan reports (papermill batch)
+- ``cli``         the ``kam`` command
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,156 @@
+"""The ``kam`` command.
+
+    kam data generate --customers 300 --years 5 --seed 7 --out data/sample
+    kam data check PATH            # exit 1 and a list of problems, or 0 and a summary
+    kam data dictionary            # rewrite data/README.md from kamlib/schema.py
+    kam chapters --out build       # execute the playbook chapters on the bundled data
+    kam exercises --out build/exercises   # learners' copies, solutions removed
+    kam demo                       # the main job: chapters (and reports) into build/
+
+Errors the user can fix are printed as one clear message (exit 1 or 2), never as a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cmd_generate(a: argparse.Namespace) -> int:
+    from kamlib import generate
+
+    cfg = generate.GeneratorConfig(
+        n_customers=a.customers, years=a.years, end_year=a.end_year, seed=a.seed
+    )
+    written = generate.write_dataset(
+        cfg,
+        Path(a.out),
+        answer_key_dir=Path(a.answer_key) if a.answer_key else None,
+        parquet=a.parquet,
+        csv=not a.no_csv,
+    )
+    for p in written:
+        print(p)
+    return 0
+
+
+def _cmd_check(a: argparse.Namespace) -> int:
+    from kamlib import data
+
+    report = data.check(a.path)
+    print(report.text())
+    return 0 if report.ok else 1
+
+
+def _cmd_dictionary(a: argparse.Namespace) -> int:
+    from kamlib import schema
+
+    target = Path(a.out)
+    text = schema.data_dictionary_markdown()
+    if a.check:
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if current != text:
+            print(f"{target} is out of date: run `kam data dictionary`.")
+            return 1
+        print(f"{target} is up to date.")
+        return 0
+    target.write_text(text, encoding="utf-8")
+    print(target)
+    return 0
+
+
+def _cmd_chapters(a: argparse.Namespace) -> int:
+    from kamlib import runner
+
+    results = runner.run_chapters(Path(a.out), workers=a.workers, data_source=a.data)
+    return 0 if all(r.ok for r in results) else 1
+
+
+def _cmd_exercises(a: argparse.Namespace) -> int:
+    from kamlib import runner
+
+    for p in runner.write_exercise_copies(Path(a.out)):
+        print(p)
+    return 0
+
+
+def _cmd_demo(a: argparse.Namespace) -> int:
+    from kamlib import runner
+
+    return runner.demo(Path(a.out), workers=a.workers)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kam", description="KAM Playbook command line.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("data", help="generate, check and document data")
+    dsub = d.add_subparsers(dest="data_command", required=True)
+
+    g = dsub.add_parser("generate", help="write a seeded sample dataset")
+    g.add_argument("--customers", type=int, default=300)
+    g.add_argument("--years", type=int, default=5)
+    g.add_argument("--end-year", type=int, default=2025)
+    g.add_argument("--seed", type=int, default=7)
+    g.add_argument("--out", required=True, help="folder for the tables")
+    g.add_argument("--answer-key", default=None,
+                   help="folder for answer_key.csv (default: OUT/../answer_key)")
+    g.add_argument("--parquet", action="store_true", help="also write Parquet files")
+    g.add_argument("--no-csv", action="store_true", help="write Parquet only")
+    g.set_defaults(func=_cmd_generate)
+
+    c = dsub.add_parser("check", help="check a company export; exit 1 if it has problems")
+    c.add_argument("path", help="folder of CSV/Parquet files, or an Excel workbook")
+    c.set_defaults(func=_cmd_check)
+
+    dd = dsub.add_parser("dictionary", help="write data/README.md from the schema")
+    dd.add_argument("--out", default=str(PROJECT_ROOT / "data" / "README.md"))
+    dd.add_argument("--check", action="store_true", help="only check it is up to date")
+    dd.set_defaults(func=_cmd_dictionary)
+
+    ch = sub.add_parser("chapters", help="execute the playbook chapters")
+    ch.add_argument("--out", default="build/chapters")
+    ch.add_argument("--workers", type=int, default=2)
+    ch.add_argument("--data", default="sample")
+    ch.set_defaults(func=_cmd_chapters)
+
+    ex = sub.add_parser("exercises", help="write learners' copies without solutions")
+    ex.add_argument("--out", default="build/exercises")
+    ex.set_defaults(func=_cmd_exercises)
+
+    de = sub.add_parser("demo", help="the main job on the bundled data")
+    de.add_argument("--out", default="build")
+    de.add_argument("--workers", type=int, default=2)
+    de.set_defaults(func=_cmd_demo)
+
+    try:  # the reports command lives with the reports module
+        from kamlib import reports
+
+        reports.add_cli(sub)
+    except ImportError:  # pragma: no cover - until the reports module exists
+        pass
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from kamlib.data import DataError
+    from kamlib.settings import SettingsError
+
+    parser = build_parser()
+    a = parser.parse_args(argv)
+    try:
+        return a.func(a)
+    except (DataError, SettingsError, FileNotFoundError) as exc:
+        print(f"kam: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # pragma: no cover
+        print("kam: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

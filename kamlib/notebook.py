@@ -1,0 +1,49 @@
+"""The one setup call every chapter and report makes: determinism and display in one place.
+
+    from kamlib import notebook
+    notebook.setup()
+
+Sets the random seed, pandas display options (rounded numbers, so checked outputs are
+stable) and matplotlib defaults (small, labelled, black-and-white-readable figures; no
+named styles, which libraries rename).
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pandas as pd
+
+SEED = 20251231
+
+
+def setup(seed: int = SEED, *, precision: int = 2) -> None:
+    """Seed the generators and set display and plot defaults. Safe to call twice."""
+    random.seed(seed)
+    np.random.seed(seed)
+    pd.set_option("display.precision", precision)
+    pd.set_option("display.float_format", lambda v: f"{v:,.{precision}f}")
+    pd.set_option("display.max_columns", 30)
+    pd.set_option("display.max_rows", 40)
+    pd.set_option("display.width", 120)
+    import matplotlib as mpl
+
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (7.0, 4.0),
+            "figure.dpi": 90,
+            "savefig.dpi": 90,
+            "savefig.bbox": "tight",
+            "font.size": 10,
+            "axes.titlesize": 11,
+            "axes.titleweight": "bold",
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "legend.frameon": False,
+            "svg.hashsalt": "kam",
+            "image.cmap": "viridis",
+        }
+    )

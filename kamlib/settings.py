@@ -1,0 +1,255 @@
+"""The decisions of the playbook, as one typed settings file.
+
+Scorecard weights, thresholds, pyramid shares, rebate schedules, visit capacities are
+*decisions*, not code. They live in one TOML file (by default ``kam_settings.toml`` at the
+root of the project) that chapters and workshops write and the reports read. Derived
+tables (the key-account list, segments, levers, plans) are always recomputed by
+``kamlib`` from data + settings.
+
+Each section is a frozen dataclass with defaults, defined in the module it belongs to
+(``selection.SelectionSettings``, ``rebates.RebateSettings``, ...), and validated on
+construction. This module composes them, and reads and writes the file::
+
+    from kamlib import settings
+    s = settings.load("kam_settings.toml")      # defaults where the file is silent
+    s = settings.replace(s, "selection.abc.top_share", 0.25)
+    settings.save(s, "kam_settings.toml")
+
+A missing file gives the defaults. Unknown keys or wrong types are refused with a message
+naming the file, the key and the closest valid key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+from kamlib.rebates import RebateSettings
+from kamlib.segmentation import SegmentationSettings
+from kamlib.selection import SelectionSettings
+from kamlib.service import ServiceSettings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SETTINGS_FILE = PROJECT_ROOT / "kam_settings.toml"
+
+
+class SettingsError(ValueError):
+    """A settings file or value that cannot be used; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class PeriodSettings:
+    """Which period the analysis looks at.
+
+    ``analysis_year``: the calendar year treated as "this year" (the last full year of
+    data); growth, classes and plans refer to it. ``history_years``: how many years
+    up to and including it the trend methods use.
+    """
+
+    analysis_year: int = 2025
+    history_years: int = 5
+
+    def __post_init__(self) -> None:
+        if not 1900 <= self.analysis_year <= 2200:
+            raise SettingsError(f"period.analysis_year must be a year, got {self.analysis_year}")
+        if self.history_years < 1:
+            raise SettingsError("period.history_years must be at least 1")
+
+    @property
+    def years(self) -> list[int]:
+        """The years of history, oldest first, ending with ``analysis_year``."""
+        return list(range(self.analysis_year - self.history_years + 1, self.analysis_year + 1))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All decisions of the playbook. Every section has defaults."""
+
+    company_name: str = "Auronia Nutrichem"
+    period: PeriodSettings = field(default_factory=PeriodSettings)
+    selection: SelectionSettings = field(default_factory=SelectionSettings)
+    segmentation: SegmentationSettings = field(default_factory=SegmentationSettings)
+    rebates: RebateSettings = field(default_factory=RebateSettings)
+    service: ServiceSettings = field(default_factory=ServiceSettings)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _origin(tp):
+    return typing.get_origin(tp)
+
+
+def _build(cls, raw: dict, where: str, source: str):
+    """Build dataclass ``cls`` from a dict, recursively; defaults fill what is missing."""
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{source}: [{where}] must be a table of keys, got {raw!r}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in fields(cls)]
+    for key in raw:
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            valid = ", ".join(names)
+            raise SettingsError(
+                f"{source}: unknown setting '{_join(where, key)}'.{hint} "
+                f"Valid keys here: {valid}."
+            )
+    kwargs = {}
+    for f in fields(cls):
+        if f.name in raw:
+            kwargs[f.name] = _convert(hints[f.name], raw[f.name], _join(where, f.name), source)
+    try:
+        return cls(**kwargs)
+    except SettingsError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{source}: [{where or 'top level'}] {exc}") from None
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _convert(tp, value, where: str, source: str):
+    """Convert a TOML value to the annotated type ``tp``."""
+    origin = _origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _convert(args[0], value, where, source)
+    if is_dataclass(tp):
+        return _build(tp, value, where, source)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise SettingsError(f"{source}: '{where}' must be a list, got {value!r}")
+        item_tp = args[0]
+        return tuple(_convert(item_tp, v, f"{where}[{i}]", source) for i, v in enumerate(value))
+    if origin is dict:
+        _, val_tp = typing.get_args(tp)
+        if not isinstance(value, dict):
+            raise SettingsError(f"{source}: '{where}' must be a table, got {value!r}")
+        return {k: _convert(val_tp, v, f"{where}.{k}", source) for k, v in value.items()}
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SettingsError(f"{source}: '{where}' must be a number, got {value!r}")
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SettingsError(f"{source}: '{where}' must be a whole number, got {value!r}")
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise SettingsError(f"{source}: '{where}' must be true or false, got {value!r}")
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            raise SettingsError(f"{source}: '{where}' must be text, got {value!r}")
+        return value
+    return value
+
+
+def from_dict(raw: dict, source: str = "settings") -> Settings:
+    """Build ``Settings`` from a nested dict (as read from TOML)."""
+    return _build(Settings, raw, "", source)
+
+
+def load(path: str | Path | None = None) -> Settings:
+    """Read the settings file; a missing file (or ``None``) gives the defaults.
+
+    Raises ``SettingsError`` naming the file and key for anything it cannot use.
+    """
+    if path is None:
+        return Settings()
+    path = Path(path)
+    if not path.exists():
+        return Settings()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(
+            f"{path}: not a valid settings file ({exc}). Fix the line named, or delete "
+            "the file to start again from the defaults."
+        ) from None
+    return from_dict(raw, str(path))
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def to_dict(obj) -> dict:
+    """Turn settings into plain dicts/lists (TOML-ready; ``None`` values are left out)."""
+    if is_dataclass(obj):
+        out = {}
+        for f in fields(obj):
+            v = to_dict(getattr(obj, f.name))
+            if v is not None:
+                out[f.name] = v
+        return out
+    if isinstance(obj, (tuple, list)):
+        return [to_dict(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: to_dict(v) for k, v in obj.items()}
+    return obj
+
+
+def dumps(s: Settings) -> str:
+    """The TOML text of ``s``."""
+    import tomli_w
+
+    header = (
+        "# KAM Playbook settings: the decisions the playbook uses.\n"
+        "# Written by kamlib.settings.save; edit by hand or from the workshop widgets.\n"
+        "# Keys left out take their defaults (see kamlib/settings.py and the modules).\n\n"
+    )
+    return header + tomli_w.dumps(_drop_empty(to_dict(s)))
+
+
+def _drop_empty(d):
+    if isinstance(d, dict):
+        return {k: _drop_empty(v) for k, v in d.items() if v != {} and v is not None}
+    return d
+
+
+def save(s: Settings, path: str | Path = DEFAULT_SETTINGS_FILE) -> Path:
+    """Write the settings file (whole, via a temporary file). Returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(dumps(s), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def replace(s, dotted: str, value):
+    """Return a copy of settings ``s`` with one value changed, by dotted key.
+
+    ``replace(s, "selection.abc.top_share", 0.25)``. The new value is validated like
+    one read from the file.
+    """
+    head, _, rest = dotted.partition(".")
+    names = [f.name for f in fields(s)]
+    if head not in names:
+        close = difflib.get_close_matches(head, names, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise SettingsError(f"unknown setting '{dotted}'.{hint}")
+    if rest:
+        new = replace(getattr(s, head), rest, value)
+    else:
+        tp = typing.get_type_hints(type(s))[head]
+        new = _convert(tp, to_dict(value), dotted, "settings")
+    try:
+        return dataclasses.replace(s, **{head: new})
+    except SettingsError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"settings: {dotted}: {exc}") from None

@@ -1,0 +1,1 @@
+"""Workshop widgets, one submodule per chapter (ipywidgets imported only here)."""
