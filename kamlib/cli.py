@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--customers", type=int, default=300)
     g.add_argument("--years", type=int, default=5)
     g.add_argument("--end-year", type=int, default=2025)
-    g.add_argument("--seed", type=int, default=7)
+    g.add_argument("--seed", type=int, default=4)
     g.add_argument("--out", required=True, help="folder for the tables")
     g.add_argument("--answer-key", default=None,
                    help="folder for answer_key.csv (default: OUT/../answer_key)")

@@ -403,6 +403,8 @@ def data_dictionary_markdown() -> str:
         "discounts, rebates and cost to serve |",
         "| `is_growing` | a mid-size customer planted to grow ≥ 10 % a year over the "
         "last years |",
+        "| `is_churned` | stopped buying before the last year (inactive) |",
+        "| `is_new` | first order during the history |",
         "",
     ]
     return "\n".join(out)
