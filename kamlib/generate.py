@@ -205,6 +205,11 @@ def _choice_rows(rng: np.random.Generator, probs: np.ndarray, rows: np.ndarray) 
     return out
 
 
+def _pick(rng: np.random.Generator, pool: np.ndarray, k: int) -> np.ndarray:
+    """``k`` distinct elements of ``pool`` (all of them when the pool is smaller)."""
+    return rng.choice(pool, min(k, len(pool)), replace=False)
+
+
 def _ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
     """Vectorised ids: ``_ids("C", [1, 2], 4) -> ["C0001", "C0002"]``."""
     return np.char.add(prefix, np.char.zfill(numbers.astype(str), width)).astype(object)
@@ -278,28 +283,29 @@ def _customers(cfg: GeneratorConfig, rng: np.random.Generator) -> pd.DataFrame:
     top = idx_by_rank[2: max(4, int(0.08 * n))]
     loss = np.zeros(n, bool)
     loss[idx_by_rank[1]] = True
-    loss[rng.choice(top, n_loss - 1, replace=False)] = True
+    loss[_pick(rng, top, n_loss - 1)] = True
     # Growing mid-size customers: size rank between 30 % and 55 % from the top.
     n_grow = max(5, round(n * 0.05))
     mid = idx_by_rank[int(0.30 * n): int(0.55 * n)]
     mid = mid[fam["price"][mid] <= 0.1]  # cooperative growers: service/technology partners
     grow = np.zeros(n, bool)
-    grow[rng.choice(mid, n_grow, replace=False)] = True
+    grow[_pick(rng, mid, n_grow)] = True
     # Decaying relationships: among the top 30 %, not the loss makers.
     n_dec = max(3, round(n * 0.05))
     cand = np.setdiff1d(idx_by_rank[: int(0.30 * n)], np.flatnonzero(loss))
     dec = np.zeros(n, bool)
-    dec[rng.choice(cand, n_dec, replace=False)] = True
+    dec[_pick(rng, cand, n_dec)] = True
     # Churned (small customers that stopped before the last year) and new customers.
     flagged = loss | grow | dec
     small = np.setdiff1d(idx_by_rank[int(0.4 * n):], np.flatnonzero(flagged))
     churn = np.zeros(n, bool)
-    churn[rng.choice(small, max(2, round(n * 0.06)), replace=False)] = True
+    churn[_pick(rng, small, max(2, round(n * 0.06)))] = True
     rest = np.flatnonzero(~(flagged | churn))
     new = np.zeros(n, bool)
-    new[rng.choice(rest, max(2, round(n * 0.10)), replace=False)] = True
-    start_m = np.where(new, rng.integers(12, max(13, M - 12), n), 0)
-    end_m = np.where(churn, rng.integers(12, M - 12, n), M)
+    new[_pick(rng, rest, max(2, round(n * 0.10)))] = True
+    lo, hi = min(12, M // 2), max(min(12, M // 2) + 1, M - 12)
+    start_m = np.where(new, rng.integers(lo, hi, n), 0)
+    end_m = np.where(churn, rng.integers(lo, hi, n), M)
 
     # Growing customers must not start large: they end mid-size.
     # Elasticity of volume to the customer's own net price.
@@ -948,7 +954,9 @@ def write_dataset(cfg: GeneratorConfig, out_dir: Path, *, answer_key_dir: Path |
         table = schema.TABLES.get(name)
         if csv or name == "answer_key":
             p = target_dir / f"{name}.csv"
-            _for_csv(df, table).to_csv(p, index=False, lineterminator="\n")
+            # the answer key keeps True/False (read back as booleans by pandas)
+            out = _for_csv(df, table) if table is not None else df
+            out.to_csv(p, index=False, lineterminator="\n")
             written.append(p)
         if parquet and name != "answer_key":
             p = target_dir / f"{name}.parquet"
