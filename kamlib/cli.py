@@ -3,6 +3,7 @@
     kam data generate --customers 300 --years 5 --seed 7 --out data/sample
     kam data check PATH            # exit 1 and a list of problems, or 0 and a summary
     kam data dictionary            # rewrite data/README.md from kamlib/schema.py
+    kam settings init | show       # create / print the settings file (kam_settings.toml)
     kam chapters --out build       # execute the playbook chapters on the bundled data
     kam exercises --out build/exercises   # learners' copies, solutions removed
     kam demo                       # the main job: chapters (and reports) into build/
@@ -84,6 +85,21 @@ def _cmd_demo(a: argparse.Namespace) -> int:
     return runner.demo(Path(a.out), workers=a.workers)
 
 
+def _cmd_settings(a: argparse.Namespace) -> int:
+    from kamlib import settings
+
+    path = Path(a.path)
+    if a.settings_command == "init":
+        if path.exists() and not a.force:
+            print(f"{path} exists already; use --force to overwrite it with the defaults.")
+            return 1
+        settings.save(settings.Settings(), path)
+        print(path)
+        return 0
+    print(settings.dumps(settings.load(path)), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kam", description="KAM Playbook command line.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -111,6 +127,16 @@ def build_parser() -> argparse.ArgumentParser:
     dd.add_argument("--out", default=str(PROJECT_ROOT / "data" / "README.md"))
     dd.add_argument("--check", action="store_true", help="only check it is up to date")
     dd.set_defaults(func=_cmd_dictionary)
+
+    st = sub.add_parser("settings", help="create or show the settings file")
+    ssub = st.add_subparsers(dest="settings_command", required=True)
+    for name, text in (("init", "write a settings file with the defaults"),
+                       ("show", "print the settings in force (file + defaults)")):
+        x = ssub.add_parser(name, help=text)
+        x.add_argument("--path", default=str(PROJECT_ROOT / "kam_settings.toml"))
+        if name == "init":
+            x.add_argument("--force", action="store_true")
+        x.set_defaults(func=_cmd_settings)
 
     ch = sub.add_parser("chapters", help="execute the playbook chapters")
     ch.add_argument("--out", default="build/chapters")
