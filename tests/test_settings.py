@@ -50,7 +50,7 @@ def test_unknown_key_names_the_closest(tmp_path):
 def test_wrong_type_is_refused(tmp_path):
     p = tmp_path / "kam.toml"
     p.write_text('[period]\nanalysis_year = "last year"\n')
-    with pytest.raises(SettingsError, match="period.analysis_year must be a whole number"):
+    with pytest.raises(SettingsError, match="'period.analysis_year' must be a whole number, got 'last year'"):
         settings.load(p)
 
 
