@@ -7,7 +7,6 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PIP_QUIET ?= -q
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 # Keep Jupyter from writing into the user's home during runs.
 export JUPYTER_PLATFORM_DIRS := 1
 
@@ -33,7 +32,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/kam data dictionary --check
 	$(BIN)/python -m pytest -n 2 tests
-	$(BIN)/python -m pytest -n 2 --nbval-lax -p no:randomly notebooks --ignore=notebooks/templates
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax notebooks --ignore=notebooks/templates
 
 data: $(STAMP)
 	$(BIN)/kam data generate --customers 300 --years 5 --seed 4 --out data/sample --answer-key data/answer_key

@@ -14,6 +14,7 @@ Modules, one per idea of the playbook (import them explicitly, e.g.
 - ``plots``       figures (each takes ``ax=None`` and returns the Axes)
 - ``notebook``    the one setup call every chapter makes
 - ``reports``     per-customer account-plan reports (papermill batch)
+- ``runner``      executing chapters, learners' copies, the demo
 - ``cli``         the ``kam`` command
 """
 

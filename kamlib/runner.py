@@ -1,0 +1,488 @@
+"""Running the playbook: execute the chapters, write the learners' copies, the demo.
+
+    from kamlib import runner
+    results = runner.run_chapters(Path("build/chapters"))        # kam chapters
+    runner.write_exercise_copies(Path("build/exercises"))        # kam exercises
+    runner.demo(Path("build"))                                    # kam demo / make demo
+
+The chapters are the notebooks ``notebooks/NN_*.ipynb`` (not ``notebooks/templates``).
+Each is executed with papermill in its own process (in parallel, ``workers`` at a time),
+with the notebooks folder as working directory so the relative paths of the chapters
+work, into ``out_dir``; an HTML copy is written next to it for reading in a browser (it
+needs no network: figures are embedded). A chapter that fails is named with the cell
+that failed, and its executed notebook (with the error) is kept for inspection.
+
+The learners' copies are generated from the chapters, never edited by hand: every cell
+tagged ``solution`` is replaced by an empty cell (``# Your answer here``), the
+exercise's prompt (the markdown above it) is kept, and all outputs are cleared.
+
+papermill and nbformat are imported inside the functions: importing them costs more
+than a second, which ``kam --help`` and ``kam data check`` should not pay.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+CHAPTER_PATTERN = "[0-9][0-9]_*.ipynb"
+"""Chapters are the notebooks named ``NN_verb_topic.ipynb`` directly in the folder."""
+
+SOLUTION_TAG = "solution"
+PARAMETERS_TAG = "parameters"
+ANSWER_PLACEHOLDER = "# Your answer here"
+MARKDOWN_ANSWER_PLACEHOLDER = "*Your answer here.*"
+DEFAULT_DATA_SOURCE = "sample"
+CELL_TIMEOUT_SECONDS = 600
+"""A cell running longer than this is stopped and reported as failed."""
+
+
+@dataclass(frozen=True)
+class ChapterResult:
+    """What happened to one chapter.
+
+    ``name``: file name of the chapter; ``ok``: it ran without error; ``seconds``: wall
+    time of the execution; ``output_path``: the executed notebook (kept also when it
+    failed); ``error``: one readable paragraph naming the failing cell, or ``""``;
+    ``html_path``: the HTML copy, or ``None`` when not written.
+    """
+
+    name: str
+    ok: bool
+    seconds: float
+    output_path: Path
+    error: str = ""
+    html_path: Path | None = None
+
+
+# ------------------------------------------------------------------------ discovery
+
+
+def chapter_paths(notebooks_dir: str | Path | None = None) -> list[Path]:
+    """The chapters ``NN_*.ipynb`` of ``notebooks_dir`` (default: the project's), in order."""
+    folder = Path(notebooks_dir) if notebooks_dir is not None else NOTEBOOKS_DIR
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no notebooks folder at {folder}")
+    return sorted(folder.glob(CHAPTER_PATTERN))
+
+
+def _check_not_source(out_dir: Path, notebooks_dir: Path) -> None:
+    if out_dir.resolve() == notebooks_dir.resolve():
+        raise ValueError(
+            f"the output folder {out_dir} is the notebooks folder itself: that would "
+            "overwrite the chapters. Choose another folder, e.g. build/chapters."
+        )
+
+
+# ------------------------------------------------------------------------ execution
+
+
+@dataclass(frozen=True)
+class _Task:
+    input_path: Path
+    output_path: Path
+    cwd: Path
+    parameters: dict
+    html: bool
+    kernel_name: str
+    timeout: int
+
+
+def _kernel_environment() -> None:
+    """Environment the kernels inherit (called in the worker process only).
+
+    ``MPLBACKEND=Agg`` (set by the Makefile for headless runs) would stop ipykernel from
+    choosing its inline backend, and the chapters would lose their figures: drop it.
+    """
+    backend = os.environ.get("MPLBACKEND", "")
+    if backend and "inline" not in backend:
+        del os.environ["MPLBACKEND"]
+    os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+    # debugpy's "frozen modules" warning is noise on the console.
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
+
+def _describe_failure(name: str, exc: BaseException, output_path: Path) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if output_path.exists():
+        kept = f"The executed notebook, with the error, is kept at {output_path}."
+    else:
+        kept = "No executed notebook was written."
+    if isinstance(exc, PapermillExecutionError):
+        lines = [ln for ln in (exc.source or "").splitlines() if ln.strip()]
+        first = lines[0].strip() if lines else "(empty cell)"
+        count = f"In [{exc.exec_count}]" if exc.exec_count is not None else "a cell"
+        return (
+            f"{name}: the cell {count} starting `{first}` raised "
+            f"{exc.ename}: {exc.evalue}\n    {kept}"
+        )
+    # nbclient's messages (CellTimeoutError, DeadKernelError, ...) say what happened in
+    # their first line; a timeout also previews the cell between dashed lines.
+    text = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    detail = text[0] if text else ""
+    dashes = [i for i, ln in enumerate(text) if set(ln) == {"-"}]
+    if len(dashes) >= 2 and dashes[1] > dashes[0] + 1:
+        detail += f" The cell starts `{text[dashes[0] + 1]}`."
+    return f"{name}: {type(exc).__name__}: {detail}\n    {kept}"
+
+
+def _export_html(nb_path: Path) -> Path:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(nb_path, as_version=4)
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(
+        nb, resources={"metadata": {"name": nb_path.stem}}
+    )
+    html_path = nb_path.with_suffix(".html")
+    html_path.write_text(body, encoding="utf-8")
+    return html_path
+
+
+def _run_task(task: _Task) -> ChapterResult:
+    """Execute one notebook (in a worker process). Never raises: returns the result."""
+    _kernel_environment()
+    import papermill as pm
+
+    name = task.input_path.name
+    # never leave the executed notebook of an earlier run looking like this run's
+    task.output_path.unlink(missing_ok=True)
+    task.output_path.with_suffix(".html").unlink(missing_ok=True)
+    start = time.perf_counter()
+    error = ""
+    try:
+        pm.execute_notebook(
+            str(task.input_path),
+            str(task.output_path),
+            parameters=task.parameters or None,
+            cwd=str(task.cwd),
+            kernel_name=task.kernel_name,
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=task.timeout,
+            # Kernel log lines (an unencrypted-TCP warning at every start, a KeyboardInterrupt
+            # at some shutdowns) are console noise: errors in cells are in the notebook.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        )
+    except Exception as exc:  # noqa: BLE001 - reported, not raised, across processes
+        error = _describe_failure(name, exc, task.output_path)
+    seconds = time.perf_counter() - start
+    html_path = None
+    if task.html and task.output_path.exists():
+        try:
+            html_path = _export_html(task.output_path)
+        except Exception as exc:  # noqa: BLE001 - the notebook itself is what matters
+            print(f"  (no HTML copy of {name}: {type(exc).__name__}: {exc})", flush=True)
+    return ChapterResult(name, not error, seconds, task.output_path, error, html_path)
+
+
+def execute_notebook(
+    input_path: str | Path,
+    output_path: str | Path,
+    parameters: dict | None = None,
+    *,
+    html: bool = False,
+    kernel_name: str = "python3",
+    timeout: int = CELL_TIMEOUT_SECONDS,
+) -> ChapterResult:
+    """Execute one notebook here (no worker process), with its folder as working directory.
+
+    Used by the tests; :func:`run_chapters` does the same in worker processes. Never
+    raises for an error inside the notebook: look at ``result.ok`` / ``result.error``.
+    """
+    input_path = Path(input_path).resolve()
+    output_path = Path(output_path).resolve()
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    saved = os.environ.get("MPLBACKEND")
+    try:
+        return _run_task(
+            _Task(input_path, output_path, input_path.parent, dict(parameters or {}),
+                  html, kernel_name, timeout)
+        )
+    finally:  # _kernel_environment may have dropped it; this process keeps its own
+        if saved is not None:
+            os.environ["MPLBACKEND"] = saved
+
+
+def _data_parameter(data_source: str | Path) -> dict:
+    """The parameters to pass: none for the default, an absolute path otherwise.
+
+    A relative path is the user's (relative to where they typed the command), while the
+    chapters run in the notebooks folder: resolve it first.
+    """
+    if str(data_source) == DEFAULT_DATA_SOURCE:
+        return {}
+    path = Path(data_source).expanduser().resolve()
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no data at {path}: give the folder of CSV or Parquet files, or the Excel "
+            "workbook, of your export (check it first with `kam data check PATH`)."
+        )
+    return {"data_source": str(path)}
+
+
+def run_chapters(
+    out_dir: str | Path,
+    workers: int = 2,
+    data_source: str | Path = DEFAULT_DATA_SOURCE,
+    *,
+    notebooks_dir: str | Path | None = None,
+    html: bool = True,
+    kernel_name: str = "python3",
+    timeout: int = CELL_TIMEOUT_SECONDS,
+) -> list[ChapterResult]:
+    """Execute every chapter into ``out_dir``, ``workers`` at a time. Returns one result each.
+
+    ``data_source`` is passed to the chapters' ``data_source`` parameter when it is not
+    the bundled ``"sample"``. ``html``: also write ``NAME.html`` next to each executed
+    notebook. A failing chapter does not stop the others: every chapter runs, so one
+    run shows every problem. Prints one line per chapter as it finishes, then the
+    failures in full (to stderr). Results come back in chapter order.
+    """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    import multiprocessing
+
+    folder = Path(notebooks_dir) if notebooks_dir is not None else NOTEBOOKS_DIR
+    out_dir = Path(out_dir)
+    _check_not_source(out_dir, folder)
+    chapters = chapter_paths(folder)
+    if not chapters:
+        print(f"No chapters (NN_*.ipynb) in {folder}.")
+        return []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    params = _data_parameter(data_source)
+    tasks = [
+        _Task(p.resolve(), (out_dir / p.name).resolve(), folder.resolve(), params, html,
+              kernel_name, timeout)
+        for p in chapters
+    ]
+    workers = max(1, min(int(workers), len(tasks)))
+    print(f"Running {len(tasks)} chapter(s) from {folder} into {out_dir} "
+          f"({workers} at a time)...", flush=True)
+    started = time.perf_counter()
+    results: dict[str, ChapterResult] = {}
+    # "spawn": a clean interpreter per worker, the same on every platform, and no
+    # fork of a process that may hold threads.
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = {pool.submit(_run_task, t): t for t in tasks}
+        for fut in as_completed(futures):
+            t = futures[fut]
+            try:
+                r = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a worker that died
+                r = ChapterResult(t.input_path.name, False, 0.0, t.output_path,
+                                  f"{t.input_path.name}: the worker process failed: "
+                                  f"{type(exc).__name__}: {exc}")
+            results[r.name] = r
+            print(f"  {'ok    ' if r.ok else 'FAILED'}  {r.name:<40} {r.seconds:6.1f} s",
+                  flush=True)
+    ordered = [results[p.name] for p in chapters]
+    failed = [r for r in ordered if not r.ok]
+    total = time.perf_counter() - started
+    print(f"{len(ordered) - len(failed)} of {len(ordered)} chapter(s) ran without error "
+          f"in {total:.1f} s.", flush=True)
+    for r in failed:
+        print(f"FAILED {r.error}", file=sys.stderr, flush=True)
+    return ordered
+
+
+# ------------------------------------------------------------------ learners' copies
+
+
+def _tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def _rewrite_settings_path(source: str, notebooks_dir: Path, out_dir: Path) -> str:
+    """Point a relative ``settings_file = "..."`` literal at the same file from ``out_dir``.
+
+    Relative when ``out_dir`` is inside the project (the folder holding the notebooks
+    folder), absolute otherwise.
+    """
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    lines = source.splitlines(keepends=True)
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == "settings_file"
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+            and not Path(node.value.value).is_absolute()
+            and node.lineno == node.end_lineno
+        ):
+            target = (notebooks_dir / node.value.value).resolve()
+            project = notebooks_dir.resolve().parent
+            out = out_dir.resolve()
+            if out == project or project in out.parents:  # copies inside the project
+                new = Path(os.path.relpath(target, out)).as_posix()
+            else:  # copies taken elsewhere: the absolute path still finds the file
+                new = target.as_posix()
+            i = node.lineno - 1
+            line = lines[i]
+            v = node.value
+            lines[i] = line[: v.col_offset] + repr(new).replace("'", '"') + line[v.end_col_offset:]
+    return "".join(lines)
+
+
+def exercise_copy(nb, notebooks_dir: Path | None = None, out_dir: Path | None = None):
+    """The learner's copy of notebook ``nb`` (an nbformat node; a new one is returned).
+
+    Cells tagged ``solution`` become ``# Your answer here`` (code) or ``*Your answer
+    here.*`` (markdown), keeping their cell ids; every output and execution count is
+    cleared, papermill's metadata and injected-parameter cells are dropped, and a note
+    saying this is a generated copy is put under the title. When both folders are
+    given, a relative ``settings_file`` parameter is rewritten so that it still points
+    at the same settings file from ``out_dir``.
+    """
+    import copy
+
+    import nbformat
+
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb.cells:
+        tags = _tags(cell)
+        if "injected-parameters" in tags:
+            continue
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if SOLUTION_TAG in tags:
+            kept = [t for t in tags if t != SOLUTION_TAG]
+            if kept:
+                cell.metadata["tags"] = kept
+            else:
+                cell.metadata.pop("tags", None)
+            cell.source = (
+                ANSWER_PLACEHOLDER if cell.cell_type == "code" else MARKDOWN_ANSWER_PLACEHOLDER
+            )
+            cell.metadata.pop("jupyter", None)  # e.g. a collapsed solution
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+            if (
+                PARAMETERS_TAG in tags
+                and notebooks_dir is not None
+                and out_dir is not None
+            ):
+                cell.source = _rewrite_settings_path(cell.source, Path(notebooks_dir),
+                                                     Path(out_dir))
+        cells.append(cell)
+    note = nbformat.v4.new_markdown_cell(
+        "> **Learner's copy.** The solutions of the exercises are removed: write yours "
+        f"where a cell says `{ANSWER_PLACEHOLDER}`. This copy is generated from the "
+        "chapter by `kam exercises` (`make exercises`); edit the chapter, not this copy."
+    )
+    note["id"] = "learners-copy-note"
+    cells.insert(1 if cells and cells[0].cell_type == "markdown" else 0, note)
+    nb.cells = cells
+    nb.metadata.pop("papermill", None)
+    return nb
+
+
+def write_exercise_copies(
+    out_dir: str | Path, *, notebooks_dir: str | Path | None = None
+) -> list[Path]:
+    """Write the learners' copy of every chapter into ``out_dir``. Returns the paths.
+
+    See :func:`exercise_copy` for what changes. The copies keep the chapters' file names.
+    """
+    import nbformat
+
+    folder = Path(notebooks_dir) if notebooks_dir is not None else NOTEBOOKS_DIR
+    out_dir = Path(out_dir)
+    _check_not_source(out_dir, folder)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in chapter_paths(folder):
+        nb = nbformat.read(path, as_version=4)
+        copy_nb = exercise_copy(nb, folder, out_dir)
+        target = out_dir / path.name
+        nbformat.write(copy_nb, target)
+        written.append(target)
+    return written
+
+
+# ---------------------------------------------------------------------------- demo
+
+
+def _check_bundled_data() -> bool:
+    """Run ``kamlib.data.check`` on the bundled data when it exists. True if usable."""
+    from kamlib import data
+
+    if not hasattr(data, "check"):
+        print("Data check: skipped (kamlib.data.check is not available).")
+        return True
+    report = data.check(data.SAMPLE_DIR)
+    print(report.text())
+    return bool(report.ok)
+
+
+def _run_reports(out: Path, workers: int):
+    """Produce the key-account reports when ``kamlib.reports.run_batch`` exists."""
+    try:
+        from kamlib import reports
+    except ImportError:
+        print("Reports: skipped (kamlib.reports is not available).")
+        return None
+    if not hasattr(reports, "run_batch"):
+        print("Reports: skipped (kamlib.reports has no run_batch).")
+        return None
+    print(f"Writing the key-account reports into {out}...", flush=True)
+    return reports.run_batch(
+        data=DEFAULT_DATA_SOURCE, accounts="key", out=out, workers=workers,
+        formats=("html",),
+    )
+
+
+def demo(out_dir: str | Path, workers: int = 2) -> int:
+    """The main job (``make demo``): check the bundled data, run the chapters, write
+    the learners' copies and the key-account reports into ``out_dir``. Returns 0 when
+    everything worked, 1 otherwise (and says what failed).
+
+    Layout: ``OUT/chapters`` (executed chapters + HTML), ``OUT/exercises`` (learners'
+    copies), ``OUT/reports`` (one account plan per key account, ``index.html``).
+    """
+    out = Path(out_dir)
+    started = time.perf_counter()
+    ok = True
+    if not _check_bundled_data():
+        print("The bundled data has problems (see above): stopping.", file=sys.stderr)
+        return 1
+    results = run_chapters(out / "chapters", workers=workers)
+    ok &= bool(results) and all(r.ok for r in results)
+    exercises = write_exercise_copies(out / "exercises")
+    print(f"Wrote {len(exercises)} learners' copies into {out / 'exercises'}.")
+    batch = _run_reports(out / "reports", workers)
+    report_failures = list(getattr(batch, "failed", []) or []) if batch is not None else []
+    if report_failures:
+        ok = False
+        print(f"{len(report_failures)} report(s) failed: "
+              + ", ".join(str(f) for f in report_failures), file=sys.stderr)
+
+    print()
+    print(f"Done in {time.perf_counter() - started:.0f} s. Open:")
+    for r in results:
+        shown = r.html_path if r.html_path is not None else r.output_path
+        print(f"  {'' if r.ok else '(FAILED) '}{shown}")
+    if exercises:
+        print(f"  {out / 'exercises'}/   (learners' copies: open in JupyterLab, `make lab`)")
+    index = getattr(batch, "index_path", None) if batch is not None else None
+    if index is not None:
+        print(f"  {index}   (the key-account reports)")
+    if not ok:
+        print("Some steps failed: see the messages above.", file=sys.stderr)
+    return 0 if ok else 1
