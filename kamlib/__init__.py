@@ -8,6 +8,7 @@ Modules, one per idea of the playbook (import them explicitly, e.g.
 - ``generate``    the seeded sample-data generator (a fictional niacin manufacturer)
 - ``settings``    the decisions (weights, thresholds, schedules, capacities) as typed settings
 - ``selection``   choosing key customers: concentration, pyramid, ABC, scorecard, profitability
+- ``costing``     cost to serve by time-driven activity-based costing (Kaplan & Anderson)
 - ``segmentation`` price/service/technology sensitivity with evidence
 - ``rebates``     rebate schedules and price levers
 - ``service``     relationship levels, service packages, visit plans, complaints, objectives
