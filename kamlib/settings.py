@@ -43,7 +43,18 @@ DEFAULT_SETTINGS_FILE = PROJECT_ROOT / "kam_settings.toml"
 
 
 class SettingsError(ValueError):
-    """A settings file or value that cannot be used; the message says how to fix it."""
+    """A settings file or value that cannot be used; the message says how to fix it.
+
+    ``located`` is true once the message names where the problem is (file and key).
+    """
+
+    located = False
+
+
+def _located(source: str, where: str, exc: Exception) -> SettingsError:
+    err = SettingsError(f"{source}: [{where or 'top level'}] {exc}")
+    err.located = True
+    return err
 
 
 @dataclass(frozen=True)
@@ -110,10 +121,10 @@ def _build(cls, raw: dict, where: str, source: str):
             kwargs[f.name] = _convert(hints[f.name], raw[f.name], _join(where, f.name), source)
     try:
         return cls(**kwargs)
-    except SettingsError:
-        raise
     except (TypeError, ValueError) as exc:
-        raise SettingsError(f"{source}: [{where or 'top level'}] {exc}") from None
+        if getattr(exc, "located", False):
+            raise
+        raise _located(source, where, exc) from None
 
 
 def _join(where: str, key: str) -> str:
@@ -230,26 +241,27 @@ def save(s: Settings, path: str | Path = DEFAULT_SETTINGS_FILE) -> Path:
     return path
 
 
-def replace(s, dotted: str, value):
+def replace(s, dotted: str, value, _done: str = ""):
     """Return a copy of settings ``s`` with one value changed, by dotted key.
 
     ``replace(s, "selection.abc.top_share", 0.25)``. The new value is validated like
-    one read from the file.
+    one read from the file; an error names the full dotted key.
     """
     head, _, rest = dotted.partition(".")
+    here = _join(_done, head)
     names = [f.name for f in fields(s)]
     if head not in names:
         close = difflib.get_close_matches(head, names, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
-        raise SettingsError(f"unknown setting '{dotted}'.{hint}")
+        hint = f" Did you mean '{_join(_done, close[0])}'?" if close else ""
+        raise SettingsError(f"unknown setting '{_join(_done, dotted)}'.{hint}")
     if rest:
-        new = replace(getattr(s, head), rest, value)
+        new = replace(getattr(s, head), rest, value, here)
     else:
         tp = typing.get_type_hints(type(s))[head]
-        new = _convert(tp, to_dict(value), dotted, "settings")
+        new = _convert(tp, to_dict(value), here, "settings")
     try:
         return dataclasses.replace(s, **{head: new})
-    except SettingsError:
-        raise
     except (TypeError, ValueError) as exc:
-        raise SettingsError(f"settings: {dotted}: {exc}") from None
+        if getattr(exc, "located", False):
+            raise
+        raise _located("settings", here, exc) from None

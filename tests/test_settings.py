@@ -86,3 +86,13 @@ def test_cli_settings_init_and_show(tmp_path, capsys):
     assert cli.main(["settings", "init", "--path", str(p)]) == 1  # no silent overwrite
     assert cli.main(["settings", "show", "--path", str(p)]) == 0
     assert "analysis_year = 2025" in capsys.readouterr().out
+
+
+def test_section_rule_errors_name_the_file_and_key(tmp_path):
+    p = tmp_path / "kam.toml"
+    p.write_text("[period]\nhistory_years = 0\n")
+    with pytest.raises(SettingsError) as e:
+        settings.load(p)
+    assert str(e.value).startswith(f"{p}: [period]")
+    with pytest.raises(SettingsError, match=r"\[rebates\.default_schedule\]"):
+        settings.replace(Settings(), "rebates.default_schedule", "no such schedule")
