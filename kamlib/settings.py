@@ -34,6 +34,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from kamlib.rebates import RebateSettings
+from kamlib.report_sections import ReportSettings
 from kamlib.segmentation import SegmentationSettings
 from kamlib.selection import SelectionSettings
 from kamlib.service import ServiceSettings
@@ -91,6 +92,7 @@ class Settings:
     segmentation: SegmentationSettings = field(default_factory=SegmentationSettings)
     rebates: RebateSettings = field(default_factory=RebateSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
+    reports: ReportSettings = field(default_factory=ReportSettings)
 
 
 # --------------------------------------------------------------------------- reading

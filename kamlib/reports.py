@@ -1,0 +1,1268 @@
+"""Per-customer key account plans, in batch: one papermill report per key account.
+
+    kam reports --data sample --accounts key --out build/reports --workers 2 --format html
+    kam reports --accounts C0003,C0018 --format html,pdf --force
+
+    from kamlib import reports
+    result = reports.run_batch(data="sample", accounts="key", out=Path("build/reports"))
+    result.index_path, result.succeeded, result.failed, result.seconds
+
+The template ``notebooks/templates/account_plan.ipynb`` (papermill parameters
+``customer_id``, ``data_source``, ``settings_file``, ``analysis_year``,
+``show_personal_details``) is one customer's plan; its cells are thin calls to
+:mod:`kamlib.report_sections`. For each account the runner parameterises the template
+with papermill (``papermill.parameterize_notebook``), executes it with papermill's
+engine API, and writes the *outputs* as a self-contained HTML report
+(:mod:`kamlib.report_html`: no code, no script, nothing from the internet), and a PDF
+where asked (headless Chromium from the system's packages).
+
+**How it is fast.** Starting a kernel (≈ 0.8 s), importing pandas and Matplotlib
+(≈ 1.6 s), loading the data and computing the portfolio-wide results (key-account list,
+segments, visit plan... ≈ 3-4 s) and building an nbconvert exporter would dominate a
+report that takes a fraction of a second to compute. So each worker process keeps
+**one kernel alive** for its whole share of the batch (papermill's ``nbclient`` engine,
+registered here as ``kam-kept-kernel``, given the worker's kernel manager and client),
+the portfolio results are cached in that kernel (:func:`kamlib.report_sections.portfolio`,
+keyed on the data files' sizes and modification times, the settings file's content and
+the analysis year - shared, non-customer state, identical for every customer), and the
+HTML is assembled directly from the executed notebook's outputs (no nbconvert exporter).
+
+**No state carries from one customer to the next.** Before each customer the kernel
+runs a reset cell (tag ``kam-reset``): open figures are closed, the user namespace is
+wiped (IPython's ``reset``, as ``%reset -f``), the working directory is restored. The
+template's cells then re-import what they use and build the customer's
+:class:`kamlib.report_sections.Account` from scratch. A test runs a template that
+would see the previous customer's variables and figures, on one reused kernel.
+
+**Robust.** A failing account is recorded (the cell, the error; the executed notebook
+is kept in ``OUT/failed/``) and the batch goes on; a kernel that dies or hangs is
+restarted; a worker process that dies is replaced. The exit code is 1 when any account
+failed. Reports are written to a temporary name and renamed, so a report appears
+whole or not at all. A rerun skips the reports that are up to date (same template,
+data files, settings file, kamlib source and options; files present) unless ``force``.
+
+**Outputs** in ``OUT``: one ``<customer_id>_<name>.html`` (and ``.pdf``) per account,
+``index.html`` (a sortable table of the accounts with links and headline figures, and
+the failed accounts with their error), ``run.log`` (one line per account, errors in
+full), ``reports.json`` (the manifest the up-to-date check reads).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_TEMPLATE = PROJECT_ROOT / "notebooks" / "templates" / "account_plan.ipynb"
+DEFAULT_SETTINGS_FILE = PROJECT_ROOT / "kam_settings.toml"
+FORMATS = ("html", "pdf")
+ENGINE_NAME = "kam-kept-kernel"
+CELL_TIMEOUT_SECONDS = 300
+"""A cell running longer than this fails its account (the kernel is restarted)."""
+FALLBACK_TOP_N = 40
+"""``accounts="key"`` without ``kamlib.selection.key_accounts``: the top N customers by
+revenue of the analysis year stand in for the key accounts (said in the log)."""
+MANIFEST = "reports.json"
+INDEX = "index.html"
+RUN_LOG = "run.log"
+FAILED_DIR = "failed"
+RESET_TAG = "kam-reset"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable",
+                  "chrome")
+CHROMIUM_HELP = (
+    "PDF output needs headless Chromium from the system's packages, and none was found "
+    "(looked for: {names}). Install it, e.g. on Debian/Ubuntu: `sudo apt-get install "
+    "chromium`, or set KAM_CHROMIUM to its path. The runner never downloads a browser. "
+    "Meanwhile use --format html."
+)
+
+
+class ReportError(ValueError):
+    """A batch that cannot start (bad options, no Chromium for PDF, ...): the message
+    says how to fix it."""
+
+
+@dataclass
+class BatchResult:
+    """What a batch did.
+
+    ``index_path``: ``OUT/index.html``; ``succeeded``: customer ids with a report
+    (written now or up to date); ``failed``: {customer_id: error}; ``skipped``: the
+    up-to-date ones not re-run (also in ``succeeded``); ``written``: reports written
+    by this run; ``seconds``: wall time; ``log_path``: ``OUT/run.log``;
+    ``records``: {customer_id: manifest record}.
+    """
+
+    index_path: Path
+    succeeded: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    log_path: Path | None = None
+    out_dir: Path | None = None
+    records: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+# ------------------------------------------------------------------------ helpers
+
+
+def slug(text: str, max_len: int = 40) -> str:
+    """``'Nordfeed Premix GmbH' -> 'nordfeed-premix-gmbh'`` (ASCII, for file names)."""
+    t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    t = re.sub(r"[^a-zA-Z0-9]+", "-", t).strip("-").lower()
+    return t[:max_len].rstrip("-") or "customer"
+
+
+def find_chromium() -> str | None:
+    """The headless Chromium of the system (``KAM_CHROMIUM`` first), or ``None``."""
+    env = os.environ.get("KAM_CHROMIUM")
+    if env:
+        return env if Path(env).exists() or shutil.which(env) else None
+    for name in CHROMIUM_NAMES:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def parse_formats(formats) -> tuple[str, ...]:
+    """``"html,pdf"`` or a sequence -> ``("html", "pdf")``; refuses unknown formats."""
+    if isinstance(formats, str):
+        formats = [f for f in re.split(r"[,\s]+", formats) if f]
+    out = []
+    for f in formats:
+        f = str(f).strip().lower()
+        if f not in FORMATS:
+            raise ReportError(f"unknown report format {f!r}: use html, pdf or html,pdf")
+        if f not in out:
+            out.append(f)
+    if not out:
+        raise ReportError("no report format given: use html, pdf or html,pdf")
+    return tuple(out)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def kamlib_fingerprint() -> str:
+    """A hash of kamlib's version and source files: a code change makes reports stale."""
+    import kamlib
+
+    h = hashlib.sha256(kamlib.__version__.encode())
+    for p in sorted(Path(kamlib.__file__).parent.rglob("*.py")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def batch_signature(template: Path, data_path: Path, settings_file: Path | None,
+                    analysis_year, show_personal_details: bool, formats) -> str:
+    """What a report depends on, hashed: template, data files (names, sizes,
+    modification times), settings file content, kamlib source, options."""
+    return _sha(json.dumps(signature_parts(template, data_path, settings_file,
+                                           analysis_year, show_personal_details, formats),
+                           sort_keys=True, default=str).encode())
+
+
+def signature_parts(template: Path, data_path: Path, settings_file: Path | None,
+                    analysis_year, show_personal_details: bool, formats) -> dict:
+    """The inputs of :func:`batch_signature`, one entry each (the log names the ones
+    that changed since the last run)."""
+    from kamlib import report_sections
+
+    return {
+        "template": _sha(Path(template).read_bytes()),
+        "data": report_sections._file_signature(data_path),
+        "settings": report_sections.settings_signature(settings_file),
+        "kamlib": kamlib_fingerprint(),
+        "analysis_year": analysis_year,
+        "show_personal_details": bool(show_personal_details),
+        "formats": sorted(formats),
+    }
+
+
+def _atomic_write(path: Path, data: str | bytes) -> None:
+    """Write to a temporary name in the same folder, then rename: whole or nothing."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; a report is a normal file
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _plain(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+# --------------------------------------------------------------- choosing accounts
+
+
+@dataclass(frozen=True)
+class _Account:
+    customer_id: str
+    name: str
+    stem: str  # file name without extension
+
+
+def resolve_accounts(kd, s, accounts="key", *, key_table=None, key_status=None
+                     ) -> tuple[list[_Account], dict[str, str], str]:
+    """The accounts to report on: ``"key"``, ``"all"`` or ``"ID,ID,..."`` (or a list).
+
+    ``"key"``: the key accounts of ``kamlib.selection.key_accounts`` (``is_key``), in
+    the list's order of revenue; without that function, the top ``FALLBACK_TOP_N``
+    customers by revenue of the analysis year (a stand-in, said in the note).
+    ``"all"``: every customer of ``customers``. Ids not in the data are returned in
+    the second value ({id: error}) and fail without running. Third value: a note.
+    ``key_table``: the key-account list if already computed (``key_status`` "ok").
+    """
+    from kamlib import measures, selection
+
+    cust = kd.customers.set_index("customer_id")
+    names = cust["customer_name"].astype(str)
+    note = ""
+    unknown: dict[str, str] = {}
+    if isinstance(accounts, str) and accounts.strip().lower() == "key":
+        if key_table is not None or (key_status is None and hasattr(selection,
+                                                                  "key_accounts")):
+            ka = key_table if key_table is not None else selection.key_accounts(kd, s)
+            ka = ka.loc[ka["is_key"].astype(bool)]
+            if "revenue" in ka.columns:
+                ka = ka.sort_values("revenue", ascending=False, kind="stable")
+            ids = [str(i) for i in ka.index]
+            note = f"key accounts of kamlib.selection.key_accounts: {len(ids)}"
+        else:
+            year = s.period.analysis_year
+            tot = measures.customer_totals(kd.orders, [year])
+            ids = [str(i) for i in tot.sort_values("revenue", ascending=False,
+                                                   kind="stable").index[:FALLBACK_TOP_N]]
+            why = "is not available" if not key_status or key_status == "missing" else \
+                f"failed: {key_status}"
+            note = (f"STAND-IN for the key accounts (kamlib.selection.key_accounts {why}): "
+                    f"the top {FALLBACK_TOP_N} customers by revenue in {year}")
+    elif isinstance(accounts, str) and accounts.strip().lower() == "all":
+        ids = [str(i) for i in cust.index]
+        note = f"all customers: {len(ids)}"
+    else:
+        raw = accounts.split(",") if isinstance(accounts, str) else list(accounts)
+        ids = []
+        for x in raw:
+            x = str(x).strip()
+            if x and x not in ids:
+                ids.append(x)
+        if not ids:
+            raise ReportError("no accounts given: use --accounts key, all or a list of "
+                              "customer ids such as C0003,C0018")
+        for x in ids:
+            if x not in names.index:
+                unknown[x] = (f"{x} is not a customer in the data ({len(names)} customers "
+                              f"in customers.csv, e.g. {names.index[0]}): check the id")
+        note = f"customers given: {len(ids)}"
+    out = [_Account(i, names.get(i, i), f"{i}_{slug(names.get(i, i))}") for i in ids
+           if i not in unknown]
+    return out, unknown, note
+
+
+# ------------------------------------------------------------------ the worker side
+
+
+_RESET_SOURCE = (
+    "# kam-reset: each customer starts from a clean kernel namespace (the kernel is reused)\n"
+    "from kamlib.reports import reset_kernel_state as _kam_reset\n"
+    "_kam_reset({cwd!r})\n"
+)
+
+
+def reset_kernel_state(cwd: str | None = None) -> None:
+    """Run inside the report kernel before each customer: close every Matplotlib
+    figure, wipe the user namespace (IPython ``reset``, as ``%reset -f``: variables,
+    input/output history; it also collects garbage) and restore the working directory.
+    Modules stay imported (importing is what a kept kernel saves) - the only state
+    kamlib keeps in them is the portfolio cache, which holds no customer-specific
+    result."""
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    try:
+        from IPython import get_ipython
+
+        ip = get_ipython()
+    except ImportError:  # pragma: no cover
+        ip = None
+    if ip is not None:
+        ip.reset(new_session=False)
+    if cwd:
+        os.chdir(cwd)
+
+
+def _kernel_environment() -> dict:
+    """The environment of the report kernels.
+
+    ``MPLBACKEND=Agg`` (the Makefile's) would stop ipykernel choosing its inline backend:
+    drop it (report charts are drawn on plain Figures and do not need pyplot anyway).
+    """
+    env = dict(os.environ)
+    backend = env.get("MPLBACKEND", "")
+    if backend and "inline" not in backend:
+        del env["MPLBACKEND"]
+    env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    env.setdefault("PYTHONHASHSEED", "0")
+    return env
+
+
+class KernelSession:
+    """One kept-alive kernel (a worker's), and the papermill execution of the template
+    on it, one customer after the other.
+
+    ``cfg``: ``template`` (path), ``data_source``, ``settings_file``, ``analysis_year``,
+    ``show_personal_details``, ``kernel_name``, ``timeout``, ``cwd``.
+    """
+
+    def __init__(self, cfg: dict):
+        import nbformat
+
+        self.cfg = cfg
+        self.km = None
+        self.kc = None
+        self.reports = 0
+        self.kernel_starts = 0
+        self.seeded = None
+        nb = nbformat.read(cfg["template"], as_version=4)
+        reset = nbformat.v4.new_code_cell(_RESET_SOURCE.format(cwd=str(cfg["cwd"])))
+        reset.metadata["tags"] = [RESET_TAG]
+        nb.cells.insert(0, reset)
+        nb.metadata.setdefault("papermill", {})
+        for cell in nb.cells:
+            cell.metadata.setdefault("tags", [])
+        self.template_nb = nb
+        # warm up (imports + portfolio) only for templates built on report_sections
+        self.uses_portfolio = any("report_sections" in c.source for c in nb.cells
+                                  if c.cell_type == "code")
+        _register_engine()
+        self.start()
+
+    # -- kernel life
+    def start(self) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        self.km = AsyncKernelManager(kernel_name=self.cfg.get("kernel_name", "python3"))
+        run_sync(self.km.start_kernel)(
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL",
+                             "--HistoryManager.hist_file=:memory:"],
+            cwd=str(self.cfg["cwd"]), env=_kernel_environment(),
+        )
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        try:
+            run_sync(self.kc.wait_for_ready)(timeout=self.cfg.get("startup_timeout", 60))
+        except RuntimeError:
+            self.close()
+            raise
+        self.kernel_starts += 1
+
+    def restart(self) -> None:
+        self.close()
+        self.start()
+        self.seeded = None
+
+    def close(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        if self.kc is not None:
+            try:
+                self.kc.stop_channels()
+            except Exception:  # noqa: BLE001 - closing anyway
+                pass
+            self.kc = None
+        if self.km is not None:
+            try:
+                if run_sync(self.km.is_alive)():
+                    run_sync(self.km.shutdown_kernel)(now=True)
+            except Exception:  # noqa: BLE001
+                pass
+            try:
+                run_sync(self.km.cleanup_resources)()
+            except Exception:  # noqa: BLE001
+                pass
+            self.km = None
+
+    def alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        try:
+            return self.km is not None and bool(run_sync(self.km.is_alive)())
+        except Exception:  # noqa: BLE001
+            return False
+
+    def warm_up(self) -> tuple[float, str]:
+        """Import the libraries in the kernel before the first customer (the reset cell
+        wipes the names; the modules stay)."""
+        return self._run_code(
+            "from kamlib import notebook as _n, report_sections as _rs, report_html as _h\n"
+            "import kamlib.report_charts, matplotlib.figure, matplotlib.backends.backend_agg\n"
+            "import gc as _gc\n_gc.collect()\n_gc.freeze()\n"
+        )
+
+    def seed(self, path: str) -> tuple[float, str]:
+        """Put the portfolio computed by the batch process into the kernel's cache (it
+        is used only if the kernel's own cache key - data files, settings, year -
+        matches; otherwise the kernel computes it on first use)."""
+        self.seeded = path
+        return self._run_code(
+            "from kamlib import report_sections as _rs\n"
+            f"_rs.seed_cache({path!r}, {self.cfg['data_source']!r}, "
+            f"{self.cfg['settings_file'] or None!r}, {self.cfg['analysis_year'] or None!r})\n"
+            # what exists now (modules, the portfolio) lives as long as the kernel: keep
+            # it out of the garbage collector's scans, so each customer's reset is quick
+            "import gc as _gc\n_gc.collect()\n_gc.freeze()\n"
+        )
+
+    def _run_code(self, code: str) -> tuple[float, str]:
+        import nbformat
+
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+        nb.metadata["papermill"] = {}
+        nb.cells[0].metadata["tags"] = []
+        t0 = time.perf_counter()
+        try:
+            self._run(nb)
+            err = next((f"{o.ename}: {o.evalue}" for c in nb.cells for o in c.outputs
+                        if o.output_type == "error"), "")
+        except Exception as exc:  # noqa: BLE001
+            err = f"{type(exc).__name__}: {exc}"
+        return time.perf_counter() - t0, err
+
+    # -- execution
+    def _run(self, nb):
+        from papermill.engines import papermill_engines
+
+        _KeptKernelEngine.session = self
+        return papermill_engines.execute_notebook_with_engine(
+            ENGINE_NAME, nb, kernel_name=self.cfg.get("kernel_name", "python3"),
+            input_path=str(self.cfg["template"]), output_path=None, progress_bar=False,
+            log_output=False, start_timeout=self.cfg.get("startup_timeout", 60),
+            execution_timeout=self.cfg.get("timeout", CELL_TIMEOUT_SECONDS),
+        )
+
+    def execute(self, customer_id: str):
+        """The template executed for one customer (papermill: parameterised, run on the
+        kept kernel). Returns the executed notebook; cell errors are in its outputs."""
+        from papermill.parameterize import parameterize_notebook
+
+        params = {
+            "customer_id": customer_id,
+            "data_source": str(self.cfg["data_source"]),
+            "settings_file": str(self.cfg["settings_file"] or ""),
+            "analysis_year": int(self.cfg["analysis_year"] or 0),
+            "show_personal_details": bool(self.cfg["show_personal_details"]),
+        }
+        nb = copy.deepcopy(self.template_nb)
+        nb = parameterize_notebook(nb, params, kernel_name=self.cfg.get("kernel_name",
+                                                                        "python3"),
+                                   language="python", engine_name=ENGINE_NAME)
+        self.reports += 1
+        return self._run(nb)
+
+
+_ENGINE_REGISTERED = False
+
+
+def _register_engine() -> None:
+    """Register papermill's nbclient engine bound to a kept kernel (once per process)."""
+    global _ENGINE_REGISTERED, _KeptKernelEngine
+    if _ENGINE_REGISTERED:
+        return
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class KeptKernelEngine(NBClientEngine):
+        """papermill's nbclient engine on the worker's live kernel: the kernel manager
+        and client are handed in, so nbclient neither starts nor shuts down a kernel."""
+
+        session: KernelSession | None = None
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, **kwargs):
+            s = cls.session
+            client = PapermillNotebookClient(
+                nb_man, km=s.km, kernel_name=kernel_name, timeout=execution_timeout,
+                startup_timeout=start_timeout, log_output=False, interrupt_on_timeout=True,
+                stdout_file=stdout_file, stderr_file=stderr_file,
+            )
+            client.kc = s.kc  # reuse the live client: no new channels per customer
+            return client.execute()
+
+    papermill_engines.register(ENGINE_NAME, KeptKernelEngine)
+    _KeptKernelEngine = KeptKernelEngine
+    _ENGINE_REGISTERED = True
+
+
+class _KeptKernelEngine:  # replaced by the real engine class on registration
+    session = None
+
+
+def _cell_error(nb) -> dict | None:
+    """The first error of an executed notebook: cell source, ename, evalue, traceback."""
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                if out.get("ename") == "SystemExit" and out.get("evalue") in ("", "0"):
+                    continue
+                return {"index": i, "source": cell.source, "ename": out.get("ename", ""),
+                        "evalue": out.get("evalue", ""),
+                        "traceback": _plain("\n".join(out.get("traceback", [])))}
+        if cell.get("metadata", {}).get("papermill", {}).get("exception"):
+            return {"index": i, "source": cell.source, "ename": "CellExecutionError",
+                    "evalue": "", "traceback": ""}
+    return None
+
+
+def _headline(nb) -> dict:
+    from kamlib.report_html import HEADLINE_MIME
+
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if HEADLINE_MIME in data:
+                h = data[HEADLINE_MIME]
+                return json.loads(h) if isinstance(h, str) else dict(h)
+    return {}
+
+
+def print_pdf(html_path: Path, pdf_path: Path, chromium: str, *, timeout: int = 120,
+              profile_dir: Path | None = None) -> None:
+    """Print an HTML file to PDF with headless Chromium (no network needed: the report
+    is self-contained). Written to a temporary name, then renamed."""
+    pdf_path = Path(pdf_path)
+    tmp = pdf_path.with_name(f".{pdf_path.name}.{os.getpid()}.tmp.pdf")
+    profile = profile_dir or Path(tempfile.mkdtemp(prefix="kam-chromium-"))
+    cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+           "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", "--no-first-run", "--disable-extensions",
+           "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
+           f"--user-data-dir={profile}", "--no-pdf-header-footer",
+           "--print-to-pdf-no-header", f"--print-to-pdf={tmp}",
+           Path(html_path).resolve().as_uri()]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              check=False)
+        if not tmp.exists() or tmp.stat().st_size == 0 or \
+                tmp.read_bytes()[:5] != b"%PDF-":
+            err = (proc.stderr or "").strip().splitlines()[-3:]
+            raise RuntimeError(f"Chromium did not write the PDF (exit {proc.returncode}): "
+                               + " | ".join(err))
+        os.replace(tmp, pdf_path)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"Chromium took more than {timeout} s to print the PDF") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+        if profile_dir is None:
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+def _describe(err: dict) -> str:
+    lines = [ln.strip() for ln in (err.get("source") or "").splitlines()
+             if ln.strip() and not ln.strip().startswith("#")]
+    first = lines[0] if lines else "(empty cell)"
+    ev = str(err.get("evalue", "")).strip().splitlines()
+    return f"the cell `{first}` raised {err.get('ename')}: {ev[0] if ev else ''}".rstrip(": ")
+
+
+def _make_report(session: KernelSession, task: dict, cfg: dict) -> dict:
+    """One account's report (in a worker). Never raises: returns the manifest record."""
+    from kamlib import report_html
+
+    cid, stem = task["customer_id"], task["stem"]
+    out = Path(cfg["out"])
+    rec = {"customer_id": cid, "customer_name": task["name"], "status": "failed",
+           "files": {}, "headline": {}, "error": "", "detail": "", "warnings": "",
+           "signature": cfg["signature"]}
+    t0 = time.perf_counter()
+    nb = None
+    try:
+        nb = session.execute(cid)
+        err = _cell_error(nb)
+        if err:
+            rec["error"] = _describe(err)
+            rec["detail"] = err.get("traceback", "")
+        else:
+            footer = ""
+            page, stderr = report_html.notebook_to_html(
+                nb, title=f"Key account plan: {task['name']}", footer=footer)
+            rec["warnings"] = _plain(stderr).strip()
+            html_path = out / f"{stem}.html"
+            if "html" in cfg["formats"]:
+                _atomic_write(html_path, page)
+                rec["files"]["html"] = html_path.name
+            if "pdf" in cfg["formats"]:
+                src = html_path
+                if "html" not in cfg["formats"]:
+                    src = out / f".{stem}.{os.getpid()}.print.html"
+                    _atomic_write(src, page)
+                try:
+                    print_pdf(src, out / f"{stem}.pdf", cfg["chromium"],
+                              profile_dir=Path(cfg["profile_dir"]))
+                finally:
+                    if src != html_path:
+                        src.unlink(missing_ok=True)
+                rec["files"]["pdf"] = f"{stem}.pdf"
+            rec["headline"] = _headline(nb)
+            rec["status"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - one account's failure is recorded
+        name = type(exc).__name__
+        first = (str(exc).strip().splitlines() or [""])[0]
+        if name in ("DeadKernelError", "CellTimeoutError") or not session.alive():
+            what = "the kernel died" if name == "DeadKernelError" or not session.alive() \
+                else "a cell ran too long"
+            rec["error"] = f"{what} ({name}: {first}); the kernel was restarted"
+            try:
+                session.restart()
+            except Exception as exc2:  # noqa: BLE001
+                rec["error"] += f", but could not start again: {exc2}"
+        else:
+            rec["error"] = f"{name}: {first}"
+        rec["detail"] = _plain(traceback.format_exc())
+    failed_nb = out / FAILED_DIR / f"{cid}.ipynb"
+    if rec["status"] != "ok":
+        for f in ("html", "pdf"):  # no stale plan may stay next to a failure
+            (out / f"{stem}.{f}").unlink(missing_ok=True)
+        if nb is not None:
+            try:
+                import nbformat
+
+                failed_nb.parent.mkdir(exist_ok=True)
+                _atomic_write(failed_nb, nbformat.writes(nb))
+                rec["kept_notebook"] = str(failed_nb.relative_to(out))
+            except Exception:  # noqa: BLE001
+                pass
+    else:
+        failed_nb.unlink(missing_ok=True)
+    rec["seconds"] = round(time.perf_counter() - t0, 3)
+    rec["finished"] = _dt.datetime.now().isoformat(timespec="seconds")
+    return rec
+
+
+def _worker_main(wid: int, cfg: dict, tasks, results) -> None:
+    """A worker process: one kept kernel, reports until the queue says stop."""
+    os.environ.update({k: v for k, v in _kernel_environment().items()
+                       if k in ("JUPYTER_PLATFORM_DIRS", "PYDEVD_DISABLE_FILE_VALIDATION")})
+    profile = Path(tempfile.mkdtemp(prefix=f"kam-chromium-{wid}-"))
+    cfg = dict(cfg, profile_dir=str(profile))
+    session = None
+    broken = ""
+    try:
+        session = KernelSession(cfg)
+        secs, err = session.warm_up() if session.uses_portfolio else (0.0, "")
+        results.put(("ready", wid, round(secs, 2), err))
+    except Exception as exc:  # noqa: BLE001 - every task of this worker fails clearly
+        broken = f"the report kernel could not start: {type(exc).__name__}: {exc}"
+        results.put(("ready", wid, 0.0, broken))
+    try:
+        while True:
+            task = tasks.get()
+            if task is None:
+                break
+            results.put(("start", wid, task["customer_id"]))
+            if session is not None and task.get("portfolio") and \
+                    task["portfolio"] != session.seeded:
+                session.seed(task["portfolio"])
+            if session is None:
+                rec = {"customer_id": task["customer_id"], "customer_name": task["name"],
+                       "status": "failed", "files": {}, "headline": {}, "error": broken,
+                       "detail": "", "warnings": "", "signature": cfg["signature"],
+                       "seconds": 0.0}
+            else:
+                rec = _make_report(session, task, cfg)
+            rec["worker"] = wid
+            rec["kernel_pid"] = _kernel_pid(session)
+            results.put(("done", wid, rec))
+    finally:
+        if session is not None:
+            session.close()
+        shutil.rmtree(profile, ignore_errors=True)
+        results.put(("exit", wid))
+
+
+def _kernel_pid(session) -> int | None:
+    try:
+        return int(session.km.provisioner.pid)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+# -------------------------------------------------------------------- the batch
+
+
+def _load_manifest(out: Path) -> dict:
+    f = out / MANIFEST
+    if not f.exists():
+        return {}
+    try:
+        data = json.loads(f.read_text(encoding="utf-8"))
+        return dict(data.get("accounts", {}))
+    except (OSError, ValueError):
+        return {}
+
+
+def _load_meta(out: Path) -> dict:
+    f = out / MANIFEST
+    try:
+        data = json.loads(f.read_text(encoding="utf-8"))
+        return {k: v for k, v in data.items() if k != "accounts"}
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_manifest(out: Path, records: dict, meta: dict) -> None:
+    _atomic_write(out / MANIFEST, json.dumps({"version": 1, **meta, "accounts": records},
+                                             indent=1, sort_keys=True, default=str))
+
+
+def _up_to_date(rec: dict | None, signature: str, out: Path, formats) -> bool:
+    if not rec or rec.get("status") != "ok" or rec.get("signature") != signature:
+        return False
+    files = rec.get("files", {})
+    return all(f in files and (out / files[f]).exists() for f in formats)
+
+
+class _Log:
+    """``OUT/run.log``: appended, one line per event, errors in full."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.f = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+
+    def __call__(self, text: str) -> None:
+        stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+        for i, line in enumerate(str(text).splitlines() or [""]):
+            self.f.write(f"{stamp}  {line}\n" if i == 0 else f"{'':21}{line}\n")
+        self.f.flush()
+
+    def close(self) -> None:
+        self.f.close()
+
+
+class _Pool:
+    """The worker processes of a batch and their queues (spawned: clean interpreters)."""
+
+    def __init__(self, cfg: dict, n: int, log):
+        import multiprocessing
+
+        self.ctx = multiprocessing.get_context("spawn")
+        self.cfg = cfg
+        self.log = log
+        self.tasks, self.results = self.ctx.Queue(), self.ctx.Queue()
+        self.procs: dict[int, object] = {}
+        self.exited: set[int] = set()
+        self.closed = False
+        for wid in range(n):
+            self.spawn(wid)
+
+    def spawn(self, wid: int) -> None:
+        p = self.ctx.Process(target=_worker_main, args=(wid, self.cfg, self.tasks,
+                                                        self.results),
+                             name=f"kam-report-worker-{wid}", daemon=False)
+        p.start()
+        self.procs[wid] = p
+
+    def stop(self) -> None:
+        """No more tasks: one stop signal per live worker."""
+        for _ in range(len(self.procs) - len(self.exited)):
+            self.tasks.put(None)
+
+    def close(self, terminate: bool = False) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for p in self.procs.values():
+            if terminate:
+                p.terminate()
+            p.join(timeout=30)
+            if p.is_alive():  # pragma: no cover
+                p.terminate()
+        self.tasks.close()
+        self.results.close()
+
+
+def _failed_record(cid: str, name: str, err: str, signature: str) -> dict:
+    return {"customer_id": cid, "customer_name": name, "status": "failed", "files": {},
+            "headline": {}, "error": err, "detail": "", "signature": signature}
+
+
+def run_batch(data="sample", accounts="key", out: str | Path = "build/reports",
+              workers: int = 2, formats=("html",), force: bool = False,
+              settings_file: str | Path | None = None,
+              show_personal_details: bool = False, *, analysis_year: int | None = None,
+              template: str | Path | None = None, progress: bool = True,
+              timeout: int = CELL_TIMEOUT_SECONDS, kernel_name: str = "python3"
+              ) -> BatchResult:
+    """Write the account plans of ``accounts`` into ``out``. See the module docstring.
+
+    ``data``: ``"sample"`` or the path of a company export; ``accounts``: ``"key"``,
+    ``"all"``, ``"C0003,C0018"`` or a list; ``workers``: worker processes (one kept
+    kernel each); ``formats``: ``("html",)``, ``("pdf",)`` or both (PDF needs
+    Chromium: :func:`find_chromium`); ``force``: re-run reports that are up to date;
+    ``settings_file``: the settings (default: the project's ``kam_settings.toml`` when
+    it exists, else the defaults); ``show_personal_details``: contacts' names and
+    e-mails in the buying centre; ``analysis_year``: override the settings' year;
+    ``template``: another template (tests); ``timeout``: seconds per cell.
+
+    Order of work: the workers start their kernels while this process computes the
+    portfolio once (:func:`kamlib.report_sections.portfolio`: it also gives the
+    key-account list); the portfolio is then handed to the kernels as a pickle (checked
+    against their own cache key: same data files, settings, year), so no kernel
+    recomputes it.
+
+    Raises :class:`ReportError` for options that cannot work (before any report runs).
+    Failures of single accounts do not raise: see ``result.failed``.
+    """
+    import queue as _queue
+
+    from kamlib import data as kdata
+    from kamlib import report_sections
+    from kamlib import settings as ksettings
+
+    started = time.perf_counter()
+    formats = parse_formats(formats)
+    chromium = None
+    if "pdf" in formats:
+        chromium = find_chromium()
+        if chromium is None:
+            raise ReportError(CHROMIUM_HELP.format(names=", ".join(CHROMIUM_NAMES)))
+    template = Path(template) if template else DEFAULT_TEMPLATE
+    if not template.exists():
+        raise ReportError(f"no report template at {template}")
+    data_path = kdata.resolve_source(data).resolve()
+    if not data_path.exists():
+        raise ReportError(f"no data at {data_path}: give the folder of the company's "
+                          "export (check it with `kam data check PATH`) or 'sample'.")
+    data_param = "sample" if str(data) == "sample" else str(data_path)
+    if settings_file is None:
+        settings_path = DEFAULT_SETTINGS_FILE if DEFAULT_SETTINGS_FILE.exists() else None
+    else:
+        settings_path = Path(settings_file).resolve()
+        if not settings_path.exists():
+            raise ReportError(f"no settings file at {settings_path}")
+    workers = max(1, int(workers))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    log = _Log(out / RUN_LOG)
+    log(f"=== kam reports: data {data_path}, accounts {accounts!s:.80}, formats "
+        f"{','.join(formats)}, workers {workers}, force {force}, settings "
+        f"{settings_path or 'defaults'}, template {template}")
+    parts = signature_parts(template, data_path, settings_path, analysis_year,
+                            show_personal_details, formats)
+    signature = _sha(json.dumps(parts, sort_keys=True, default=str).encode())
+    manifest = _load_manifest(out)
+    cfg = {"template": str(template.resolve()), "data_source": data_param,
+           "settings_file": str(settings_path) if settings_path else "",
+           "analysis_year": analysis_year or 0,
+           "show_personal_details": bool(show_personal_details),
+           "formats": formats, "out": str(out.resolve()), "chromium": chromium,
+           "signature": signature, "kernel_name": kernel_name, "timeout": timeout,
+           "cwd": str(template.resolve().parent)}
+    uses_portfolio = "report_sections" in template.read_text(encoding="utf-8")
+    # start the kernels now, while the portfolio is computed here - unless this looks
+    # like a rerun that will find everything up to date (then no kernel is needed)
+    n_asked = None  # how many accounts, when known before loading anything
+    if not (isinstance(accounts, str) and accounts.strip().lower() in ("key", "all")):
+        raw = accounts.split(",") if isinstance(accounts, str) else list(accounts)
+        n_asked = len({str(x).strip() for x in raw if str(x).strip()})
+    n_pre = min(workers, n_asked) if n_asked is not None else workers
+    pool = _Pool(cfg, n_pre, log) if (force or not manifest) and n_pre > 0 else None
+    pickle_path = None
+    bar = None
+    result = BatchResult(index_path=out / INDEX, log_path=out / RUN_LOG, out_dir=out)
+    try:
+        port = None
+
+        def compute_portfolio():
+            t0 = time.perf_counter()
+            p = report_sections.portfolio(data_param, settings_path, analysis_year)
+            missing = ", ".join(k for k, v in p.status.items() if v != "ok")
+            log(f"portfolio computed in {time.perf_counter() - t0:.1f} s"
+                + (f" (not available: {missing})" if missing else ""))
+            return p
+
+        if isinstance(accounts, str) and accounts.strip().lower() == "key":
+            port = compute_portfolio()  # it holds the key-account list
+            kd, s = port.kd, port.s
+        else:
+            kd = kdata.load(data_param)
+            s = ksettings.load(settings_path) if settings_path else ksettings.Settings()
+            if analysis_year:
+                s = ksettings.replace(s, "period.analysis_year", int(analysis_year))
+        chosen, unknown, note = resolve_accounts(
+            kd, s, accounts, key_table=port.tables.get("key") if port else None,
+            key_status=port.status.get("key") if port else None)
+        log(f"accounts: {note}")
+        previous = _load_meta(out).get("inputs", {})
+        changed = [k for k in parts if previous and json.dumps(previous.get(k), default=str)
+                   != json.dumps(parts[k], default=str)]
+        if changed and not force:
+            log("inputs changed since the last run (reports made before are out of date): "
+                + ", ".join(changed))
+        todo = []
+        for acc in chosen:
+            rec = manifest.get(acc.customer_id)
+            if not force and _up_to_date(rec, signature, out, formats):
+                result.skipped.append(acc.customer_id)
+                result.records[acc.customer_id] = rec
+            else:
+                todo.append(acc)
+        for cid, err in unknown.items():
+            result.records[cid] = _failed_record(cid, "", err, signature)
+            log(f"FAILED {cid}: {err}")
+        if result.skipped:
+            log(f"up to date, not re-run (use --force to redo): {len(result.skipped)} "
+                "report(s)")
+        meta = {"data": str(data_path), "settings": str(settings_path or "defaults"),
+                "template": str(template), "formats": list(formats),
+                "inputs": json.loads(json.dumps(parts, default=str))}
+        if todo and uses_portfolio and port is None:
+            port = compute_portfolio()
+        if todo:
+            import pickle
+
+            from tqdm.auto import tqdm
+
+            portfolio_ref = None
+            if port is not None and uses_portfolio:
+                fd, tmp = tempfile.mkstemp(prefix=".portfolio-", suffix=".pkl", dir=out)
+                with os.fdopen(fd, "wb") as f:
+                    pickle.dump((port.key, port), f, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle_path = Path(tmp)
+                portfolio_ref = str(pickle_path)
+            bar = tqdm(total=len(todo), unit="report", desc="account plans",
+                       disable=not progress, file=sys.stderr, dynamic_ncols=True)
+            n_workers = min(workers, len(todo))
+            if pool is None:
+                pool = _Pool(cfg, n_workers, log)
+            for acc in todo:
+                pool.tasks.put({"customer_id": acc.customer_id, "name": acc.name,
+                                "stem": acc.stem, "portfolio": portfolio_ref})
+            pool.stop()
+            _collect(pool, todo, result, manifest, meta, signature, out, log, bar,
+                     portfolio_ref, _queue)
+        elif pool is not None:
+            pool.stop()
+    except BaseException:
+        if pool is not None:
+            pool.close(terminate=True)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+        if pickle_path is not None:
+            pickle_path.unlink(missing_ok=True)
+    if pool is not None:
+        pool.close()
+
+    # results in the order asked for
+    for acc in chosen:
+        rec = result.records.get(acc.customer_id)
+        if rec is None:
+            continue
+        if rec.get("status") == "ok":
+            result.succeeded.append(acc.customer_id)
+            if acc.customer_id not in result.skipped:
+                result.written.append(acc.customer_id)
+        else:
+            result.failed[acc.customer_id] = rec.get("error", "failed")
+    for cid in unknown:
+        result.failed[cid] = unknown[cid]
+        manifest[cid] = result.records[cid]
+    _save_manifest(out, manifest, meta)
+    result.seconds = time.perf_counter() - started
+    order = [a.customer_id for a in chosen] + list(unknown)
+    html = index_html([result.records[c] for c in order if c in result.records], result,
+                      note=note, year=s.period.analysis_year, company=s.company_name)
+    _atomic_write(out / INDEX, html)
+    log(f"done: {len(result.succeeded)} ok ({len(result.written)} written, "
+        f"{len(result.skipped)} up to date), {len(result.failed)} failed, "
+        f"{result.seconds:.1f} s; index {out / INDEX}")
+    log.close()
+    return result
+
+
+def _collect(pool: _Pool, todo, result, manifest, meta, signature, out, log, bar,
+             portfolio_ref, _queue) -> None:
+    """Receive the workers' results until every task is done; replace dead workers."""
+    names = {a.customer_id: a for a in todo}
+    pending = {a.customer_id for a in todo}
+    in_flight: dict[int, str] = {}
+    respawns = 0
+    n_workers = len(pool.procs)
+    log(f"running {len(todo)} report(s) on {n_workers} worker(s), one kept kernel each")
+
+    def fail(cid: str, err: str) -> None:
+        pending.discard(cid)
+        manifest[cid] = result.records[cid] = _failed_record(cid, names[cid].name, err,
+                                                             signature)
+        log(f"FAILED {cid}: {err}")
+        bar.update(1)
+
+    while pending or len(pool.exited) < len(pool.procs):
+        try:
+            msg = pool.results.get(timeout=1.0)
+        except _queue.Empty:
+            # a worker that died without saying goodbye: fail its account, replace it
+            for wid, p in list(pool.procs.items()):
+                if wid in pool.exited or p.is_alive():
+                    continue
+                pool.exited.add(wid)
+                cid = in_flight.pop(wid, None)
+                if cid and cid in pending:
+                    fail(cid, f"the worker process died (exit code {p.exitcode}) while "
+                              "writing this report")
+                if pending and respawns < 2 * n_workers:
+                    respawns += 1
+                    new = max(pool.procs) + 1
+                    pool.spawn(new)
+                    pool.tasks.put(None)
+                    log(f"worker {wid} died; started worker {new}")
+            if pending and all(w in pool.exited for w in pool.procs):
+                for cid in sorted(pending):
+                    fail(cid, "no worker left to write this report (see run.log)")
+            continue
+        kind, wid = msg[0], msg[1]
+        if kind == "ready":
+            secs, err = msg[2], msg[3]
+            log(f"worker {wid}: kernel ready in {secs:.1f} s"
+                + (f" (problem: {err})" if err else ""))
+        elif kind == "start":
+            in_flight[wid] = msg[2]
+        elif kind == "done":
+            rec = msg[2]
+            cid = rec["customer_id"]
+            in_flight.pop(wid, None)
+            pending.discard(cid)
+            manifest[cid] = result.records[cid] = rec
+            if rec["status"] == "ok":
+                log(f"ok     {cid} {rec['seconds']:6.2f} s  "
+                    f"{', '.join(rec['files'].values())}")
+                if rec.get("warnings"):
+                    log(f"       {cid} warnings:\n{rec['warnings']}")
+            else:
+                log(f"FAILED {cid}: {rec['error']}"
+                    + (f"\n{rec['detail']}" if rec.get("detail") else ""))
+            _save_manifest(out, manifest, meta)
+            bar.update(1)
+            bar.set_postfix_str(cid)
+        elif kind == "exit":
+            pool.exited.add(wid)
+
+
+# ------------------------------------------------------------------------ index
+
+
+_SORT_SCRIPT = """
+document.querySelectorAll('table.sortable th').forEach(function (th, col) {
+  th.addEventListener('click', function () {
+    var table = th.closest('table'), body = table.tBodies[0];
+    var asc = th.getAttribute('aria-sort') !== 'ascending';
+    table.querySelectorAll('th').forEach(function (h) { h.removeAttribute('aria-sort'); });
+    th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.cells[col].getAttribute('data-v'), y = b.cells[col].getAttribute('data-v');
+      var nx = parseFloat(x), ny = parseFloat(y), r;
+      if (!isNaN(nx) && !isNaN(ny)) { r = nx - ny; }
+      else { r = String(x).localeCompare(String(y)); }
+      return asc ? r : -r;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  });
+});
+"""
+
+
+def index_html(records: list[dict], result: BatchResult, *, note: str = "",
+               year: int | None = None, company: str = "") -> str:
+    """``index.html``: the accounts with links and headline figures (a table sortable by
+    clicking a column header), and the failed accounts with their error.
+
+    For the analyst running the batch (it lists every account); each account manager is
+    sent only their own report. Self-contained: an inline style sheet and a small inline
+    script for sorting (nothing is loaded from anywhere); without scripts the table
+    still reads, in revenue order.
+    """
+    from kamlib import formatting as fmt
+    from kamlib import report_html as H
+    from kamlib import report_sections
+
+    def cell(text, value=None, num=False):
+        v = text if value is None else value
+        cls = ' class="num"' if num else ""
+        return f'<td{cls} data-v="{H.esc(v)}">{H.esc(text)}</td>'
+
+    ok = [r for r in records if r.get("status") == "ok"]
+    bad = [r for r in records if r.get("status") != "ok"]
+    y = f" {year}" if year else ""
+    def rs_change(x):
+        return report_sections.change(1 + x, 1)
+
+    cols = [("Customer", False), ("Account manager", False), ("Key · class · tier", False),
+            ("Buying driver", False), (f"Revenue{y}", True), ("Change", True),
+            ("Gross margin", True), ("Profit", True), ("Share of wallet", True),
+            ("Score", True), ("Alerts", True), ("First action", False), ("Files", False)]
+    head = "".join(f'<th scope="col"{" class=num" if n else ""} title="click to sort">'
+                   f"{H.esc(c)}</th>" for c, n in cols)
+    rows = []
+    for r in ok:
+        h = r.get("headline") or {}
+        files = r.get("files", {})
+        main = files.get("html") or files.get("pdf") or ""
+        name = r.get("customer_name") or h.get("customer_name") or r["customer_id"]
+        link = (f'<a href="{H.esc(main)}">{H.esc(name)}</a> <span class="id">'
+                f'{H.esc(r["customer_id"])}</span>')
+        links = " · ".join(f'<a href="{H.esc(v)}">{H.esc(k.upper())}</a>'
+                           for k, v in sorted(files.items()))
+
+        def num(key):
+            v = h.get(key)
+            return "" if v is None else v
+
+        rows.append(
+            "<tr>"
+            f'<td data-v="{H.esc(name)}">{link}</td>'
+            + cell(h.get("account_manager", ""))
+            + cell(" · ".join(x for x in ("key" if h.get("is_key") else "",
+                                          h.get("abc_class") or "", h.get("tier") or "")
+                              if x) or h.get("status", ""))
+            + cell(h.get("segment", ""))
+            + cell(fmt.eur(h.get("revenue")), num("revenue"), True)
+            + cell("n/a" if h.get("revenue_change") is None else
+                   rs_change(h["revenue_change"]), num("revenue_change"), True)
+            + cell(fmt.pct(h.get("gross_margin_pct")), num("gross_margin_pct"), True)
+            + cell(fmt.eur(h.get("profit")), num("profit"), True)
+            + cell(fmt.pct(h.get("share_of_wallet")), num("share_of_wallet"), True)
+            + cell("n/a" if h.get("score") is None else f"{h['score']:.0f}",
+                   num("score"), True)
+            + cell(str(h.get("alerts", "")), num("alerts"), True)
+            + cell(h.get("first_action", ""))
+            + f"<td>{links}</td></tr>"
+        )
+    failed_rows = "".join(
+        f'<tr><td>{H.esc(r["customer_id"])}</td><td>{H.esc(r.get("customer_name", ""))}'
+        f'</td><td>{H.esc(r.get("error", ""))}'
+        + (f' <span class="id">(executed notebook kept: {H.esc(r["kept_notebook"])})</span>'
+           if r.get("kept_notebook") else "")
+        + "</td></tr>" for r in bad)
+    summary = (f"{len(ok)} report(s) ready ({len(result.written)} written now, "
+               f"{len(result.skipped)} already up to date), {len(bad)} failed; "
+               f"{result.seconds:.0f} s. Run log: ")
+    body = [
+        f"<h1>Key account plans{H.esc(' - ' + company) if company else ''}{H.esc(y)}</h1>",
+        f'<p class="subtitle">{H.esc(summary)}<a href="{RUN_LOG}">{RUN_LOG}</a>. '
+        f'{H.esc(note)}.</p>',
+        '<p class="confidential">For the analyst: this page lists every account. Send '
+        "each account manager only the reports of their own accounts.</p>",
+    ]
+    if bad:
+        body.append(f'<h2 id="failed">Failed ({len(bad)})</h2>'
+                    '<table class="data"><thead><tr><th>Customer</th><th>Name</th>'
+                    f"<th>Error</th></tr></thead><tbody>{failed_rows}</tbody></table>")
+    body.append(f"<h2>Accounts ({len(ok)})</h2>"
+                '<p class="note">Click a column header to sort.</p>'
+                f'<table class="data sortable"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{''.join(rows)}</tbody></table>")
+    css = (".id{color:var(--muted);font-size:.8rem} th{cursor:pointer}"
+           " body{max-width:90rem}")
+    page = H.document("Key account plans", "\n".join(body), extra_css=css)
+    # the index (not a report) may sort with a small inline script; still nothing remote
+    page = page.replace("default-src 'none';", "default-src 'none'; script-src "
+                        "'unsafe-inline';")
+    return page.replace("</body>", f"<script>{_SORT_SCRIPT}</script>\n</body>")
+
+
+# -------------------------------------------------------------------------- CLI
+
+
+def _cmd_reports(a) -> int:
+    try:
+        result = run_batch(
+            data=a.data, accounts=a.accounts, out=Path(a.out), workers=a.workers,
+            formats=a.format, force=a.force, settings_file=a.settings,
+            show_personal_details=a.personal_details, analysis_year=a.year,
+            template=a.template, progress=not a.no_progress,
+        )
+    except ReportError as exc:
+        print(f"kam reports: {exc}", file=sys.stderr)
+        return 2
+    print(f"{len(result.succeeded)} report(s) ready ({len(result.written)} written, "
+          f"{len(result.skipped)} up to date), {len(result.failed)} failed, "
+          f"{result.seconds:.1f} s.")
+    for cid, err in result.failed.items():
+        print(f"FAILED {cid}: {err}", file=sys.stderr)
+    print(result.index_path)
+    return 0 if result.ok else 1
+
+
+def add_cli(sub) -> None:
+    """Add ``kam reports`` to the ``kam`` command's subparsers."""
+    r = sub.add_parser(
+        "reports", help="write a key account plan per account (papermill batch)",
+        description="Execute the account-plan template for each account and write "
+                    "self-contained HTML (and PDF) reports with an index.html. Exit code "
+                    "1 when any account failed.")
+    r.add_argument("--data", default="sample",
+                   help="'sample' (the bundled data) or the folder of a company export")
+    r.add_argument("--accounts", default="key",
+                   help="key (the key-account list), all, or customer ids: C0003,C0018")
+    r.add_argument("--out", default="build/reports", help="folder for the reports")
+    r.add_argument("--workers", type=int, default=2,
+                   help="worker processes, one kept kernel each (default 2)")
+    r.add_argument("--format", default="html",
+                   help="html, pdf or html,pdf (PDF needs Chromium installed)")
+    r.add_argument("--force", action="store_true", help="re-run reports that are up to date")
+    r.add_argument("--settings", default=None,
+                   help="settings file (default: kam_settings.toml of the project)")
+    r.add_argument("--year", type=int, default=None, help="analysis year (default: settings)")
+    r.add_argument("--personal-details", action="store_true",
+                   help="show contacts' names and e-mails (personal data: only on request)")
+    r.add_argument("--template", default=None, help=argparse_suppress())
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.set_defaults(func=_cmd_reports)
+
+
+def argparse_suppress():
+    import argparse
+
+    return argparse.SUPPRESS
