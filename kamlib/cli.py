@@ -157,9 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
         from kamlib import reports
 
         reports.add_cli(sub)
-    except ImportError:  # pragma: no cover - until the reports module exists
-        pass
+    except Exception as exc:  # noqa: BLE001 - the other commands must keep working
+        r = sub.add_parser("reports", help="(unavailable: see the message)")
+        r.set_defaults(func=lambda a, _e=exc: _unavailable("reports", _e))
     return p
+
+
+def _unavailable(command: str, exc: Exception) -> int:
+    print(f"kam {command}: cannot start, the module failed to load: {exc!r}", file=sys.stderr)
+    return 2
 
 
 def main(argv: list[str] | None = None) -> int:
