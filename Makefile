@@ -32,7 +32,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/kam data dictionary --check
 	$(BIN)/python -m pytest -n 2 tests
-	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax notebooks --ignore=notebooks/templates
+	KAM_HEADLESS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax notebooks --ignore=notebooks/templates
 
 data: $(STAMP)
 	$(BIN)/kam data generate --customers 300 --years 5 --seed 4 --out data/sample --answer-key data/answer_key

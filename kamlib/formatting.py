@@ -20,6 +20,8 @@ def eur(x, decimals: int | None = None) -> str:
     if _nan(x):
         return "n/a"
     x = float(x)
+    if x == 0:
+        return "EUR 0"
     sign = "-" if x < 0 else ""
     a = abs(x)
     if a >= 1e6:

@@ -1045,7 +1045,14 @@ def sensitivity(a: Account) -> Html:
                 note="Scores are standardised against the reference customers: 0 is "
                      "typical, +1 one (robust) standard deviation more sensitive."))
         el = r.get("price_elasticity")
-        if _ok(el):
+        if _ok(el) and _num(el) >= 0:
+            se = r.get("price_elasticity_se")
+            blocks.append(H.tag("p", (
+                "No sign of price sensitivity: its volume did not fall when its price "
+                f"rose (estimate {_num(el):+.2f}"
+                + (f" ± {_num(se):.2f}" if _ok(se) else "")
+                + "; growth in the same years explains a positive figure).")))
+        elif _ok(el):
             se = r.get("price_elasticity_se")
             blocks.append(H.tag("p", (
                 f"Price elasticity of its volume: {_num(el):+.2f}"

@@ -103,6 +103,9 @@ def _kernel_environment() -> None:
     if backend and "inline" not in backend:
         del os.environ["MPLBACKEND"]
     os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+    # widgets cannot render headless, and widget cells can stall nbclient (#312): the
+    # chapters' widget functions show a one-line note instead (kamlib.widgets)
+    os.environ["KAM_HEADLESS"] = "1"
     # debugpy's "frozen modules" warning is noise on the console.
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
@@ -199,15 +202,18 @@ def execute_notebook(
     input_path = Path(input_path).resolve()
     output_path = Path(output_path).resolve()
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    saved = os.environ.get("MPLBACKEND")
+    saved = {k: os.environ.get(k) for k in ("MPLBACKEND", "KAM_HEADLESS")}
     try:
         return _run_task(
             _Task(input_path, output_path, input_path.parent, dict(parameters or {}),
                   html, kernel_name, timeout)
         )
-    finally:  # _kernel_environment may have dropped it; this process keeps its own
-        if saved is not None:
-            os.environ["MPLBACKEND"] = saved
+    finally:  # _kernel_environment changed them for the kernel; this process keeps its own
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def _data_parameter(data_source: str | Path) -> dict:

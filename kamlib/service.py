@@ -315,7 +315,10 @@ class RelationshipSettings:
     ``"gross"`` = gross margin / revenue from the orders, ``"net"`` = ``profit`` /
     revenue from the key-account table, after rebates and cost to serve) is *low* below
     ``margin_low``, *high* from ``margin_high``. Level = customers step (many 0,
-    medium 1, few 2) + margin step (low 0, medium 1, high 2).
+    medium 1, few 2) + margin step (low 0, medium 1, high 2). Kotler's grid looks at
+    today's size and margin only; accounts chosen for their growth (ABC class in
+    ``growth_classes``, default B) are recommended one level more, as an investment
+    (capped at partnership), so the plan never advises cutting service to them.
 
     Observed (from the interactions of the analysis year): *reactive* with any contact;
     *accountable* from ``accountable_min_visits`` visits; *proactive* from
@@ -334,6 +337,7 @@ class RelationshipSettings:
     few_share: float = 0.05
     medium_share: float = 0.20
     margin_basis: str = "gross"
+    growth_classes: tuple[str, ...] = ("B",)
     margin_low: float = 0.15
     margin_high: float = 0.25
     accountable_min_visits: int = 2
@@ -766,7 +770,8 @@ def relationship_levels(kd, s, accounts: pd.DataFrame) -> pd.DataFrame:
     m = np.nan_to_num(margin, nan=-np.inf)
     margin_step = np.select([m >= rs.margin_high, m >= rs.margin_low], [2, 1], 0)
     out["margin_band"] = np.array(["low", "medium", "high"])[margin_step]
-    rec = cust_step + margin_step
+    growth = acc["abc_class"].astype(str).isin(rs.growth_classes).to_numpy()
+    rec = np.minimum(cust_step + margin_step + growth, len(LEVELS) - 1)
     out["recommended_level"] = np.array(LEVELS)[rec]
 
     counts = _interaction_counts(kd.interactions, [year], acc.index)

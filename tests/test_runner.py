@@ -238,3 +238,32 @@ def test_a_cell_over_the_time_limit_fails_clearly(tmp_path):
     # what is at the output path now is this run's notebook, not the stale file
     ran = nbformat.read(stale, as_version=4)
     assert ran.cells[1].source == "import time\ntime.sleep(60)"
+
+
+def test_widgets_show_a_note_when_headless(monkeypatch):
+    """Headless runs (papermill, nbval, kam chapters) never build widgets: they cannot
+    render there and can stall the notebook client."""
+    from kamlib import widgets
+    from kamlib.widgets import selection as selection_widgets
+
+    monkeypatch.setenv("KAM_HEADLESS", "1")
+    w = selection_widgets.lifetime_value_explorer()
+    assert isinstance(w, widgets.Placeholder)
+    assert "make lab" in w._repr_markdown_()
+    monkeypatch.setenv("KAM_HEADLESS", "0")
+    assert not isinstance(selection_widgets.lifetime_value_explorer(), widgets.Placeholder)
+
+
+def test_execute_notebook_leaves_the_callers_environment(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.delenv("KAM_HEADLESS", raising=False)
+    nb = tmp_path / "01_x.ipynb"
+    nbformat = pytest.importorskip("nbformat")
+    cell = nbformat.v4.new_code_cell("import os\nprint(os.environ.get('KAM_HEADLESS'))")
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), nb)
+    result = runner.execute_notebook(nb, tmp_path / "out.ipynb")
+    assert result.ok, result.error
+    out = nbformat.read(tmp_path / "out.ipynb", 4).cells[0].outputs[0]["text"]
+    assert out.strip() == "1"          # the kernel runs headless
+    assert "KAM_HEADLESS" not in os.environ  # this process is as before

@@ -564,6 +564,21 @@ def test_relationship_levels_recommended_observed_and_gap(relationship_kd):
                                      "C10": "disintegrating"}
 
 
+def test_growth_class_is_recommended_one_level_more(relationship_kd):
+    """A class-B account is chosen for its growth: Kotler's grid (today's size and
+    margin) plus one level, capped at partnership; the setting can switch it off."""
+    acc = accounts([("C01", "B", "unclear", "Anna", "N"), ("C03", "B", "unclear", "Anna", "N"),
+                    ("C10", "B", "unclear", "Anna", "N")])
+    lv = service.relationship_levels(relationship_kd, S, acc)
+    # grid alone: C01 partnership (cap), C03 accountable, C10 basic
+    assert lv["recommended_level"].to_dict() == {
+        "C01": "partnership", "C03": "proactive", "C10": "reactive"}
+    s = settings.replace(S, "service.relationship.growth_classes", [])
+    lv = service.relationship_levels(relationship_kd, s, acc)
+    assert lv["recommended_level"].to_dict() == {
+        "C01": "partnership", "C03": "accountable", "C10": "basic"}
+
+
 def test_relationship_levels_net_margin_needs_profit(relationship_kd):
     acc = accounts([("C01", "A", "unclear", "Anna", "N")])
     s = settings.replace(S, "service.relationship.margin_basis", "net")

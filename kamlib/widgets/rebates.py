@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from kamlib import formatting, rebates
+from kamlib.widgets import interactive
 
 MAX_TIERS = 5
 
@@ -22,6 +23,7 @@ def _money(x) -> str:
     return formatting.eur(x)
 
 
+@interactive
 def schedule_editor(kd, s, schedule=None, customers=None, year: int | None = None,
                     settings_file: str | Path | None = None, elasticity=None):
     """Edit a rebate schedule and see, on the history of ``year`` (default
@@ -171,6 +173,7 @@ def schedule_editor(kd, s, schedule=None, customers=None, year: int | None = Non
     ])
 
 
+@interactive
 def break_even_explorer(rebate: float = 0.02, contribution_margin: float = 0.20,
                         elasticity: float = -2.5):
     """Sliders for a rebate (price cut), the contribution margin and the customer's

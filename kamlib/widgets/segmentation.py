@@ -11,8 +11,10 @@ import dataclasses
 from pathlib import Path
 
 from kamlib import segmentation
+from kamlib.widgets import interactive
 
 
+@interactive
 def segment_explorer(kd, s, customers=None, settings_file: str | Path | None = None):
     """A slider for ``stand_out`` (the family score a driver needs), a choice of the
     mixed rule and of the reference group; the segments are recomputed with kamlib's

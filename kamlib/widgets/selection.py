@@ -22,6 +22,7 @@ from IPython.display import display
 
 from kamlib import costing, selection
 from kamlib.plots import selection as plots
+from kamlib.widgets import interactive
 
 
 def _settings_with(s, **changes):
@@ -72,6 +73,7 @@ def key_account_table_view(ka: pd.DataFrame, max_rows: int = 15) -> pd.DataFrame
     return out.head(max_rows)
 
 
+@interactive
 def key_account_workshop(kd, s, settings_file: str | None = None, facts=None,
                          show_chart: bool = True):
     """Sliders for the scorecard weights and the key-account thresholds; the list, a
@@ -204,6 +206,7 @@ def key_account_workshop(kd, s, settings_file: str | None = None, facts=None,
     return W.VBox([goal, controls, W.HBox([save, status]), summary, table, chart])
 
 
+@interactive
 def cost_to_serve_workshop(kd, s, customers=None):
     """Sliders for the unit minutes of each activity and the freight per delivery; shows
     the cost to serve and profit of ``customers`` (default: the five largest) and the
@@ -249,6 +252,7 @@ def cost_to_serve_workshop(kd, s, customers=None):
     return W.VBox([W.HBox([W.VBox(left[:6]), W.VBox(left[6:] + [freight])]), out])
 
 
+@interactive
 def lifetime_value_explorer(margin: float = 50_000.0, s=None):
     """Sliders for retention, discount rate and the timing convention; shows the margin
     multiple and the lifetime value of a customer earning ``margin`` EUR a year."""

@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from kamlib import service
+from kamlib.widgets import interactive
 
 
+@interactive
 def visit_plan_explorer(accounts, s, customers=None, settings_file: str | Path | None = None):
     """Sliders for the visits a year of classes A, B, C and the weekly capacity; the
     plan is recomputed with :func:`kamlib.service.visit_plan` on each change and
