@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from kamlib import schema
+from kamlib.errors import SettingsError
 
 ORDER_ACTIVITIES = ("order line", "delivery")
 """Activities driven by the orders table: each order line entered, each order shipped."""
@@ -90,13 +91,6 @@ DEFAULT_ACTIVITY_POOL: dict[str, str] = {
 """Which resource pool does each activity."""
 
 
-def _err(message: str) -> Exception:
-    """A SettingsError (imported lazily: kamlib.settings imports the domain modules)."""
-    try:
-        from kamlib.settings import SettingsError
-    except ImportError:  # pragma: no cover - during kamlib.settings' own import
-        return ValueError(message)
-    return SettingsError(message)
 
 
 def slug(activity: str) -> str:
@@ -125,12 +119,12 @@ class ResourcePool:
 
     def __post_init__(self) -> None:
         if not self.name.strip():
-            raise _err("selection.cost_to_serve.pools: a pool needs a name")
+            raise SettingsError("selection.cost_to_serve.pools: a pool needs a name")
         if self.people < 0 or self.cost_per_person < 0:
-            raise _err(f"selection.cost_to_serve.pools: '{self.name}': people and "
+            raise SettingsError(f"selection.cost_to_serve.pools: '{self.name}': people and "
                        "cost_per_person must be ≥ 0")
         if self.practical_minutes_per_person <= 0:
-            raise _err(f"selection.cost_to_serve.pools: '{self.name}': "
+            raise SettingsError(f"selection.cost_to_serve.pools: '{self.name}': "
                        "practical_minutes_per_person must be > 0")
 
     @property
@@ -189,24 +183,24 @@ class CostingSettings:
                 if key not in ACTIVITIES:
                     close = difflib.get_close_matches(key, ACTIVITIES, n=1)
                     hint = f" Did you mean '{close[0]}'?" if close else ""
-                    raise _err(f"{where}.{name}: unknown activity '{key}'.{hint} "
+                    raise SettingsError(f"{where}.{name}: unknown activity '{key}'.{hint} "
                                f"Activities: {', '.join(ACTIVITIES)}.")
         for key, v in self.unit_minutes.items():
             if not v >= 0:
-                raise _err(f"{where}.unit_minutes['{key}'] must be ≥ 0 minutes, got {v}")
+                raise SettingsError(f"{where}.unit_minutes['{key}'] must be ≥ 0 minutes, got {v}")
         names = [p.name for p in self.pools]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
-            raise _err(f"{where}.pools: pools listed twice: {dup}")
+            raise SettingsError(f"{where}.pools: pools listed twice: {dup}")
         for act, pool in self.pools_by_activity.items():
             if pool not in names:
-                raise _err(f"{where}: activity '{act}' is done by pool '{pool}', which is "
+                raise SettingsError(f"{where}: activity '{act}' is done by pool '{pool}', which is "
                            f"not among the pools ({', '.join(names) or 'none'}). Add the "
                            "pool or change activity_pool.")
         if self.freight_per_delivery < 0:
-            raise _err(f"{where}.freight_per_delivery must be ≥ 0 EUR")
+            raise SettingsError(f"{where}.freight_per_delivery must be ≥ 0 EUR")
         if self.minutes_source not in ("standard", "recorded"):
-            raise _err(f"{where}.minutes_source must be 'standard' or 'recorded', got "
+            raise SettingsError(f"{where}.minutes_source must be 'standard' or 'recorded', got "
                        f"'{self.minutes_source}'")
 
     @property
@@ -223,7 +217,7 @@ class CostingSettings:
         for p in self.pools:
             if p.name == name:
                 return p
-        raise _err(f"no resource pool named '{name}'")
+        raise SettingsError(f"no resource pool named '{name}'")
 
 
 # --------------------------------------------------------------------------- helpers

@@ -589,6 +589,22 @@ def _shifted_cummax(values: pd.Series, groups: pd.Series) -> pd.Series:
 # ----------------------------------------------------------------------------- interactions
 
 
+def _dates_in_active_months(rng, cust, counts: np.ndarray, month_start: np.ndarray):
+    """Expand a customer × year table of event counts into events: the customer index
+    of each event and a random date in one of the customer's active months of that
+    year."""
+    c_idx, y_idx = np.nonzero(counts)
+    reps = counts[c_idx, y_idx]
+    ic = np.repeat(c_idx, reps)
+    iy = np.repeat(y_idx, reps)
+    lo = np.clip(cust["_start_m"].to_numpy()[ic] - iy * 12, 0, 11)
+    hi = np.clip(cust["_end_m"].to_numpy()[ic] - iy * 12, 1, 12)
+    m = iy * 12 + lo + (rng.random(len(ic)) * (hi - lo)).astype(int)
+    dim = (month_start[m + 1] - month_start[m]).astype(int)
+    d = month_start[m] + (rng.random(len(ic)) * dim).astype(int).astype("timedelta64[D]")
+    return ic, d
+
+
 def _interactions(cfg, rng, cust, lines, month_start):
     n = len(cust)
     Y = cfg.years
@@ -628,17 +644,7 @@ def _interactions(cfg, rng, cust, lines, month_start):
     }
     frames = []
     for itype, lam in rates.items():  # loop over interaction types (a handful)
-        counts = rng.poisson(lam)
-        c_idx, y_idx = np.nonzero(counts)
-        reps = counts[c_idx, y_idx]
-        ic = np.repeat(c_idx, reps)
-        iy = np.repeat(y_idx, reps)
-        # a random active month of that year
-        lo = np.clip(cust["_start_m"].to_numpy()[ic] - iy * 12, 0, 11)
-        hi = np.clip(cust["_end_m"].to_numpy()[ic] - iy * 12, 1, 12)
-        m = iy * 12 + lo + (rng.random(len(ic)) * (hi - lo)).astype(int)
-        dim = (month_start[m + 1] - month_start[m]).astype(int)
-        d = month_start[m] + (rng.random(len(ic)) * dim).astype(int).astype("timedelta64[D]")
+        ic, d = _dates_in_active_months(rng, cust, rng.poisson(lam), month_start)
         frames.append(pd.DataFrame({"_c": ic, "date": d, "type": itype}))
 
     # complaints: after bad deliveries (service-sensitive almost always complain),
@@ -658,16 +664,7 @@ def _interactions(cfg, rng, cust, lines, month_start):
     q_rate = (0.25 + 0.8 * serv_i) * sizef
     q_lam = rate(q_rate) * np.where(dec[:, None] & last2[None, :], 4.0, 1.0) \
         * np.where(loss, 3.0, 1.0)[:, None]
-    counts = rng.poisson(q_lam)
-    c_idx, y_idx = np.nonzero(counts)
-    reps = counts[c_idx, y_idx]
-    ic = np.repeat(c_idx, reps)
-    iy = np.repeat(y_idx, reps)
-    lo = np.clip(cust["_start_m"].to_numpy()[ic] - iy * 12, 0, 11)
-    hi = np.clip(cust["_end_m"].to_numpy()[ic] - iy * 12, 1, 12)
-    m = iy * 12 + lo + (rng.random(len(ic)) * (hi - lo)).astype(int)
-    dim = (month_start[m + 1] - month_start[m]).astype(int)
-    d = month_start[m] + (rng.random(len(ic)) * dim).astype(int).astype("timedelta64[D]")
+    ic, d = _dates_in_active_months(rng, cust, rng.poisson(q_lam), month_start)
     qreason = np.array(["quality", "packaging", "documentation"])[
         rng.choice(3, len(ic), p=[0.6, 0.25, 0.15])]
     # the product: the customer's most bought product

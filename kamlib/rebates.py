@@ -65,6 +65,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from kamlib.errors import SettingsError
 
 METHODS = ("retroactive", "marginal", "growth")
 """How a schedule turns volume into a rebate (see the module docstring)."""
@@ -88,11 +89,6 @@ MIN_SEASONAL_SHARE = 0.05
 uncertain (it divides by the share) and the run rate is used instead."""
 
 
-def _err(message: str) -> Exception:
-    """The error of a setting that cannot be used: a ``ValueError``, which
-    ``kamlib.settings`` turns into a ``SettingsError`` naming the file and the key
-    (a ``SettingsError`` raised here would reach the user without them)."""
-    return ValueError(message)
 
 
 def _fmt_volume(x: float, basis: str) -> str:
@@ -124,16 +120,16 @@ class RebateTier:
     def __post_init__(self) -> None:
         t, r = self.threshold, self.rate
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
-            raise _err(f"rebate tier: the threshold must be a number, got {t!r}")
+            raise SettingsError(f"rebate tier: the threshold must be a number, got {t!r}")
         if isinstance(r, bool) or not isinstance(r, (int, float)) or not math.isfinite(r):
-            raise _err(f"rebate tier: the rate must be a number, got {r!r}")
+            raise SettingsError(f"rebate tier: the rate must be a number, got {r!r}")
         if t < 0:
-            raise _err(f"rebate tier: threshold {t:g} is negative; thresholds are the "
+            raise SettingsError(f"rebate tier: threshold {t:g} is negative; thresholds are the "
                        "annual volume (kg or EUR) from which the tier applies, ≥ 0")
         if not 0 <= r <= 1:
             hint = (f" Rates are shares: write {r:g} % as {r / 100:g}." if 1 < r <= 100
                     else "")
-            raise _err(f"rebate tier from {t:g}: rate {r:g} is outside 0-100 % "
+            raise SettingsError(f"rebate tier from {t:g}: rate {r:g} is outside 0-100 % "
                        f"(0 to 1).{hint}")
 
 
@@ -144,7 +140,7 @@ def _as_tier(t) -> RebateTier:
         return RebateTier(**t)
     if isinstance(t, (tuple, list)) and len(t) == 2:
         return RebateTier(t[0], t[1])
-    raise _err(f"rebate tier: expected (threshold, rate), got {t!r}")
+    raise SettingsError(f"rebate tier: expected (threshold, rate), got {t!r}")
 
 
 @dataclass(frozen=True)
@@ -184,48 +180,48 @@ class RebateSchedule:
     def __post_init__(self) -> None:
         w = f"rebate schedule '{self.name}'"
         if not isinstance(self.name, str) or not self.name.strip():
-            raise _err("rebate schedule: every schedule needs a name")
+            raise SettingsError("rebate schedule: every schedule needs a name")
         if self.basis not in BASES:
             close = [b for b in BASES if b.lower() == str(self.basis).lower()]
             hint = f" (write '{close[0]}')" if close else ""
-            raise _err(f"{w}: basis must be 'kg' or 'EUR'{hint}, got '{self.basis}'")
+            raise SettingsError(f"{w}: basis must be 'kg' or 'EUR'{hint}, got '{self.basis}'")
         if self.method not in METHODS:
             close = difflib.get_close_matches(str(self.method), METHODS, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
-            raise _err(f"{w}: method must be one of {', '.join(METHODS)}, got "
+            raise SettingsError(f"{w}: method must be one of {', '.join(METHODS)}, got "
                        f"'{self.method}'.{hint}")
         tiers = tuple(_as_tier(t) for t in self.tiers)
         object.__setattr__(self, "tiers", tiers)
         object.__setattr__(self, "interim_months", tuple(self.interim_months))
         if not tiers:
-            raise _err(f"{w}: needs at least one tier (threshold, rate)")
+            raise SettingsError(f"{w}: needs at least one tier (threshold, rate)")
         unit = "kg" if self.basis == "kg" else "EUR"
         for i in range(1, len(tiers)):
             a, b = tiers[i - 1], tiers[i]
             if b.threshold == a.threshold:
-                raise _err(f"{w}: overlapping bands - tiers {i} and {i + 1} both start at "
+                raise SettingsError(f"{w}: overlapping bands - tiers {i} and {i + 1} both start at "
                            f"{a.threshold:,.0f} {unit}. Each tier needs its own threshold.")
             if b.threshold < a.threshold:
-                raise _err(f"{w}: tiers not ascending - tier {i + 1} starts at "
+                raise SettingsError(f"{w}: tiers not ascending - tier {i + 1} starts at "
                            f"{b.threshold:,.0f} {unit}, below tier {i} "
                            f"({a.threshold:,.0f} {unit}). List the tiers from the lowest "
                            "threshold up.")
             if b.rate < a.rate:
-                raise _err(f"{w}: the rate falls as volume rises - tier {i + 1} "
+                raise SettingsError(f"{w}: the rate falls as volume rises - tier {i + 1} "
                            f"({b.threshold:,.0f} {unit}) pays {b.rate:.2%}, less than tier "
                            f"{i} ({a.rate:.2%}). A customer would earn less by buying "
                            "more; rates must stay or rise from tier to tier.")
         if isinstance(self.baseline_years, bool) or int(self.baseline_years) < 1:
-            raise _err(f"{w}: baseline_years must be at least 1, got {self.baseline_years}")
+            raise SettingsError(f"{w}: baseline_years must be at least 1, got {self.baseline_years}")
         if not self.baseline_uplift > -1:
-            raise _err(f"{w}: baseline_uplift must be > -1 (a share: 0.05 = 5 % above "
+            raise SettingsError(f"{w}: baseline_uplift must be > -1 (a share: 0.05 = 5 % above "
                        f"the baseline), got {self.baseline_uplift}")
         months = list(self.interim_months)
         if any(not 1 <= int(m) <= 11 for m in months) or months != sorted(set(months)):
-            raise _err(f"{w}: interim_months must be ascending months 1-11 (the final "
+            raise SettingsError(f"{w}: interim_months must be ascending months 1-11 (the final "
                        f"settlement follows month 12), got {months}")
         if not 0 <= self.interim_share <= 1:
-            raise _err(f"{w}: interim_share is a share of the accrued amount (0-1), got "
+            raise SettingsError(f"{w}: interim_share is a share of the accrued amount (0-1), got "
                        f"{self.interim_share}")
 
     @property
@@ -355,11 +351,11 @@ class RebateSettings:
         w = "rebates"
         object.__setattr__(self, "schedules", tuple(self.schedules))
         if not self.schedules:
-            raise _err(f"{w}.schedules: at least one schedule is needed")
+            raise SettingsError(f"{w}.schedules: at least one schedule is needed")
         names = [sc.name for sc in self.schedules]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
-            raise _err(f"{w}.schedules: two schedules are called {dup[0]!r}; names must "
+            raise SettingsError(f"{w}.schedules: two schedules are called {dup[0]!r}; names must "
                        "be unique")
         refs = [("default_schedule", self.default_schedule)]
         refs += [(f"schedule_by_segment.{k}", v) for k, v in self.schedule_by_segment.items()]
@@ -369,33 +365,33 @@ class RebateSettings:
             if name not in names:
                 close = difflib.get_close_matches(str(name), names, n=1)
                 hint = f" Did you mean '{close[0]}'?" if close else ""
-                raise _err(f"{w}.{where}: no schedule called '{name}'.{hint} Schedules: "
+                raise SettingsError(f"{w}.{where}: no schedule called '{name}'.{hint} Schedules: "
                            f"{', '.join(names)}.")
         if self.forecast not in FORECASTS:
-            raise _err(f"{w}.forecast must be one of {', '.join(FORECASTS)}, got "
+            raise SettingsError(f"{w}.forecast must be one of {', '.join(FORECASTS)}, got "
                        f"'{self.forecast}'")
         if self.forecast_history_years < 1:
-            raise _err(f"{w}.forecast_history_years must be at least 1")
+            raise SettingsError(f"{w}.forecast_history_years must be at least 1")
         if not self.default_elasticity < 0:
-            raise _err(f"{w}.default_elasticity is %ΔQ/%ΔP and must be negative (volume "
+            raise SettingsError(f"{w}.default_elasticity is %ΔQ/%ΔP and must be negative (volume "
                        f"falls when the price rises), got {self.default_elasticity}")
         if not 0 < self.near_threshold_share < 1:
-            raise _err(f"{w}.near_threshold_share must be between 0 and 1, got "
+            raise SettingsError(f"{w}.near_threshold_share must be between 0 and 1, got "
                        f"{self.near_threshold_share}")
         bad = [m for m in self.off_season_months if not 1 <= int(m) <= 12]
         if bad or not self.off_season_months:
-            raise _err(f"{w}.off_season_months: months are 1-12, got "
+            raise SettingsError(f"{w}.off_season_months: months are 1-12, got "
                        f"{list(self.off_season_months)}")
         for name in ("off_season_discount", "pull_forward_share", "bundle_discount",
                      "bundle_new_share", "economy_price_discount", "economy_cost_saving",
                      "economy_cannibalisation"):
             v = getattr(self, name)
             if not 0 <= v <= 1:
-                raise _err(f"{w}.{name} is a share (0-1), got {v}")
+                raise SettingsError(f"{w}.{name} is a share (0-1), got {v}")
         if self.off_season_discount >= 1 or self.bundle_discount >= 1:
-            raise _err(f"{w}: a discount of 100 % gives the product away")
+            raise SettingsError(f"{w}: a discount of 100 % gives the product away")
         if self.big_pack_other_saving_per_kg < 0:
-            raise _err(f"{w}.big_pack_other_saving_per_kg must be ≥ 0 (EUR/kg)")
+            raise SettingsError(f"{w}.big_pack_other_saving_per_kg must be ≥ 0 (EUR/kg)")
 
     @property
     def names(self) -> list[str]:
@@ -412,7 +408,7 @@ class RebateSettings:
                 return sc
         close = difflib.get_close_matches(str(name), self.names, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
-        raise _err(f"no rebate schedule called '{name}'.{hint} Schedules in the settings: "
+        raise SettingsError(f"no rebate schedule called '{name}'.{hint} Schedules in the settings: "
                    f"{', '.join(self.names)}.")
 
     def segment_schedule(self, segment: str = "price") -> RebateSchedule:

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from kamlib.errors import SettingsError
 
 # --------------------------------------------------------------------------- catalogue
 
@@ -244,13 +245,6 @@ _SIGN = {"utility": 1.0, "brand": 1.0, "relationship": 1.0, "cost": -1.0, "time"
 # --------------------------------------------------------------------------- settings
 
 
-def _err(message: str) -> Exception:
-    """A SettingsError (imported lazily: kamlib.settings imports this module)."""
-    try:
-        from kamlib.settings import SettingsError
-    except ImportError:  # pragma: no cover - during kamlib.settings' own import
-        return ValueError(message)
-    return SettingsError(message)
 
 
 @dataclass(frozen=True)
@@ -271,10 +265,10 @@ class BenefitWeights:
     def __post_init__(self) -> None:
         for name in BENEFIT_TERMS:
             if getattr(self, name) < 0:
-                raise _err(f"segmentation.benefit weights: '{name}' must be ≥ 0, got "
+                raise SettingsError(f"segmentation.benefit weights: '{name}' must be ≥ 0, got "
                            f"{getattr(self, name)}")
         if sum(getattr(self, n) for n in BENEFIT_TERMS) <= 0:
-            raise _err("segmentation.benefit weights: at least one weight must be > 0")
+            raise SettingsError("segmentation.benefit weights: at least one weight must be > 0")
 
     def normalised(self) -> dict[str, float]:
         total = sum(getattr(self, n) for n in BENEFIT_TERMS)
@@ -373,28 +367,28 @@ class SegmentationSettings:
         w = "segmentation"
         bad = [m for m in self.off_season_months if not 1 <= int(m) <= 12]
         if bad:
-            raise _err(f"{w}.off_season_months: months are 1-12, got {bad}")
+            raise SettingsError(f"{w}.off_season_months: months are 1-12, got {bad}")
         if self.big_pack_min_kg <= 0:
-            raise _err(f"{w}.big_pack_min_kg must be > 0 (kg), got {self.big_pack_min_kg}")
+            raise SettingsError(f"{w}.big_pack_min_kg must be > 0 (kg), got {self.big_pack_min_kg}")
         if self.new_product_years < 1:
-            raise _err(f"{w}.new_product_years must be at least 1")
+            raise SettingsError(f"{w}.new_product_years must be at least 1")
         if self.elasticity_min_points < 6:
-            raise _err(f"{w}.elasticity_min_points must be at least 6 quarters (the fit "
+            raise SettingsError(f"{w}.elasticity_min_points must be at least 6 quarters (the fit "
                        "removes 4 quarter-of-year means and the slope), got "
                        f"{self.elasticity_min_points}")
         if self.elasticity_min_price_variation < 0:
-            raise _err(f"{w}.elasticity_min_price_variation must be ≥ 0")
+            raise SettingsError(f"{w}.elasticity_min_price_variation must be ≥ 0")
         if self.bad_delivery_window_days < 1 or self.bad_delivery_min_days < 1:
-            raise _err(f"{w}.bad_delivery_window_days and bad_delivery_min_days must be "
+            raise SettingsError(f"{w}.bad_delivery_window_days and bad_delivery_min_days must be "
                        "at least 1 day")
         if self.reference not in ("active", "classified"):
-            raise _err(f"{w}.reference must be 'active' or 'classified', got "
+            raise SettingsError(f"{w}.reference must be 'active' or 'classified', got "
                        f"'{self.reference}'")
         if self.standardisation not in ("robust", "zscore"):
-            raise _err(f"{w}.standardisation must be 'robust' or 'zscore', got "
+            raise SettingsError(f"{w}.standardisation must be 'robust' or 'zscore', got "
                        f"'{self.standardisation}'")
         if self.z_clip <= 0:
-            raise _err(f"{w}.z_clip must be > 0")
+            raise SettingsError(f"{w}.z_clip must be > 0")
         unknown = sorted(set(self.indicator_weights) - set(INDICATOR_NAMES))
         if unknown:
             import difflib
@@ -403,31 +397,31 @@ class SegmentationSettings:
             for u in unknown:
                 close = difflib.get_close_matches(u, INDICATOR_NAMES, n=1)
                 hints.append(f"'{u}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
-            raise _err(f"{w}.indicator_weights: unknown indicator(s) {', '.join(hints)}. "
+            raise SettingsError(f"{w}.indicator_weights: unknown indicator(s) {', '.join(hints)}. "
                        f"Indicators: {', '.join(INDICATOR_NAMES)}.")
         neg = [k for k, v in self.indicator_weights.items() if v < 0]
         if neg:
-            raise _err(f"{w}.indicator_weights must be ≥ 0; negative for {neg}")
+            raise SettingsError(f"{w}.indicator_weights must be ≥ 0; negative for {neg}")
         for fam in FAMILIES:
             names = [i.name for i in INDICATORS if i.family == fam]
             if sum(self.weight(n) for n in names) <= 0:
-                raise _err(f"{w}.indicator_weights: the {fam} family needs at least one "
+                raise SettingsError(f"{w}.indicator_weights: the {fam} family needs at least one "
                            f"indicator with a weight > 0 (its indicators: {names})")
         if self.mixed_rule not in ("stand_out", "margin"):
-            raise _err(f"{w}.mixed_rule must be 'stand_out' (every family that stands out "
+            raise SettingsError(f"{w}.mixed_rule must be 'stand_out' (every family that stands out "
                        f"is a driver) or 'margin', got '{self.mixed_rule}'")
         if self.mixed_margin < 0:
-            raise _err(f"{w}.mixed_margin must be ≥ 0")
+            raise SettingsError(f"{w}.mixed_margin must be ≥ 0")
         if not 0 <= self.min_coverage <= 1:
-            raise _err(f"{w}.min_coverage is a share (0-1), got {self.min_coverage}")
+            raise SettingsError(f"{w}.min_coverage is a share (0-1), got {self.min_coverage}")
         if self.confidence_scale <= 0:
-            raise _err(f"{w}.confidence_scale must be > 0")
+            raise SettingsError(f"{w}.confidence_scale must be > 0")
         if self.evidence_items < 1:
-            raise _err(f"{w}.evidence_items must be at least 1")
+            raise SettingsError(f"{w}.evidence_items must be at least 1")
         if not 2 <= self.clusters <= 12:
-            raise _err(f"{w}.clusters must be between 2 and 12, got {self.clusters}")
+            raise SettingsError(f"{w}.clusters must be between 2 and 12, got {self.clusters}")
         if self.cluster_restarts < 1:
-            raise _err(f"{w}.cluster_restarts must be at least 1")
+            raise SettingsError(f"{w}.cluster_restarts must be at least 1")
 
     def weight(self, indicator: str) -> float:
         """The weight of an indicator (missing from ``indicator_weights`` = 1)."""

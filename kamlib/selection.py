@@ -57,6 +57,7 @@ import pandas as pd
 
 from kamlib import costing, measures
 from kamlib.costing import CostingSettings
+from kamlib.errors import SettingsError
 
 EPS = 1e-9
 """Tolerance for comparing shares with cuts (0.1 + 0.2 is not 0.3 in floating point)."""
@@ -190,20 +191,13 @@ GOAL_MEANING = {
 }
 
 
-def _err(message: str) -> Exception:
-    """A SettingsError (imported lazily: kamlib.settings imports this module)."""
-    try:
-        from kamlib.settings import SettingsError
-    except ImportError:  # pragma: no cover - during kamlib.settings' own import
-        return ValueError(message)
-    return SettingsError(message)
 
 
 def _one_of(where: str, value: str, allowed) -> None:
     if value not in allowed:
         close = difflib.get_close_matches(str(value), list(allowed), n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
-        raise _err(f"{where} must be one of {', '.join(map(repr, allowed))}; got "
+        raise SettingsError(f"{where} must be one of {', '.join(map(repr, allowed))}; got "
                    f"{value!r}.{hint}")
 
 
@@ -211,7 +205,7 @@ def _share(where: str, value: float, *, low_open: bool = False) -> None:
     ok = (0 < value <= 1) if low_open else (0 <= value <= 1)
     if not ok:
         rng = "(0, 1]" if low_open else "[0, 1]"
-        raise _err(f"{where} must be a share in {rng} (e.g. 0.2 for 20 %), got {value}")
+        raise SettingsError(f"{where} must be a share in {rng} (e.g. 0.2 for 20 %), got {value}")
 
 
 # ----------------------------------------------------------------------------- settings
@@ -248,14 +242,14 @@ class PyramidSettings:
         upper = self.top_share + self.big_share + self.medium_share
         if self.small_share is None:
             if upper > 1 + 1e-9:
-                raise _err(f"{w}: top {self.top_share} + big {self.big_share} + medium "
+                raise SettingsError(f"{w}: top {self.top_share} + big {self.big_share} + medium "
                            f"{self.medium_share} = {upper:.4g} leaves nothing for small; "
                            "the shares of the tiers must sum to 1")
         else:
             _share(f"{w}.small_share", self.small_share)
             total = upper + self.small_share
             if abs(total - 1.0) > 1e-6:
-                raise _err(f"{w}: the tier shares must sum to 1 (100 % of active "
+                raise SettingsError(f"{w}: the tier shares must sum to 1 (100 % of active "
                            f"customers); top {self.top_share} + big {self.big_share} + "
                            f"medium {self.medium_share} + small {self.small_share} = "
                            f"{total:.4g}. Leave small_share out to give small the rest.")
@@ -310,15 +304,15 @@ class AbcSettings:
         _one_of(f"{w}.boundary", self.boundary, ("include", "exclude"))
         _one_of(f"{w}.measure", self.measure, ("revenue", "gross_margin", "volume_kg"))
         if not -1 < self.growth_min < 10:
-            raise _err(f"{w}.growth_min is a yearly growth rate (0.10 = +10 %), got "
+            raise SettingsError(f"{w}.growth_min is a yearly growth rate (0.10 = +10 %), got "
                        f"{self.growth_min}")
         if not 1 <= self.growth_years <= 10:
-            raise _err(f"{w}.growth_years must be between 1 and 10, got {self.growth_years}")
+            raise SettingsError(f"{w}.growth_years must be between 1 and 10, got {self.growth_years}")
         _one_of(f"{w}.growth_measure", self.growth_measure, ("volume_kg", "revenue"))
         _one_of(f"{w}.loyalty_criterion", self.loyalty_criterion,
                 ("cooperation", "information_sharing", "strategic_fit", "growth_potential"))
         if not 1 <= self.loyalty_min <= 5:
-            raise _err(f"{w}.loyalty_min is an assessment score 1-5, got {self.loyalty_min}")
+            raise SettingsError(f"{w}.loyalty_min is an assessment score 1-5, got {self.loyalty_min}")
 
 
 @dataclass(frozen=True)
@@ -350,21 +344,21 @@ class ScorecardSettings:
             if k not in CRITERIA:
                 close = difflib.get_close_matches(k, list(CRITERIA), n=1)
                 hint = f" Did you mean '{close[0]}'?" if close else ""
-                raise _err(f"{w}.weights: unknown criterion '{k}'.{hint} Criteria: "
+                raise SettingsError(f"{w}.weights: unknown criterion '{k}'.{hint} Criteria: "
                            f"{', '.join(CRITERIA)}.")
             if not v >= 0:
-                raise _err(f"{w}.weights['{k}'] must be ≥ 0, got {v}")
+                raise SettingsError(f"{w}.weights['{k}'] must be ≥ 0, got {v}")
         if self.goal == "custom":
             if sum(self.weights.values()) <= 0:
-                raise _err(f"{w}: goal = 'custom' needs weights, at least one > 0 (e.g. "
+                raise SettingsError(f"{w}: goal = 'custom' needs weights, at least one > 0 (e.g. "
                            "weights = {profit = 2, growth = 1})")
         elif self.weights:
-            raise _err(f"{w}: weights are given but goal = '{self.goal}' uses its preset. "
+            raise SettingsError(f"{w}: weights are given but goal = '{self.goal}' uses its preset. "
                        "Set goal = 'custom' to use your own weights, or remove them.")
         _one_of(f"{w}.normalisation", self.normalisation, ("rank", "minmax"))
         _share(f"{w}.missing_value", self.missing_value)
         if not 1 <= self.growth_years <= 10:
-            raise _err(f"{w}.growth_years must be between 1 and 10")
+            raise SettingsError(f"{w}.growth_years must be between 1 and 10")
 
     @property
     def effective_weights(self) -> dict[str, float]:
@@ -397,13 +391,13 @@ class FuzzySettings:
         w = "selection.fuzzy"
         k = len(self.grades)
         if k < 2 or len(set(self.grades)) != k:
-            raise _err(f"{w}.grades: give at least two different grades, worst first")
+            raise SettingsError(f"{w}.grades: give at least two different grades, worst first")
         if len(self.centres) != k or len(self.values) != k:
-            raise _err(f"{w}: grades, centres and values must have the same length "
+            raise SettingsError(f"{w}: grades, centres and values must have the same length "
                        f"({k} grades, {len(self.centres)} centres, {len(self.values)} values)")
         c = np.asarray(self.centres, dtype=float)
         if np.any(np.diff(c) <= 0) or c[0] < 0 or c[-1] > 1:
-            raise _err(f"{w}.centres must increase strictly within [0, 1], got {self.centres}")
+            raise SettingsError(f"{w}.centres must increase strictly within [0, 1], got {self.centres}")
         _one_of(f"{w}.operator", self.operator, ("weighted_average", "max_min"))
         for g in self.key_grades:
             _one_of(f"{w}.key_grades", g, self.grades)
@@ -445,14 +439,14 @@ class ProfitabilitySettings:
     def __post_init__(self) -> None:
         w = "selection.profitability"
         if not 1 <= self.trend_years <= 10:
-            raise _err(f"{w}.trend_years must be between 1 and 10")
+            raise SettingsError(f"{w}.trend_years must be between 1 and 10")
         if not 0 <= self.trend_cap <= 5:
-            raise _err(f"{w}.trend_cap must be between 0 and 5 (0.5 = ±50 % a year)")
+            raise SettingsError(f"{w}.trend_cap must be between 0 and 5 (0.5 = ±50 % a year)")
         if not 0 <= self.horizon_years <= 20:
-            raise _err(f"{w}.horizon_years must be between 0 and 20")
+            raise SettingsError(f"{w}.horizon_years must be between 0 and 20")
         _share(f"{w}.headroom_capture", self.headroom_capture)
         if self.cost_threshold is not None and self.cost_threshold < 0:
-            raise _err(f"{w}.cost_threshold is a share of revenue ≥ 0")
+            raise SettingsError(f"{w}.cost_threshold is a share of revenue ≥ 0")
         _one_of(f"{w}.peer_group", self.peer_group, ("tier", "all"))
 
 
@@ -478,13 +472,13 @@ class LifetimeValueSettings:
     def __post_init__(self) -> None:
         w = "selection.lifetime_value"
         if not 0 <= self.retention < 1:
-            raise _err(f"{w}.retention must be in [0, 1) (0.9 = 90 % stay each year), "
+            raise SettingsError(f"{w}.retention must be in [0, 1) (0.9 = 90 % stay each year), "
                        f"got {self.retention}")
         if not 0 <= self.discount_rate < 1:
-            raise _err(f"{w}.discount_rate must be in [0, 1) (0.1 = 10 % a year)")
+            raise SettingsError(f"{w}.discount_rate must be in [0, 1) (0.1 = 10 % a year)")
         _one_of(f"{w}.convention", self.convention, ("end", "start"))
         if self.horizon_years is not None and not 1 <= self.horizon_years <= 100:
-            raise _err(f"{w}.horizon_years must be between 1 and 100, or left out")
+            raise SettingsError(f"{w}.horizon_years must be between 1 and 100, or left out")
         _one_of(f"{w}.margin", self.margin, ("profit", "gross_margin"))
 
 
@@ -519,7 +513,7 @@ class PortfolioSettings:
     def __post_init__(self) -> None:
         w = "selection.portfolio"
         if not 0 <= self.low_cut < self.high_cut <= 100:
-            raise _err(f"{w}: need 0 ≤ low_cut < high_cut ≤ 100, got {self.low_cut}, "
+            raise SettingsError(f"{w}: need 0 ≤ low_cut < high_cut ≤ 100, got {self.low_cut}, "
                        f"{self.high_cut}")
         for k, v in self.grid.items():
             _one_of(f"{w}.grid key", k, tuple(DEFAULT_PORTFOLIO_GRID))
@@ -567,9 +561,9 @@ class KeyAccountSettings:
         for c in self.confirm_classes:
             _one_of(f"{w}.confirm_classes", c, CLASSES)
         if not 0 <= self.min_score <= 100:
-            raise _err(f"{w}.min_score is a score 0-100, got {self.min_score}")
+            raise SettingsError(f"{w}.min_score is a score 0-100, got {self.min_score}")
         if self.top_n < 0:
-            raise _err(f"{w}.top_n must be ≥ 0")
+            raise SettingsError(f"{w}.top_n must be ≥ 0")
         _one_of(f"{w}.loss_makers", self.loss_makers, ("exclude", "flag", "include"))
 
 

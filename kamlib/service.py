@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from kamlib import measures
+from kamlib.errors import SettingsError
 
 # --------------------------------------------------------------------------- constants
 
@@ -145,13 +146,6 @@ _SEGMENTS = ("price", "service", "technology", "mixed", "unclear")
 # --------------------------------------------------------------------------- settings
 
 
-def _err(message: str) -> Exception:
-    """A SettingsError (imported lazily: kamlib.settings imports this module)."""
-    try:
-        from kamlib.settings import SettingsError
-    except ImportError:  # pragma: no cover - during kamlib.settings' own import
-        return ValueError(message)
-    return SettingsError(message)
 
 
 @dataclass(frozen=True)
@@ -176,20 +170,20 @@ class ServiceItem:
 
     def __post_init__(self) -> None:
         if not self.name.strip():
-            raise _err("service.packages.menu: every service needs a name")
+            raise SettingsError("service.packages.menu: every service needs a name")
         if self.kind not in _KINDS:
-            raise _err(
+            raise SettingsError(
                 f"service.packages.menu '{self.name}': kind '{self.kind}' is not one of "
                 + ", ".join(_KINDS)
             )
         bad = [g for g in self.segments if g not in _SEGMENTS + ("all",)]
         if bad:
-            raise _err(
+            raise SettingsError(
                 f"service.packages.menu '{self.name}': unknown segment(s) {bad}; use "
                 + ", ".join(_SEGMENTS + ("all",))
             )
         if self.minutes_per_year < 0:
-            raise _err(f"service.packages.menu '{self.name}': minutes_per_year must be ≥ 0")
+            raise SettingsError(f"service.packages.menu '{self.name}': minutes_per_year must be ≥ 0")
 
 
 DEFAULT_MENU = (
@@ -270,11 +264,11 @@ class VisitSettings:
 
     def __post_init__(self) -> None:
         if self.route_by not in ("region", "country"):
-            raise _err("service.visits.route_by must be 'region' or 'country'")
+            raise SettingsError("service.visits.route_by must be 'region' or 'country'")
         allowed = sorted(VISIT_CYCLES)
         for key, n in {**self.per_year_by_class, **self.per_year_by_class_segment}.items():
             if n not in VISIT_CYCLES:
-                raise _err(
+                raise SettingsError(
                     f"service.visits: {key} = {n} visits a year is not possible; use one of "
                     f"{allowed} (one visit per year, half-year, four months, quarter, two "
                     "months or month)"
@@ -282,27 +276,27 @@ class VisitSettings:
         for key in self.per_year_by_class_segment:
             cls, sep, seg = key.partition(":")
             if not sep or not cls or seg not in _SEGMENTS:
-                raise _err(
+                raise SettingsError(
                     f"service.visits.per_year_by_class_segment: key '{key}' must look "
                     f"like 'B:technology' (class:segment, segment one of {_SEGMENTS})"
                 )
         if self.executive_per_year not in VISIT_CYCLES:
-            raise _err(
+            raise SettingsError(
                 f"service.visits.executive_per_year must be one of {allowed}, got "
                 f"{self.executive_per_year}"
             )
         if self.executive_top_n < 0:
-            raise _err("service.visits.executive_top_n must be ≥ 0")
+            raise SettingsError("service.visits.executive_top_n must be ≥ 0")
         if self.capacity_per_week < 1:
-            raise _err("service.visits.capacity_per_week must be at least 1 visit a week")
+            raise SettingsError("service.visits.capacity_per_week must be at least 1 visit a week")
         for who, c in self.capacity_by_manager.items():
             if c < 0:
-                raise _err(f"service.visits.capacity_by_manager['{who}'] must be ≥ 0")
+                raise SettingsError(f"service.visits.capacity_by_manager['{who}'] must be ≥ 0")
         bad = [w for w in self.blocked_weeks if not 1 <= w <= 53]
         if bad:
-            raise _err(f"service.visits.blocked_weeks: {bad} are not ISO weeks (1-53)")
+            raise SettingsError(f"service.visits.blocked_weeks: {bad} are not ISO weeks (1-53)")
         if not 1 <= self.working_days <= 7:
-            raise _err("service.visits.working_days must be between 1 and 7")
+            raise SettingsError("service.visits.working_days must be between 1 and 7")
 
 
 @dataclass(frozen=True)
@@ -353,22 +347,22 @@ class RelationshipSettings:
 
     def __post_init__(self) -> None:
         if not 0 < self.few_share <= self.medium_share <= 1:
-            raise _err(
+            raise SettingsError(
                 "service.relationship: need 0 < few_share ≤ medium_share ≤ 1, got "
                 f"{self.few_share} and {self.medium_share}"
             )
         if self.margin_basis not in ("gross", "net"):
-            raise _err("service.relationship.margin_basis must be 'gross' or 'net'")
+            raise SettingsError("service.relationship.margin_basis must be 'gross' or 'net'")
         if not self.margin_low <= self.margin_high:
-            raise _err("service.relationship: margin_low must be ≤ margin_high")
+            raise SettingsError("service.relationship: margin_low must be ≤ margin_high")
         if not (self.accountable_min_visits <= self.proactive_min_visits
                 <= self.partnership_min_visits):
-            raise _err(
+            raise SettingsError(
                 "service.relationship: the visits needed must rise with the level "
                 "(accountable ≤ proactive ≤ partnership)"
             )
         if not 0 <= self.cooperative_share <= self.interdependent_share <= 1:
-            raise _err(
+            raise SettingsError(
                 "service.relationship: need 0 ≤ cooperative_share ≤ interdependent_share ≤ 1"
             )
 
@@ -389,11 +383,11 @@ class PackageSettings:
 
     def __post_init__(self) -> None:
         if not 0 < self.max_share_of_margin <= 1:
-            raise _err("service.packages.max_share_of_margin must be in (0, 1]")
+            raise SettingsError("service.packages.max_share_of_margin must be in (0, 1]")
         names = [i.name for i in self.menu]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
-            raise _err(f"service.packages.menu: services listed twice: {dup}")
+            raise SettingsError(f"service.packages.menu: services listed twice: {dup}")
 
 
 @dataclass(frozen=True)
@@ -415,15 +409,15 @@ class SupplySettings:
 
     def __post_init__(self) -> None:
         if not self.peak_months or any(not 1 <= m <= 12 for m in self.peak_months):
-            raise _err("service.supply.peak_months must list months 1-12")
+            raise SettingsError("service.supply.peak_months must list months 1-12")
         if not 0 <= self.lead_months <= 11 - len(self.peak_months) + 1:
-            raise _err("service.supply.lead_months must be between 0 and 11")
+            raise SettingsError("service.supply.lead_months must be between 0 and 11")
         if self.history_years < 1:
-            raise _err("service.supply.history_years must be at least 1")
+            raise SettingsError("service.supply.history_years must be at least 1")
         if not 0 < self.trend_min <= 1 <= self.trend_max:
-            raise _err("service.supply: need 0 < trend_min ≤ 1 ≤ trend_max")
+            raise SettingsError("service.supply: need 0 < trend_min ≤ 1 ≤ trend_max")
         if self.safety_share < 0:
-            raise _err("service.supply.safety_share must be ≥ 0")
+            raise SettingsError("service.supply.safety_share must be ≥ 0")
 
 
 @dataclass(frozen=True)
@@ -439,9 +433,9 @@ class ComplaintSettings:
 
     def __post_init__(self) -> None:
         if self.target_days <= 0:
-            raise _err("service.complaints.target_days must be > 0")
+            raise SettingsError("service.complaints.target_days must be > 0")
         if self.rising_points < 0 or self.rising_min_complaints < 0:
-            raise _err("service.complaints: rising_points and rising_min_complaints "
+            raise SettingsError("service.complaints: rising_points and rising_min_complaints "
                        "must be ≥ 0")
 
 
@@ -493,25 +487,25 @@ class ObjectiveSettings:
     def __post_init__(self) -> None:
         for k, g in self.volume_growth_by_class.items():
             if not -1 < g < 5:
-                raise _err(f"service.objectives.volume_growth_by_class.{k} = {g}: use a "
+                raise SettingsError(f"service.objectives.volume_growth_by_class.{k} = {g}: use a "
                            "fraction, e.g. 0.05 for +5%")
         for k, g in self.price_change_by_segment.items():
             if not -1 < g < 1:
-                raise _err(f"service.objectives.price_change_by_segment.{k} = {g}: use a "
+                raise SettingsError(f"service.objectives.price_change_by_segment.{k} = {g}: use a "
                            "fraction, e.g. 0.02 for +2%")
         if not 0 < self.max_share_of_wallet <= 1:
-            raise _err("service.objectives.max_share_of_wallet must be in (0, 1]")
+            raise SettingsError("service.objectives.max_share_of_wallet must be in (0, 1]")
         if not 0 <= self.trend_weight <= 1:
-            raise _err("service.objectives.trend_weight must be between 0 and 1")
+            raise SettingsError("service.objectives.trend_weight must be between 0 and 1")
         if not -1 < self.growth_min <= self.growth_max:
-            raise _err("service.objectives: need -1 < growth_min ≤ growth_max")
+            raise SettingsError("service.objectives: need -1 < growth_min ≤ growth_max")
         for k, n in self.trainings_by_segment.items():
             if not 0 <= n <= 12:
-                raise _err(f"service.objectives.trainings_by_segment.{k} must be 0-12")
+                raise SettingsError(f"service.objectives.trainings_by_segment.{k} must be 0-12")
         for key in self.overrides:
             cid, sep, col = key.rpartition(".")
             if not sep or not cid or col not in EDITABLE_TARGETS:
-                raise _err(
+                raise SettingsError(
                     f"service.objectives.overrides: key '{key}' must look like "
                     f"'C0042.target_volume_kg' with a target among {EDITABLE_TARGETS}"
                 )

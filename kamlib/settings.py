@@ -33,6 +33,7 @@ try:  # Python 3.11+
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
+from kamlib.errors import SettingsError
 from kamlib.rebates import RebateSettings
 from kamlib.report_sections import ReportSettings
 from kamlib.segmentation import SegmentationSettings
@@ -41,15 +42,6 @@ from kamlib.service import ServiceSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SETTINGS_FILE = PROJECT_ROOT / "kam_settings.toml"
-
-
-class SettingsError(ValueError):
-    """A settings file or value that cannot be used; the message says how to fix it.
-
-    ``located`` is true once the message names where the problem is (file and key).
-    """
-
-    located = False
 
 
 def _located(source: str, where: str, exc: Exception) -> SettingsError:

@@ -14,18 +14,14 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from kamlib import rebates
+from kamlib.plots import new_axes as _ax
+from kamlib.plots import MONTHS as _MONTHS
 
 DARK, MID, LIGHT = "0.15", "0.45", "0.75"
 STYLES = [("-", DARK), ("--", DARK), (":", DARK), ("-.", MID), ((0, (5, 1, 1, 1)), MID)]
 HATCHES = ["", "///", "...", "xxx", "\\\\\\", "ooo"]
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-           "Dec")
 
 
-def _ax(ax, figsize=(7.0, 4.0)):
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def _k(x, _pos=None) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.patches import Rectangle
 
 from kamlib import segmentation
+from kamlib.plots import new_axes as _ax
 
 FAMILY_STYLE = {
     "price": {"hatch": "", "face": "0.35", "marker": "o", "angle": 90.0},
@@ -30,10 +31,6 @@ SEGMENT_STYLE = {
 }
 
 
-def _ax(ax, figsize=(7.0, 4.0)):
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def _value_text(indicator: str, v: float) -> str:

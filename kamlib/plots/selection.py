@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.patches import Polygon
 
 from kamlib import selection
+from kamlib.plots import new_axes as _ax
 
 DARK, MID, LIGHT = "0.25", "0.55", "0.85"
 HATCHES = ["", "///", "...", "xxx", "\\\\\\", "ooo", "+++", "---", "|||", "**"]
@@ -28,10 +29,6 @@ ACTION_MARKERS = {
 }
 
 
-def _ax(ax, figsize=None):
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def _label_points(ax, x, y, labels, fontsize=8):

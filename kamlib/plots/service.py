@@ -14,15 +14,11 @@ import pandas as pd
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
 from kamlib import service
+from kamlib.plots import new_axes as _ax
+from kamlib.plots import MONTHS as _MONTHS
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-           "Dec")
 
 
-def _ax(ax, figsize=(7.0, 4.0)):
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def _grey(level_index: int) -> str:

@@ -14,16 +14,13 @@ import numpy as np
 import pandas as pd
 
 from kamlib import formatting
+from kamlib.plots import new_axes as _ax
 
 DARK, MID, LIGHT = "0.25", "0.55", "0.85"
 PACK_HATCHES = {"bag": "", "big bag": "///", "drum": "..."}
 """Hatch per pack type in :func:`product_range` (other pack types: ``xx``)."""
 
 
-def _ax(ax, figsize=None):
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def _year_orders(orders: pd.DataFrame, year: int) -> pd.DataFrame:
