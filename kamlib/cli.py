@@ -4,6 +4,7 @@
     kam data check PATH            # exit 1 and a list of problems, or 0 and a summary
     kam data dictionary            # rewrite data/README.md from kamlib/schema.py
     kam settings init | show       # create / print the settings file (kam_settings.toml)
+    kam calendars --out DIR        # each account manager's visit plan as .ics
     kam chapters --out build       # execute the playbook chapters on the bundled data
     kam exercises --out build/exercises   # learners' copies, solutions removed
     kam demo                       # the main job: chapters (and reports) into build/
@@ -85,6 +86,20 @@ def _cmd_demo(a: argparse.Namespace) -> int:
     return runner.demo(Path(a.out), workers=a.workers)
 
 
+def _cmd_calendars(a: argparse.Namespace) -> int:
+    from kamlib import calendar_export, data, service, settings
+
+    kd = data.load(a.data)
+    s = settings.load(a.settings)
+    plan = service.visit_plan(service.key_account_table(kd, s), s, customers=kd.customers)
+    for p in calendar_export.write_ics(plan, Path(a.out)):
+        print(p)
+    if len(plan.unplanned):
+        print(f"{len(plan.unplanned)} account(s) cannot get their visit frequency within "
+              "the capacity: see chapter 04 or raise service.visits capacity.")
+    return 0
+
+
 def _cmd_settings(a: argparse.Namespace) -> int:
     from kamlib import settings
 
@@ -137,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "init":
             x.add_argument("--force", action="store_true")
         x.set_defaults(func=_cmd_settings)
+
+    ca = sub.add_parser("calendars", help="write each account manager's visit plan "
+                        "as an iCalendar (.ics) file")
+    ca.add_argument("--data", default="sample", help="'sample' or the path of an export")
+    ca.add_argument("--settings", default=str(PROJECT_ROOT / "kam_settings.toml"))
+    ca.add_argument("--out", default="build/calendars")
+    ca.set_defaults(func=_cmd_calendars)
 
     ch = sub.add_parser("chapters", help="execute the playbook chapters")
     ch.add_argument("--out", default="build/chapters")

@@ -454,13 +454,26 @@ def _run_reports(out: Path, workers: int):
     )
 
 
+def _write_calendars(out_dir: Path) -> list[Path]:
+    """Each account manager's visit plan on the bundled data, as .ics files."""
+    from kamlib import calendar_export, data, service, settings
+
+    kd = data.load(DEFAULT_DATA_SOURCE)
+    s = settings.load(settings.DEFAULT_SETTINGS_FILE)
+    plan = service.visit_plan(service.key_account_table(kd, s), s, customers=kd.customers)
+    paths = calendar_export.write_ics(plan, out_dir)
+    print(f"Wrote {len(paths)} visit calendars into {out_dir}.")
+    return paths
+
+
 def demo(out_dir: str | Path, workers: int = 2) -> int:
     """The main job (``make demo``): check the bundled data, run the chapters, write
     the learners' copies and the key-account reports into ``out_dir``. Returns 0 when
     everything worked, 1 otherwise (and says what failed).
 
     Layout: ``OUT/chapters`` (executed chapters + HTML), ``OUT/exercises`` (learners'
-    copies), ``OUT/reports`` (one account plan per key account, ``index.html``).
+    copies), ``OUT/calendars`` (visit plans, .ics), ``OUT/reports`` (one account plan per
+    key account, ``index.html``).
     """
     out = Path(out_dir)
     started = time.perf_counter()
@@ -472,6 +485,7 @@ def demo(out_dir: str | Path, workers: int = 2) -> int:
     ok &= bool(results) and all(r.ok for r in results)
     exercises = write_exercise_copies(out / "exercises")
     print(f"Wrote {len(exercises)} learners' copies into {out / 'exercises'}.")
+    calendars = _write_calendars(out / "calendars")
     batch = _run_reports(out / "reports", workers)
     report_failures = list(getattr(batch, "failed", []) or []) if batch is not None else []
     if report_failures:
@@ -486,6 +500,8 @@ def demo(out_dir: str | Path, workers: int = 2) -> int:
         print(f"  {'' if r.ok else '(FAILED) '}{shown}")
     if exercises:
         print(f"  {out / 'exercises'}/   (learners' copies: open in JupyterLab, `make lab`)")
+    if calendars:
+        print(f"  {out / 'calendars'}/   (visit plans, one .ics per account manager)")
     index = getattr(batch, "index_path", None) if batch is not None else None
     if index is not None:
         print(f"  {index}   (the key-account reports)")

@@ -845,3 +845,15 @@ def test_key_account_table_on_the_bundled_data(sample, default_settings, sample_
     assert {"abc_class", "segment", "account_manager", "region", "country"} <= set(acc.columns)
     assert set(acc.attrs) == {"stand_in", "source"}
     assert 20 <= len(acc) <= 120
+
+
+def test_cli_calendars_writes_one_file_per_account_manager(tmp_path):
+    from kamlib import cli, data
+
+    assert cli.main(["calendars", "--out", str(tmp_path)]) == 0
+    files = sorted(tmp_path.glob("visits_*.ics"))
+    managers = data.load("sample").customers["account_manager"].nunique()
+    assert 1 <= len(files) <= managers
+    text = files[0].read_bytes().decode("utf-8")
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert text.count("BEGIN:VEVENT") == text.count("END:VEVENT") > 0
