@@ -648,7 +648,8 @@ def key_account_table(kd, s) -> pd.DataFrame:
         sources = ["key accounts: STAND-IN (class A = top 20% by revenue, B = growers)"]
     if "segment" not in acc.columns:
         if hasattr(segmentation, "segments"):
-            seg = segmentation.segments(kd, s)
+            # the key accounts are known here: don't let segments() compute them again
+            seg = segmentation.segments(kd, s, customers=list(acc.index))
             if "customer_id" in seg.columns and seg.index.name != "customer_id":
                 seg = seg.set_index("customer_id")
             keep = [c for c in ("segment", "mixed_types") if c in seg.columns]
