@@ -10,12 +10,13 @@ export PYTHONHASHSEED := 0
 # Keep Jupyter from writing into the user's home during runs.
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help setup demo test test-lib test-notebooks data dictionary exercises lab bench clean
+.PHONY: help setup demo test test-lib test-notebooks notebooks data dictionary exercises lab bench clean
 
 help:
 	@echo "make demo   - set up .venv and run the playbook on the bundled data into build/"
 	@echo "make test   - set up .venv and run all tests (library, notebooks, nbval)"
 	@echo "make lab    - open JupyterLab on the notebooks"
+	@echo "make notebooks - re-execute the chapters in place (after editing one)"
 	@echo "make data   - regenerate the bundled sample data (seeded, byte-identical)"
 	@echo "make bench  - run the benchmarks (prints figures)"
 
@@ -33,6 +34,13 @@ test: $(STAMP)
 	$(BIN)/kam data dictionary --check
 	$(BIN)/python -m pytest -n 2 tests
 	KAM_HEADLESS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax notebooks --ignore=notebooks/templates
+
+# Re-execute the committed chapters in place: run them into build/, then copy back.
+notebooks: $(STAMP)
+	rm -rf build/executed
+	$(BIN)/kam chapters --out build/executed
+	cp build/executed/[0-9][0-9]_*.ipynb notebooks/
+	for f in notebooks/[0-9][0-9]_*.ipynb; do $(BIN)/python -c "import sys; from kamlib.runner import tidy_executed; tidy_executed(sys.argv[1])" $$f || exit 1; done
 
 data: $(STAMP)
 	$(BIN)/kam data generate --customers 300 --years 5 --seed 4 --out data/sample --answer-key data/answer_key

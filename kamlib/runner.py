@@ -508,3 +508,26 @@ def demo(out_dir: str | Path, workers: int = 2) -> int:
     if not ok:
         print("Some steps failed: see the messages above.", file=sys.stderr)
     return 0 if ok else 1
+
+
+def tidy_executed(path: str | Path) -> None:
+    """Drop the run-time stamps papermill and nbclient write into an executed notebook.
+
+    Start and end times change at every run and would make every re-execution a diff
+    of thousands of lines; what a reader sees (sources, outputs, counts) stays.
+    """
+    import nbformat
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        pm_meta = cell.metadata.get("papermill")
+        if pm_meta is not None:
+            for key in ("duration", "start_time", "end_time"):
+                pm_meta.pop(key, None)
+    pm_meta = nb.metadata.get("papermill")
+    if pm_meta is not None:
+        for key in ("duration", "start_time", "end_time", "input_path", "output_path"):
+            pm_meta.pop(key, None)
+    nbformat.write(nb, path)
