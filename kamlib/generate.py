@@ -906,7 +906,7 @@ def generate(cfg: GeneratorConfig = GeneratorConfig()) -> dict[str, pd.DataFrame
     }
     out = {}
     for name, df in tables.items():
-        cols = schema.TABLES[name].column_names
+        cols = schema.TABLES[name].standard_columns
         for c in cols:
             if c not in df.columns:
                 df = df.assign(**{c: schema.TABLES[name].column(c).default})

@@ -43,9 +43,17 @@ class Column:
     """One column of a table.
 
     ``required``: the column must be present in the file. Optional columns that are
-    missing are added with ``default``. ``nullable``: empty cells are allowed.
+    missing are added with ``default`` (``None``: empty, i.e. NaN / NaT / <NA>).
+    ``nullable``: empty cells are allowed (in a column that is given; a column that is
+    not nullable but has no default must then be filled on every row).
     ``allowed``: the closed list of values (for ``category`` columns that logic depends
     on). ``minimum``/``maximum``: inclusive bounds for numbers.
+    ``synonyms``: headers other systems' exports use for the column (ERP, CRM, shop),
+    recognised ignoring case, spaces and punctuation (``kamlib.data.headers``).
+    ``unlocks``: what the playbook can do when the column is given (shown in the data
+    dictionary and by ``kam data check``).
+    ``alternative_to``: another way of giving the value of that column (an amount
+    instead of a price per kg); converted by the loader, see :data:`ORDER_VALUE_RULES`.
     """
 
     name: str
@@ -60,10 +68,15 @@ class Column:
     default: object = None
     personal: bool = False
     example: str = ""
+    synonyms: tuple[str, ...] = ()
+    unlocks: str = ""
+    alternative_to: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"column {self.name}: unknown kind {self.kind!r}")
+        if isinstance(self.synonyms, str):
+            object.__setattr__(self, "synonyms", (self.synonyms,))
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,12 @@ class Table:
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def standard_columns(self) -> list[str]:
+        """The columns of the table as the playbook writes it (without the alternative
+        input forms such as ``net_amount``)."""
+        return [c.name for c in self.columns if not c.alternative_to]
 
 
 INDUSTRIES = ("feed premix", "pharma", "food & beverage", "cosmetics", "distributor")
@@ -118,24 +137,57 @@ CUSTOMERS = Table(
     name="customers",
     meaning="One row per customer (active or not) of the company.",
     key=("customer_id",),
-    required=True,
     columns=(
-        Column("customer_id", "id", "Customer number, unique.", example="C0042"),
-        Column("customer_name", "text", "Company name of the customer.",
-               example="Nordfeed Premix GmbH"),
+        Column("customer_id", "id", "Customer number, unique.", example="C0042",
+               synonyms=("customer", "customer number", "customer no", "customer nr",
+                         "customer code", "customer key", "cust id", "cust no",
+                         "client id", "client number", "client", "account id",
+                         "account number", "account no", "sold-to party", "sold-to",
+                         "sold to party", "sold-to number", "debtor", "debtor number",
+                         "debitor", "kunde", "kundennummer", "kunden nr", "buyer id",
+                         "company id", "payer")),
+        Column("customer_name", "text", "Company name of the customer. When not given, "
+               "the customer id is used as the name.", required=False, nullable=True,
+               example="Nordfeed Premix GmbH",
+               synonyms=("customer name", "account name", "company", "company name",
+                         "client name", "name of sold-to party", "sold-to name",
+                         "sold-to party name", "customer description", "kundenname",
+                         "organisation", "organization", "account"),
+               unlocks="names in tables and report titles instead of customer ids"),
         Column("industry", "text", "What the customer makes with our product. Usual "
-               "values: " + ", ".join(INDUSTRIES) + ".", example="feed premix"),
+               "values: " + ", ".join(INDUSTRIES) + ".", required=False, nullable=True,
+               default="", example="feed premix",
+               synonyms=("sector", "segment", "customer segment", "branch", "vertical",
+                         "industry key", "industry sector", "branche", "market segment",
+                         "customer group"),
+               unlocks="comparisons with peers of the same industry"),
         Column("region", "text", "Sales region (used to group visits on routes).",
-               example="Central Europe"),
+               required=False, nullable=True, default="", example="Central Europe",
+               synonyms=("sales region", "territory", "sales territory", "area",
+                         "sales area", "sales district", "sales office", "gebiet"),
+               unlocks="visit routes grouped by region (chapter 04)"),
         Column("country", "text", "Country of the customer's site we deliver to.",
-               example="Germany"),
+               required=False, nullable=True, default="", example="Germany",
+               synonyms=("country key", "ship-to country", "country/region",
+                         "billing country", "shipping country", "country code", "land",
+                         "country name"),
+               unlocks="the country in account plans and peer comparisons"),
         Column("size_band", "text", "The customer's own size, from the CRM: small, "
                "medium, large or enterprise.", required=False, nullable=True,
-               default="", example="large"),
+               default="", example="large",
+               synonyms=("size", "company size", "size class", "customer size")),
         Column("account_manager", "text", "Our salesperson responsible for the account.",
-               example="Anna Berg"),
+               required=False, nullable=True, default="", example="Anna Berg",
+               synonyms=("account owner", "owner", "sales rep", "sales representative",
+                         "salesperson", "sales person", "sales employee", "company owner",
+                         "key account manager", "kam", "responsible", "sales manager",
+                         "account executive", "contact owner", "deal owner",
+                         "vertriebsmitarbeiter", "betreuer"),
+               unlocks="visit plans and calendars per account manager (chapter 04)"),
         Column("first_order_date", "date", "Date of the customer's first order with us.",
-               required=False, nullable=True, example="2014-03-18"),
+               required=False, nullable=True, example="2014-03-18",
+               synonyms=("customer since", "first order", "first purchase date",
+                         "first order date")),
     ),
 )
 
@@ -144,23 +196,38 @@ PRODUCTS = Table(
     meaning="One row per product (grade and pack) we sell.",
     key=("product_id",),
     columns=(
-        Column("product_id", "id", "Product number, unique.", example="P01"),
-        Column("product_name", "text", "Name as on the price list.",
-               example="Niacin feed grade 99.5%, 25 kg bag"),
+        Column("product_id", "id", "Product number, unique.", example="P01",
+               synonyms=("product", "product number", "product no", "product code",
+                         "material", "material number", "material no", "sku", "item",
+                         "item code", "item id", "item number", "article",
+                         "article number", "artikel", "artikelnummer", "part number",
+                         "variant sku", "lineitem sku", "product sku")),
+        Column("product_name", "text", "Name as on the price list.", required=False,
+               nullable=True, default="", example="Niacin feed grade 99.5%, 25 kg bag",
+               synonyms=("material description", "item name", "item description",
+                         "article name", "lineitem name", "product description",
+                         "description", "artikelbezeichnung", "product title")),
         Column("product_family", "text", "The substance: niacin, niacinamide, ...",
-               required=False, default="", example="niacin"),
+               required=False, default="", example="niacin",
+               synonyms=("product group", "material group", "product line",
+                         "product category", "category", "warengruppe")),
         Column("grade", "text", "Feed, food, pharma, cosmetic, technical or custom.",
-               required=False, default="", example="feed"),
+               required=False, default="", example="feed",
+               synonyms=("quality", "product grade", "quality grade")),
         Column("purity_pct", "float", "Purity of the substance.", unit="%",
-               required=False, nullable=True, minimum=0, maximum=100, example="99.5"),
+               required=False, nullable=True, minimum=0, maximum=100, example="99.5",
+               synonyms=("purity", "assay")),
         Column("is_economy_grade", "bool", "A cheaper, lower-purity grade.",
-               required=False, default=False, example="no"),
+               required=False, default=False, example="no",
+               synonyms=("economy grade", "economy")),
         Column("is_custom", "bool", "Made to the customer's specification.",
-               required=False, default=False, example="no"),
+               required=False, default=False, example="no",
+               synonyms=("custom", "custom grade", "customer specific")),
         Column("pack_type", "text", "bag, big bag or drum.", required=False, default="",
-               example="bag"),
+               example="bag", synonyms=("pack", "packaging", "package type")),
         Column("pack_size_kg", "float", "Net content of one pack.", unit="kg",
-               required=False, nullable=True, minimum=0, example="25"),
+               required=False, nullable=True, minimum=0, example="25",
+               synonyms=("pack size", "package size", "packing size")),
         Column("list_price_per_kg", "float", "Current list price.", unit="EUR/kg",
                required=False, nullable=True, minimum=0, example="9.80"),
         Column("unit_cost_per_kg", "float", "Current standard cost of goods "
@@ -177,34 +244,137 @@ PRODUCTS = Table(
 ORDERS = Table(
     name="orders",
     meaning="One row per order line: what a customer ordered, at which price, and how "
-    "it was delivered.",
+    "it was delivered. The least an export needs: the customer, the order date and "
+    "the line's value (a net amount, or a quantity and a net price per unit).",
     key=("order_id", "order_line"),
     required=True,
     references={"customer_id": "customers", "product_id": "products"},
     columns=(
-        Column("order_id", "id", "Sales order number.", example="SO000123"),
+        Column("order_id", "id", "Sales order number. When not given, the lines of one "
+               "customer on one day are taken as one order.", required=False,
+               example="SO000123",
+               synonyms=("order", "order number", "order no", "order nr", "sales order",
+                         "sales order number", "sales document", "document number",
+                         "invoice number", "invoice no", "invoice", "billing document",
+                         "order reference", "transaction id", "auftrag",
+                         "auftragsnummer", "belegnummer", "rechnungsnummer"),
+               unlocks="counting orders (cost to serve per order) as the system does"),
         Column("order_line", "int", "Line number within the order.", minimum=1,
-               required=False, default=1, example="1"),
+               required=False, default=1, example="1",
+               synonyms=("line", "line no", "line number", "order line", "position",
+                         "pos", "item position", "sales document item",
+                         "billing item", "line item", "positionsnummer")),
         Column("customer_id", "id", "Customer who ordered (see customers).",
                example="C0042"),
-        Column("product_id", "id", "Product ordered (see products).", example="P01"),
-        Column("order_date", "date", "Date the order was placed.", example="2024-05-13"),
+        Column("product_id", "id", "Product ordered (see products).", required=False,
+               example="P01",
+               unlocks="the product mix of each customer; with a products table: "
+               "grades, packs, economy and custom grades (chapters 02, 03)"),
+        Column("order_date", "date", "Date the order was placed (or invoiced, in a "
+               "billing export).", example="2024-05-13",
+               synonyms=("date", "billing date", "invoice date", "document date",
+                         "order created", "created on", "created at", "posting date",
+                         "sales date", "transaction date", "close date", "date ordered",
+                         "purchase date", "auftragsdatum", "belegdatum",
+                         "rechnungsdatum", "fakturadatum")),
         Column("quantity_kg", "float", "Quantity ordered.", unit="kg", minimum=0,
-               example="1000"),
+               required=False, example="1000",
+               synonyms=("quantity", "qty", "billed quantity", "order quantity",
+                         "ordered quantity", "sales quantity", "quantity ordered",
+                         "volume", "kg", "weight", "net weight", "units", "menge",
+                         "lineitem quantity", "invoiced quantity", "fakturierte menge"),
+               unlocks="volumes, prices per unit, volume rebate tiers and price "
+               "elasticity (chapters 02, 03)"),
         Column("list_price_per_kg", "float", "List price on the order date.",
-               unit="EUR/kg", minimum=0, example="9.80"),
+               unit="EUR/kg", minimum=0, required=False, example="9.80",
+               synonyms=("list price", "gross price", "catalogue price", "catalog price",
+                         "price list price", "listenpreis", "compare at price",
+                         "bruttopreis"),
+               unlocks="discount depth and price realisation (chapters 02, 03)"),
         Column("net_price_per_kg", "float", "Price invoiced after discounts and deals "
-               "(before annual rebates).", unit="EUR/kg", minimum=0, example="8.95"),
+               "(before annual rebates).", unit="EUR/kg", minimum=0, required=False,
+               example="8.95",
+               synonyms=("net price", "unit price", "price", "net unit price",
+                         "selling price", "price per unit", "sales price",
+                         "lineitem price", "nettopreis", "net price per unit"),
+               ),
         Column("unit_cost_per_kg", "float", "Cost of goods sold on the order date.",
-               unit="EUR/kg", minimum=0, example="6.90"),
+               unit="EUR/kg", minimum=0, required=False, example="6.90",
+               synonyms=("unit cost", "cost price", "cost per unit", "standard cost",
+                         "cogs per unit", "cost per kg", "herstellkosten"),
+               unlocks="gross margin and profitability: whale curve, Shapiro matrix, "
+               "customer lifetime value, rebate break-even (chapters 01, 03)"),
         Column("promised_delivery_date", "date", "Delivery date confirmed to the "
-               "customer.", example="2024-05-27"),
+               "customer.", required=False, example="2024-05-27",
+               synonyms=("promised date", "promised delivery", "confirmed delivery date",
+                         "confirmed date", "requested delivery date", "requested date",
+                         "planned delivery date", "due date", "commit date",
+                         "wunschlieferdatum", "bestaetigtes lieferdatum"),
+               unlocks="with actual_delivery_date: on-time-in-full (OTIF), service "
+               "sensitivity and supply priority (chapters 02, 04)"),
         Column("actual_delivery_date", "date", "Date the goods arrived; empty while "
-               "not delivered.", nullable=True, example="2024-05-29"),
+               "not delivered.", nullable=True, required=False, example="2024-05-29",
+               synonyms=("delivery date", "actual delivery", "goods issue date",
+                         "goods issue", "ship date", "shipped date", "shipping date",
+                         "delivered on", "date delivered", "fulfilled at",
+                         "warenausgangsdatum", "lieferdatum"),
+               unlocks="with promised_delivery_date: on-time-in-full (OTIF); the open "
+               "order book at the end of the data"),
         Column("delivered_kg", "float", "Quantity delivered (short delivery when below "
-               "quantity_kg).", unit="kg", minimum=0, example="1000"),
+               "quantity_kg). When not given, the quantity is taken as delivered in "
+               "full.", unit="kg", minimum=0, required=False, example="1000",
+               synonyms=("delivered quantity", "delivered qty", "shipped quantity",
+                         "quantity delivered", "quantity shipped", "delivery quantity",
+                         "liefermenge"),
+               unlocks="short deliveries (the 'in full' of OTIF)"),
         Column("deal_type", "category", "Special price the line was bought on.",
-               allowed=DEAL_TYPES, required=False, default="none", example="off-season"),
+               allowed=DEAL_TYPES, required=False, default="none", example="off-season",
+               synonyms=("deal", "promotion type", "price type", "special price"),
+               unlocks="off-season, promotion and bundle buying (chapters 02, 03)"),
+        Column("net_amount", "float", "The line's net value invoiced (after discounts, "
+               "before annual rebates). Instead of a net price per kg, or with it.",
+               unit="EUR", minimum=0, required=False, alternative_to="net_price_per_kg",
+               example="8950",
+               synonyms=("net value", "net amount", "turnover", "revenue", "sales",
+                         "net sales", "amount", "value", "sales amount", "sales value",
+                         "line total", "line amount", "total", "subtotal", "net revenue",
+                         "invoice amount", "billed amount", "net invoice value",
+                         "umsatz", "nettowert", "nettobetrag", "lineitem total")),
+        Column("list_amount", "float", "The line's value at list prices (before "
+               "discounts). Instead of a list price per kg.", unit="EUR", minimum=0,
+               required=False, alternative_to="list_price_per_kg", example="9800",
+               synonyms=("gross value", "gross amount", "list value", "gross sales",
+                         "gross revenue", "bruttowert", "bruttobetrag"),
+               unlocks="discount depth and price realisation (chapters 02, 03)"),
+        Column("discount_amount", "float", "Discount on the line, as an amount: the "
+               "list value is net amount + discount.", unit="EUR", minimum=0,
+               required=False, alternative_to="list_price_per_kg", example="850",
+               synonyms=("discount", "discount value", "discounts", "total discount",
+                         "rabatt", "rabattbetrag", "lineitem discount"),
+               unlocks="discount depth and price realisation (chapters 02, 03)"),
+        Column("discount_share", "float", "Discount on the line, as a share of the list "
+               "value (0.08 or 8 for 8 %; decided per column: values above 1 are read "
+               "as percent).", minimum=0, maximum=100, required=False,
+               alternative_to="list_price_per_kg", example="0.087",
+               synonyms=("discount pct", "discount percent", "discount percentage",
+                         "discount rate", "discount share", "rabatt pct",
+                         "rabattsatz"),
+               unlocks="discount depth and price realisation (chapters 02, 03)"),
+        Column("cost_amount", "float", "Cost of goods of the line, as an amount. Instead "
+               "of a unit cost per kg.", unit="EUR", minimum=0, required=False,
+               alternative_to="unit_cost_per_kg", example="6900",
+               synonyms=("cost of goods", "cogs", "cost of sales", "cost amount",
+                         "cost value", "total cost", "cost of goods sold",
+                         "wareneinsatz"),
+               unlocks="gross margin and profitability (chapters 01, 03)"),
+        Column("margin_amount", "float", "Gross margin (profit) of the line, as an "
+               "amount: the cost of goods is net amount − margin. May be negative.",
+               unit="EUR", required=False, alternative_to="unit_cost_per_kg",
+               example="2050",
+               synonyms=("margin", "gross margin", "profit", "gross profit",
+                         "contribution margin", "margin amount", "deckungsbeitrag",
+                         "rohertrag"),
+               unlocks="gross margin and profitability (chapters 01, 03)"),
     ),
 )
 
@@ -314,6 +484,151 @@ TABLES: dict[str, Table] = {
     for t in (CUSTOMERS, PRODUCTS, ORDERS, INTERACTIONS, CONTACTS, ASSESSMENTS, REBATES)
 }
 """All tables, in the order they are documented and checked."""
+
+CARRIED = {
+    "customers": ("customer_name", "industry", "region", "country", "size_band",
+                  "account_manager", "first_order_date"),
+    "products": ("product_name", "product_family", "grade", "purity_pct",
+                 "is_economy_grade", "is_custom", "pack_type", "pack_size_kg"),
+}
+"""Columns of other tables a flat sales export may carry on every order line (one file
+with the customer's name, region, account manager... on each line). The loader derives
+the ``customers`` (and ``products``) table from them when that table is not given."""
+
+ORDER_VALUE_RULES = (
+    "Each order line needs its value: `net_amount`, or `net_price_per_kg` with "
+    "`quantity_kg` or `delivered_kg`.",
+    "`delivered_kg` not given: the quantity is taken as delivered in full; "
+    "`quantity_kg` not given: the delivered quantity is taken as the quantity ordered.",
+    "`net_amount` not given: delivered_kg × net_price_per_kg; `net_price_per_kg` not "
+    "given: net_amount / delivered_kg (empty where nothing was delivered).",
+    "List value: `list_amount`, else delivered_kg × `list_price_per_kg`, else "
+    "net_amount + `discount_amount`, else net_amount / (1 − `discount_share`).",
+    "Cost of goods: `cost_amount`, else delivered_kg × `unit_cost_per_kg`, else "
+    "net_amount − `margin_amount`.",
+    "`order_id` not given: the lines of one customer on one day form one order "
+    "(`<customer_id>-<YYYYMMDD>`); `order_line` not given: 1, 2, 3... in file order.",
+    "The customers table not given: one row per customer id of the orders, with the "
+    "attributes the order lines carry (the value on the customer's latest order when "
+    "they differ); `customer_name` not given: the customer id.",
+)
+"""How the loader completes an order line from what an export gives (data dictionary)."""
+
+
+@dataclass(frozen=True)
+class Capability:
+    """Something the playbook can do when the data holds what it needs.
+
+    ``given_by``: alternatives, each a tuple of ``"table.column"`` or ``"table"`` items
+    that must all be given; the capability is available when any alternative is.
+    ``unlocks``: the methods it allows; ``add``: what to add to the export for it."""
+
+    name: str
+    meaning: str
+    given_by: tuple[tuple[str, ...], ...]
+    unlocks: str
+    add: str
+
+
+CAPABILITIES: dict[str, Capability] = {c.name: c for c in (
+    Capability("quantities", "quantities sold",
+               (("orders.quantity_kg",), ("orders.delivered_kg",)),
+               "volumes, prices per unit, volume rebate tiers, price elasticity",
+               "a quantity column (quantity_kg: 'Quantity', 'Billed Quantity', 'Qty')"),
+    Capability("list_prices", "list prices or discounts",
+               (("orders.list_price_per_kg",), ("orders.list_amount",),
+                ("orders.discount_amount",), ("orders.discount_share",)),
+               "discount depth, price realisation, price sensitivity",
+               "the list price or the discount of each line (list_price_per_kg, "
+               "list_amount, discount_amount or discount_share)"),
+    Capability("costs", "cost of goods",
+               (("orders.unit_cost_per_kg",), ("orders.cost_amount",),
+                ("orders.margin_amount",)),
+               "gross margin, profitability (whale curve, Shapiro matrix), customer "
+               "lifetime value, rebate break-even",
+               "the cost or the margin of each line (unit_cost_per_kg, cost_amount or "
+               "margin_amount)"),
+    Capability("deliveries", "promised and actual delivery dates",
+               (("orders.promised_delivery_date", "orders.actual_delivery_date"),),
+               "on-time-in-full (OTIF), service sensitivity, supply priority, the open "
+               "order book",
+               "promised_delivery_date and actual_delivery_date"),
+    Capability("order_numbers", "order numbers", (("orders.order_id",),),
+               "orders counted as the system counts them (otherwise one order per "
+               "customer and day)", "an order number column (order_id)"),
+    Capability("products", "the product of each line", (("orders.product_id",),),
+               "each customer's product mix", "a product column (product_id: "
+               "'Material', 'SKU', 'Item')"),
+    Capability("product_details", "a products table",
+               (("orders.product_id", "products"),),
+               "economy and custom grades, packs and big bags, bundles",
+               "a products table (products.csv) with grade, pack and economy grade"),
+    Capability("deal_types", "deal types", (("orders.deal_type",),),
+               "off-season, promotion and bundle buying", "deal_type on the order lines"),
+    Capability("customer_names", "customer names", (("customers.customer_name",),),
+               "names instead of ids in tables and report titles",
+               "customer_name (in customers.csv or on every order line)"),
+    Capability("industries", "industries", (("customers.industry",),),
+               "peer comparisons by industry", "industry (or 'Segment', 'Sector')"),
+    Capability("regions", "regions", (("customers.region",),),
+               "visit routes by region", "region (or 'Sales region', 'Territory')"),
+    Capability("account_managers", "account managers",
+               (("customers.account_manager",),),
+               "visit plans and calendars per account manager",
+               "account_manager (or 'Account owner', 'Sales rep')"),
+    Capability("interactions", "interactions", (("interactions",),),
+               "cost to serve from visits, calls and complaints; service and technology "
+               "sensitivity; visit and complaint history", "an interactions table"),
+    Capability("contacts", "contacts", (("contacts",),),
+               "the buying centre: who decides, who has not been seen",
+               "a contacts table"),
+    Capability("assessments", "assessments", (("assessments",),),
+               "the growth class B, relationship criteria of the scorecard, share of "
+               "wallet", "an assessments table"),
+    Capability("rebates", "rebates paid", (("rebates",),),
+               "profitability after the rebates actually paid", "a rebates table"),
+)}
+"""What the data can allow, and what gives it (``KamData.available`` names these)."""
+
+
+@dataclass(frozen=True)
+class Use:
+    """A chapter or report section and the capabilities it uses (all optional: each
+    runs on the least export; without a capability its methods say so and skip)."""
+
+    name: str
+    title: str
+    uses: tuple[str, ...]
+
+
+USES: tuple[Use, ...] = (
+    Use("chapter 00", "tour of the data", ("quantities", "products", "industries",
+                                            "regions", "customer_names")),
+    Use("chapter 01", "choosing key customers", ("costs", "interactions", "assessments",
+                                                 "rebates", "order_numbers",
+                                                 "deliveries")),
+    Use("chapter 02", "segmenting by sensitivity", ("quantities", "list_prices",
+                                                    "deliveries", "interactions",
+                                                    "product_details", "deal_types")),
+    Use("chapter 03", "rebates and prices", ("quantities", "list_prices", "costs",
+                                             "rebates", "product_details", "deal_types")),
+    Use("chapter 04", "service and visits", ("account_managers", "regions",
+                                             "interactions", "contacts", "deliveries",
+                                             "assessments")),
+    Use("report", "at a glance, history", ("quantities", "customer_names")),
+    Use("report", "profile and buying centre", ("industries", "contacts",
+                                                "assessments")),
+    Use("report", "position (share of wallet)", ("assessments", "quantities")),
+    Use("report", "sensitivity", ("quantities", "list_prices", "deliveries",
+                                  "interactions")),
+    Use("report", "rebates", ("quantities", "rebates", "costs")),
+    Use("report", "service, visits and objectives", ("interactions", "deliveries",
+                                                     "account_managers", "assessments")),
+    Use("report", "risks", ("contacts", "interactions", "deliveries")),
+)
+"""Which capabilities each chapter and report section uses (``kam data check`` says
+which run fully, which partly, and what to add)."""
+
 
 PERSONAL_COLUMNS = {
     t.name: [c.name for c in t.columns if c.personal] for t in TABLES.values()

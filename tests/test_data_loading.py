@@ -250,13 +250,13 @@ def test_column_names_match_ignoring_case_and_spaces(tmp_path):
 
 
 def test_missing_required_column_without_close_match(tmp_path):
-    df = pd.read_csv(pd.io.common.StringIO(VALID["customers"]), dtype=str)
-    text = df.drop(columns=["account_manager"]).to_csv(index=False)
-    r = data.check(export(tmp_path, customers=text))
-    p = one(r, "customers.csv", "account_manager")
+    df = pd.read_csv(pd.io.common.StringIO(VALID["orders"]), dtype=str)
+    text = df.drop(columns=["order_date"]).to_csv(index=False)
+    r = data.check(export(tmp_path, orders=text))
+    p = one(r, "orders.csv", "order_date")
     assert p.rows == (1,)
-    assert "required column account_manager is missing" in p.message
-    assert "Add a column named account_manager" in p.fix
+    assert "required column order_date is missing" in p.message
+    assert "Add a column named order_date" in p.fix and "[columns] order_date" in p.fix
 
 
 def test_missing_optional_column_takes_default_with_a_note(tmp_path):
@@ -398,14 +398,20 @@ def test_yes_no_column(tmp_path):
 
 def test_empty_cells_in_required_values(tmp_path):
     r = data.check(export(
-        tmp_path,
-        customers=replace("customers", "C2,Umbria Foods,", "C2,,"),
-        orders=replace("orders", "SO3,1,C2,P2", "SO3,1,,P2"),
-    ))
-    p = one(r, "customers.csv", "customer_name")
-    assert p.rows == (3,) and p.message == "customer_name is empty."
+        tmp_path, orders=replace("orders", "SO3,1,C2,P2", "SO3,1,,P2")))
     o = one(r, "orders.csv", "customer_id")
     assert o.rows == (5,) and "Every order line needs a customer_id" in o.fix
+
+
+def test_empty_customer_name_is_the_customer_id_with_a_note(tmp_path):
+    folder = export(tmp_path, customers=replace("customers", "C2,Umbria Foods,", "C2,,"))
+    r = data.check(folder)
+    assert r.ok, r.text()
+    assert any("1 customer without a name" in n for n in r.summary.notes), r.summary.notes
+    kd = data.load(folder)
+    assert kd.customers.set_index("customer_id")["customer_name"].to_dict() == {
+        "C1": "Nordfeed GmbH", "C2": "C2", "C3": "Kyoto Pharma"}
+    assert kd.has("customer_names")  # the column is given, one cell is empty
 
 
 def test_empty_cells_in_optional_values_are_fine(tmp_path):
@@ -478,12 +484,22 @@ def test_promised_before_order(tmp_path):
 
 
 def test_missing_required_table_and_misspelt_file_name(tmp_path):
+    folder = export(tmp_path, orders=None)
+    (folder / "oders.csv").write_text(VALID["orders"], encoding="utf-8")
+    r = data.check(folder)
+    p = one(r, "orders.csv", "")
+    assert "'oders.csv'" in p.message and "Did you mean orders?" in p.message
+    assert "Rename" in p.fix
+
+
+def test_misspelt_customers_file_is_named_in_a_note(tmp_path):
     folder = export(tmp_path, customers=None)
     (folder / "custmers.csv").write_text(VALID["customers"], encoding="utf-8")
     r = data.check(folder)
-    p = one(r, "customers.csv", "")
-    assert "'custmers.csv'" in p.message and "Did you mean customers?" in p.message
-    assert "Rename" in p.fix
+    assert r.ok, r.text()
+    notes = " ".join(r.summary.notes)
+    assert "the file 'custmers.csv' looks like it" in notes
+    assert "2 customers derived from the order lines of orders.csv" in notes
 
 
 def test_missing_optional_table_is_a_note_naming_what_is_lost(tmp_path):
@@ -580,13 +596,13 @@ def test_comma_decimal_in_comma_separated_file_is_explained(tmp_path):
 
 def test_rows_with_too_many_values_and_row_numbers_after_them(tmp_path):
     broken = (VALID["customers"].replace("C2,Umbria Foods,", "C2,Umbria Foods, Srl,")
-              + "C4,Lima Feed,feed premix,Americas,Peru,,,\n")
+              + ",Lima Feed,feed premix,Americas,Peru,,,\n")
     r = data.check(export(tmp_path, customers=broken))
     p = [x for x in only(r, "customers.csv") if "more values" in x.message]
     assert len(p) == 1 and p[0].rows == (3,)
     assert "quotes" in p[0].fix
     # the row after the skipped one keeps its own number (5), as Excel shows it
-    assert one(r, "customers.csv", "account_manager").rows == (5,)
+    assert one(r, "customers.csv", "customer_id").rows == (5,)
 
 
 def test_blank_lines_keep_row_numbers(tmp_path):
@@ -610,12 +626,12 @@ def test_many_rows_are_listed_briefly(tmp_path):
 def test_problems_are_grouped_by_file_in_the_text(tmp_path):
     r = data.check(export(
         tmp_path,
-        customers=replace("customers", "C2,Umbria Foods,", "C2,,"),
+        customers=replace("customers", "Claire Dubois,2020-06-12", "Claire Dubois,2020-13-45"),
         orders=replace("orders", "2024-05-13,500,", "2024-05-13,-25,"),
     ))
     text = r.text()
     assert text.startswith("2 problems found in")
-    assert text.index("\ncustomers.csv\n") < text.index("customer_name is empty")
+    assert text.index("\ncustomers.csv\n") < text.index("first_order_date is not a date")
     assert text.index("\norders.csv\n") < text.index("quantity_kg is negative (-25)")
     assert "Fix: Quantities must be 0 or more" in text
     assert "header is row 1" in text
@@ -731,7 +747,7 @@ def test_odd_inputs_are_reported_never_raised(tmp_path, case):
     elif case == "no_such_path":
         target = tmp_path / "nowhere"
     elif case == "single_file":
-        target = folder / "orders.csv"
+        target = folder / "customers.csv"
     elif case == "empty_folder":
         target = tmp_path / "empty"
         target.mkdir()
@@ -756,8 +772,8 @@ def test_odd_inputs_are_reported_never_raised(tmp_path, case):
     elif case == "empty_sheet":
         target = tmp_path / "book.xlsx"
         with pd.ExcelWriter(target, engine="openpyxl") as w:
-            pd.DataFrame().to_excel(w, sheet_name="customers", index=False)
-            _typed_tables()["orders"].to_excel(w, sheet_name="orders", index=False)
+            _typed_tables()["customers"].to_excel(w, sheet_name="customers", index=False)
+            pd.DataFrame().to_excel(w, sheet_name="orders", index=False)
     r = data.check(target)
     assert not r.ok
     assert r.problems[0].message and r.problems[0].fix
@@ -811,7 +827,8 @@ def test_input_files_are_never_modified(tmp_path, three_formats):
 
 def test_load_raises_data_error_listing_every_problem(tmp_path):
     folder = export(tmp_path,
-                    customers=replace("customers", "C2,Umbria Foods,", "C2,,"),
+                    customers=replace("customers", "Claire Dubois,2020-06-12",
+                                      "Claire Dubois,2020-13-45"),
                     orders=replace("orders", "2024-05-13,500,", "2024-05-13,-25,"))
     with pytest.raises(data.DataError) as err:
         data.load(folder)
@@ -819,7 +836,7 @@ def test_load_raises_data_error_listing_every_problem(tmp_path):
     assert isinstance(e, ValueError)
     assert len(e.problems) == 2
     msg = str(e)
-    assert "customers.csv" in msg and "row 3: customer_name is empty." in msg
+    assert "customers.csv" in msg and "row 3: first_order_date is not a date" in msg
     assert "orders.csv" in msg and "row 3: quantity_kg is negative (-25)." in msg
 
 

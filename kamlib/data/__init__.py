@@ -57,8 +57,8 @@ import pandas as pd
 from kamlib import schema
 from kamlib.data.checks import _Checks
 from kamlib.data.checks import _duplicated  # noqa: F401  (re-exported for the tests)
-from kamlib.data.derive import KamData, add_order_measures
-from kamlib.data.headers import _Headers
+from kamlib.data.derive import KamData, add_order_measures, capabilities
+from kamlib.data.headers import _Headers, unknown_map_keys
 from kamlib.data.parse import coerce_table, empty_table
 from kamlib.data.problems import (CheckReport, DataError, DataSummary, Problem, _Collector,
                                   _exc_text, _Input)
@@ -75,8 +75,11 @@ __all__ = [
 class _Checker(_Sources, _Headers, _Checks, _Collector):
     """Reads a source, validates it, collects every problem and note."""
 
-    def __init__(self, source: str | Path):
+    def __init__(self, source: str | Path, columns: dict[str, str] | None = None):
         self.source_arg = source
+        self.columns = dict(columns or {})
+        self.given: dict[str, set[str]] = {}         # table -> columns given (or derived)
+        self.source_given: dict[str, set[str]] = {}  # table -> columns the source gave
         self.path = resolve_source(source)
         self.source = "the bundled sample data" if str(source) == "sample" else str(self.path)
         self.kind = ""
@@ -98,6 +101,12 @@ class _Checker(_Sources, _Headers, _Checks, _Collector):
                 self._workbook = None
 
     def _run(self) -> None:
+        for key, near in unknown_map_keys(self.columns):
+            self.add("the settings file", key, None, f"[columns] {key}: there is no "
+                     f"column {key} in the playbook's data." + (
+                         f" Did you mean {near}?" if near else ""),
+                     "Use the playbook's column names on the left (see data/README.md), "
+                     "the export's headers on the right: net_amount = \"Net value\".")
         if not self._discover():
             return
         for name, table in schema.TABLES.items():
@@ -111,13 +120,20 @@ class _Checker(_Sources, _Headers, _Checks, _Collector):
             if frame is None:
                 continue
             self.frames[name] = self._values(inp, frame, raw.decimal_comma)
+        self._derive()
         self._keys()
         self._references()
         self._dates()
+        self._plausibility()
+
+    def available_given(self) -> dict[str, set[str]]:
+        """Table -> columns given, for the tables read with at least one row."""
+        return {t: set(c) for t, c in self.given.items()
+                if t in self.frames and len(self.frames[t])}
 
 
-def _run(source: str | Path) -> _Checker:
-    chk = _Checker(source)
+def _run(source: str | Path, columns: dict[str, str] | None = None) -> _Checker:
+    chk = _Checker(source, columns)
     try:
         with np.errstate(all="ignore"):
             chk.run()
@@ -129,55 +145,80 @@ def _run(source: str | Path) -> _Checker:
     return chk
 
 
-def check(source: str | Path = "sample") -> CheckReport:
+def check(source: str | Path = "sample", columns: dict[str, str] | None = None
+          ) -> CheckReport:
     """Read and validate the data at ``source``; report every problem at once.
 
-    ``source``: ``"sample"`` (the bundled data), a folder of CSV and/or Parquet files, or
-    an Excel workbook (.xlsx, one sheet per table). Never raises for a bad input: a
-    missing path, a binary file, a broken workbook are reported as problems. The input
-    files are only read.
+    ``source``: ``"sample"`` (the bundled data), a folder of CSV and/or Parquet files, an
+    Excel workbook (.xlsx, one sheet per table), or one flat sales file (CSV, Excel,
+    Parquet) with the customer's attributes on every line. ``columns``: the column map
+    of the settings file (``{"net_amount": "Netwr"}``, see :mod:`kamlib.data.headers`).
+    Never raises for a bad input: a missing path, a binary file, a broken workbook are
+    reported as problems. The input files are only read.
 
     Returns a :class:`CheckReport`: ``ok``, ``problems`` (:class:`Problem`: file,
     column, rows as seen in Excel with the header as row 1, message, fix) and
     ``summary`` (:class:`DataSummary`: tables and row counts, customers, period,
-    revenue, and notes such as ignored columns or optional tables not given).
+    revenue, notes such as headers read under another name or optional tables not
+    given, and what the data allows: ``available`` capabilities).
 
-    Checks: tables and required columns present (closest name suggested); numbers,
-    whole numbers, dates and yes/no readable; numbers within the schema's bounds
-    (no negative quantities or prices, scores 1-5); values on the list for category
-    columns (closest value suggested); no empty cells where a value is needed; no
-    repeated keys; every customer and product referred to exists; deliveries (actual and
-    promised) not before the order date; empty files, file encodings and separators.
+    Checks: the orders table, a customer id, an order date and each line's value
+    present (closest name suggested; two candidate headers for one column are a
+    problem); numbers, whole numbers, dates and yes/no readable; numbers within the
+    schema's bounds (no negative quantities or prices, scores 1-5); values on the list
+    for category columns (closest value suggested); no empty cells where a value is
+    needed; no repeated keys; every customer and product referred to exists; deliveries
+    (actual and promised) not before the order date; empty files, file encodings and
+    separators. Plausibility notes: order dates after the file was written, deliveries
+    far above the quantity ordered, estimated annual use below what was sold,
+    assessments for future years, customer ids with path or control characters.
     """
-    chk = _run(source)
+    chk = _run(source, columns)
     return CheckReport(source=chk.source, problems=tuple(chk.problems),
                        summary=chk.summary())
 
 
-def load(source: str | Path = "sample") -> KamData:
+def load(source: str | Path = "sample", columns: dict[str, str] | None = None) -> KamData:
     """Load, validate and type the data at ``source`` (``"sample"`` = the bundled data).
 
     ``source``: ``"sample"``, a folder of CSV and/or Parquet files named after the tables
-    (``customers.csv``, ``orders.parquet``...), or an Excel workbook with one sheet per
-    table. ``customers`` and ``orders`` are required; optional tables that are absent
-    come back empty (with their columns and types).
+    (``customers.csv``, ``orders.parquet``...), an Excel workbook with one sheet per
+    table, or one flat sales file. ``columns``: the column map of the settings file
+    (``Settings.columns``). Only ``orders`` is required (a customer id, an order date
+    and each line's value); a missing ``customers`` table is derived from the order
+    lines; optional tables that are absent come back empty (with their columns and
+    types), absent optional columns empty — see :mod:`kamlib.data.derive` for the
+    representation and ``KamData.available`` / ``KamData.has`` for what the data allows.
 
     Raises :class:`DataError` listing every problem (file, column, rows, how to fix it)
     when the data cannot be used; its ``problems`` attribute holds the
     :class:`Problem` objects. Run :func:`check` (``kam data check PATH``) for the same
     list without an exception, plus a summary.
     """
-    chk = _run(source)
+    chk = _run(source, columns)
     if chk.problems:
         report = CheckReport(chk.source, tuple(chk.problems), DataSummary(
             source=chk.source, kind=chk.kind, notes=tuple(chk.notes)))
         raise DataError(report.problems_text(), list(chk.problems))
+    return _kamdata(chk)
+
+
+def _kamdata(chk: _Checker) -> KamData:
     frames = {}
     for name, table in schema.TABLES.items():
         df = chk.frames.get(name)
-        frames[name] = empty_table(table) if df is None else df.reset_index(drop=True)
-    frames["orders"] = add_order_measures(frames["orders"])
-    return KamData(**frames, source=str(chk.path), notes=tuple(chk.notes))
+        if df is None:
+            df = empty_table(table)
+            if name == "orders":
+                df = df.drop(columns=["discount_amount", "discount_share", "margin_amount"])
+        frames[name] = df.reset_index(drop=True)
+    given = chk.available_given()
+    available = capabilities(given)
+    frames["orders"] = add_order_measures(frames["orders"],
+                                          deliveries="deliveries" in available)
+    return KamData(**frames, source=str(chk.path), notes=tuple(chk.notes),
+                   available=available,
+                   given={t: frozenset(c) for t, c in given.items()})
 
 
 def load_answer_key(path: str | Path = ANSWER_KEY_FILE) -> pd.DataFrame:

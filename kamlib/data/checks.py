@@ -10,8 +10,11 @@ import numpy as np
 import pandas as pd
 
 from kamlib import schema
+from kamlib.data import derive
+from kamlib.data.headers import carried_columns
 from kamlib.data.parse import (_EARLIEST, _LATEST, _as_text, _category_key, _default_series,
-                               _frame, _is_arrow_string, _parse_column, _typed)
+                               _frame, _is_arrow_string, _parse_column, _typed,
+                               coerce_table)
 from kamlib.data.problems import (SHOW_VALUES, _ROW_WORDS, DataSummary, _default_text, _fmt,
                                   _Input, _plural, _values_text, _was)
 
@@ -153,8 +156,11 @@ class _Checks:
         table, tname = inp.table, inp.table.name
         words = _ROW_WORDS[tname]
         out: dict[str, pd.Series] = {}
+        carried = carried_columns(tname)
         for col in table.columns:
             name = col.name
+            if name not in df.columns and (name in carried or col.alternative_to):
+                continue  # added by the derive step when it can be derived
             if name not in df.columns:
                 if name == "order_line" and tname == "orders" and "order_id" in df.columns \
                         and len(df):
@@ -331,6 +337,8 @@ class _Checks:
             for col, target in table.references.items():
                 if col in self.missing_cols.get(name, ()) or not len(df):
                     continue
+                if col not in self.given.get(name, {col}):
+                    continue  # not given (product_id of a minimal export)
                 if target not in self.frames:
                     if target not in self.inputs and not schema.TABLES[target].required:
                         self.note(f"{self.inputs[name].label}: {col} not checked against "
@@ -383,6 +391,186 @@ class _Checks:
                               f"{col} is before order_date ({verb} {shown}"
                               + (" ..." if before.sum() > 3 else "") + ").", fix)
 
+    # -- completing the orders, deriving tables, plausibility
+
+    def _value_rule(self) -> bool:
+        """Every order line needs its value: a net amount, or a quantity and a net
+        price per unit."""
+        g = self.given.get("orders", set())
+        has_qty = "quantity_kg" in g or "delivered_kg" in g
+        if "net_amount" in g or ("net_price_per_kg" in g and has_qty):
+            return True
+        if "net_amount" in self.missing_cols.get("orders", ()):
+            return False  # ambiguous headers: already a problem
+        inp = self.inputs["orders"]
+        why = ("there is a net price per unit but no quantity to multiply it with"
+               if "net_price_per_kg" in g else "no column gives the value of each line")
+        self.add(inp.label, "net_amount", [1], f"The order lines have no value: {why}.",
+                 "Add the line's net amount (a column such as 'Net value', 'Net amount', "
+                 "'Revenue' or 'Amount'), or a quantity with a net price per unit "
+                 "('Quantity' and 'Net price'); or name the export's column in the "
+                 "settings file: [columns] net_amount = \"its header\".", "orders")
+        return False
+
+    def _derive(self) -> None:
+        o = self.frames.get("orders")
+        if o is None:
+            return
+        inp = self.inputs["orders"]
+        required = {c.name for c in schema.ORDERS.columns if c.required}
+        if required & self.missing_cols.get("orders", set()) or not self._value_rule():
+            self.frames.pop("orders")  # nothing sensible can be derived
+            return
+        self.source_given = {k: set(v) for k, v in self.given.items()}
+        given = set(self.given.get("orders", set()))
+        o, notes, known = derive.complete_orders(o, given)
+        for n in notes:
+            self.note(f"{inp.label}: {n.split(': ', 1)[1]}")
+        self.given["orders"] = known
+        for tname, key in (("customers", "customer_id"), ("products", "product_id")):
+            cols = [c for c in schema.CARRIED[tname] if c in given]
+            if tname in self.inputs:
+                if cols:
+                    self.note(f"{inp.label}: the {tname} attributes on the order lines "
+                              f"({', '.join(cols)}) were ignored: the {tname} table "
+                              f"{self.inputs[tname].label} is used.")
+                continue
+            if tname == "products" and (key not in given or not cols):
+                continue
+            table, conflicts = derive.derive_table(o, key, cols)
+            self.frames[tname] = coerce_table(table, schema.TABLES[tname])
+            self.inputs[tname] = _Input(schema.TABLES[tname],
+                                        f"{tname} (derived from {inp.label})", "derived",
+                                        inp.path)
+            self.given[tname] = {key, *cols}
+            self.notes[:] = [n for n in self.notes if not n.startswith(f"No {tname} table (optional)")]
+            self.note(f"No {tname} table: {_plural(len(table), tname[:-1], tname)} "
+                      f"derived from the order lines of {inp.label}"
+                      + (f", with {', '.join(cols)}" if cols else "")
+                      + (" (the value on the latest order where lines differ)."
+                         if cols else "."))
+            for col, counts in conflicts.items():
+                ids = list(counts.index[:3])
+                shown = []
+                for cid in ids:  # at most three examples
+                    vals = o.loc[o[key] == cid, col].dropna().astype(str)
+                    vals = [v for v in pd.unique(vals.to_numpy()) if v.strip()]
+                    shown.append(f"{cid}: " + ", ".join(_fmt(v) for v in vals[:3]))
+                more = f" and {len(counts) - 3:,} more" if len(counts) > 3 else ""
+                self.note(f"{inp.label}: {_plural(len(counts), tname[:-1], tname)} "
+                          f"{'has' if len(counts) == 1 else 'have'} different {col} "
+                          f"values on different lines ({'; '.join(shown)}{more}); the "
+                          f"value on the latest order is used. Check that one "
+                          f"{key} is not used for two {tname}.")
+        self.frames["orders"] = o.drop(columns=[c for c in carried_columns("orders")
+                                                if c in o.columns])
+        c = self.frames.get("customers")
+        if c is not None and len(c):
+            noname = c["customer_name"].isna() | (c["customer_name"].str.strip() == "")
+            noname = noname.to_numpy(dtype=bool, na_value=True)
+            if noname.any():
+                c["customer_name"] = c["customer_name"].mask(noname, c["customer_id"])
+                if "customer_name" not in self.given.get("customers", set()):
+                    self.note("No customer names: the customer id is used as the name.")
+                else:
+                    self.note(f"{self.inputs['customers'].label}: "
+                              f"{_plural(int(noname.sum()), 'customer')} without a name: "
+                              "the customer id is used as the name.")
+        self._unsafe_ids()
+
+    def _unsafe_ids(self) -> None:
+        """A note for customer ids that hold path or control characters."""
+        for tname in ("customers", "orders"):
+            df = self.frames.get(tname)
+            if df is None or not len(df):
+                continue
+            ids = pd.Series(pd.unique(df["customer_id"].dropna().to_numpy(dtype=object)),
+                            dtype="string")
+            bad = ids.str.contains(r"[/\\\x00-\x1f\x7f]|\.\.", regex=True)
+            bad = bad.fillna(False).to_numpy(dtype=bool)
+            if bad.any():
+                self.note(f"{self.inputs[tname].label}: "
+                          f"{_plural(int(bad.sum()), 'customer id')} "
+                          f"{'holds' if bad.sum() == 1 else 'hold'} characters that "
+                          "could make a file path (/, \\, ..) or control characters "
+                          f"({_values_text(ids[bad].map(repr).str.strip(chr(39)))}): "
+                          "file names made from them are made safe, but better give "
+                          "such customers plain ids in the export.")
+            return
+
+    def _plausibility(self) -> None:
+        """Notes (not problems) for values that are possible but unlikely."""
+        o = self.frames.get("orders")
+        if o is None or not len(o):
+            return
+        inp = self.inputs["orders"]
+        try:
+            exported = pd.Timestamp(inp.path.stat().st_mtime, unit="s").normalize()
+        except (OSError, ValueError):
+            exported = None
+        if exported is not None:
+            late = (o["order_date"] > exported).to_numpy(dtype=bool, na_value=False)
+            if late.any():
+                rows = o.index.to_numpy()[late] + 2
+                self.note(f"{inp.label}: {_plural(int(late.sum()), 'order line')} "
+                          f"{'is' if late.sum() == 1 else 'are'} dated after the file "
+                          f"was written ({exported:%Y-%m-%d}): "
+                          f"{_values_text(o.loc[late, 'order_date'])} (rows "
+                          f"{', '.join(str(r) for r in rows[:5])}). Check the dates "
+                          "(a year typo?); planned orders do not belong in a sales "
+                          "export.")
+        g = self.given.get("orders", set())
+        if {"quantity_kg", "delivered_kg"} <= self.source_given.get("orders", set()):
+            q = o["quantity_kg"].to_numpy(dtype="float64", na_value=np.nan)
+            d = o["delivered_kg"].to_numpy(dtype="float64", na_value=np.nan)
+            with np.errstate(all="ignore"):
+                far = (d > 1.5 * q) & (d > q + 1)
+            if far.any():
+                rows = o.index.to_numpy()[far] + 2
+                self.note(f"{inp.label}: {_plural(int(far.sum()), 'order line')} "
+                          f"delivered more than 1.5 times the quantity ordered (rows "
+                          f"{', '.join(str(r) for r in rows[:5])}). Check the units "
+                          "of the two columns (kg and tonnes?).")
+        del g
+        a = self.frames.get("assessments")
+        if a is not None and len(a):
+            ainp = self.inputs["assessments"]
+            if exported is not None:
+                fut = (a["year"] > exported.year).to_numpy(dtype=bool, na_value=False)
+                if fut.any():
+                    self.add_rows_note(ainp, a, fut,
+                                       f"{_plural(int(fut.sum()), 'assessment')} "
+                                       f"{'is' if fut.sum() == 1 else 'are'} for a year "
+                                       f"after the file was written ({exported.year}).",
+                                       "Check the year.")
+            if "delivered_kg" in self.given.get("orders", set()):
+                sold = o.groupby(["customer_id", o["order_date"].dt.year.rename("year")],
+                                 observed=True)["delivered_kg"].sum().rename("sold")
+                m = a[["customer_id", "year", "estimated_annual_use_kg"]].copy()
+                m["year"] = m["year"].astype("float64")
+                s = sold.reset_index()
+                s["year"] = s["year"].astype("float64")
+                m = m.merge(s, on=["customer_id", "year"], how="left")
+                low = (m["estimated_annual_use_kg"] < m["sold"] * 0.999).to_numpy(
+                    dtype=bool, na_value=False)
+                if low.any():
+                    self.add_rows_note(ainp, a, low,
+                                       f"{_plural(int(low.sum()), 'assessment')} "
+                                       "estimate the customer's annual use below what "
+                                       "we sold to it that year.",
+                                       "Share of wallet would be above 100 % "
+                                       "there: check the estimates.")
+
+    def add_rows_note(self, inp, frame: pd.DataFrame, mask: np.ndarray, text: str,
+                      advice: str) -> None:
+        rows = frame.index.to_numpy()[mask] + 2
+        self.note(f"{inp.label}: {text.rstrip('.')} (rows "
+                  f"{', '.join(str(r) for r in rows[:5])}"
+                  + (f" and {len(rows) - 5:,} more" if len(rows) > 5 else "")
+                  + f"). {advice}")
+
+    # -- summary
+
     def summary(self) -> DataSummary:
         files = {n: self.inputs[n].label for n in self.frames}
         rows = {n: int(len(df)) for n, df in self.frames.items()}
@@ -402,7 +590,9 @@ class _Checks:
             if od.notna().any():
                 kw["first_order_date"] = od.min()
                 kw["last_order_date"] = od.max()
-            rev = (o["delivered_kg"] * o["net_price_per_kg"]).fillna(0.0)
+            rev = o["net_amount"] if "net_amount" in o.columns else (
+                o["delivered_kg"] * o["net_price_per_kg"])
+            rev = rev.fillna(0.0)
             kw["revenue"] = float(rev.sum())
             kw["volume_kg"] = float(o["delivered_kg"].fillna(0.0).sum())
             if od.notna().any():
@@ -411,5 +601,9 @@ class _Checks:
         r = self.frames.get("rebates")
         if r is not None:
             kw["rebates_paid"] = float(r["rebate_paid"].fillna(0.0).sum())
+        if o is not None and len(o):
+            kw["available"] = derive.capabilities(self.available_given())
+            if "quantities" not in kw["available"]:
+                kw["volume_kg"] = 0.0
         return DataSummary(source=self.source, kind=self.kind, files=files, rows=rows,
                            notes=tuple(self.notes), **kw)

@@ -90,7 +90,9 @@ class DataSummary:
     - ``revenue`` (EUR, delivered_kg × net_price_per_kg), ``volume_kg`` (delivered kg),
       ``revenue_by_year`` (year -> EUR), ``rebates_paid`` (EUR);
     - ``notes``: things noticed that do not stop the data from being used (a column
-      read under another name, an optional table missing and what the playbook loses).
+      read under another name, an optional table missing and what the playbook loses);
+    - ``available``: the capabilities the data allows (``schema.CAPABILITIES``; None
+      when the data could not be read), shown as "What the data allows".
     """
 
     source: str = ""
@@ -109,6 +111,7 @@ class DataSummary:
     revenue_by_year: dict[int, float] = field(default_factory=dict)
     rebates_paid: float = 0.0
     notes: tuple[str, ...] = ()
+    available: frozenset[str] | None = None
 
     def text(self) -> str:
         """The summary as printable lines (tables, counts, period, money, notes)."""
@@ -132,8 +135,12 @@ class DataSummary:
                           f"{self.last_order_date:%Y-%m-%d}")
             out.append(f"Orders: {self.orders:,} orders, {self.order_lines:,} order lines"
                        f"{period}.")
-            out.append(f"Sales (delivered kg x net price): EUR {self.revenue:,.0f} for "
-                       f"{self.volume_kg:,.0f} kg.")
+            if self.available is None or "quantities" in self.available:
+                out.append(f"Sales (net value of the lines delivered): EUR "
+                           f"{self.revenue:,.0f} for {self.volume_kg:,.0f} kg.")
+            else:
+                out.append(f"Sales (net value of the lines): EUR {self.revenue:,.0f} "
+                           "(no quantities given).")
             if self.revenue_by_year:
                 out.append("  by year: " + "; ".join(
                     f"{y}: EUR {v:,.0f}" for y, v in sorted(self.revenue_by_year.items())))
@@ -143,7 +150,35 @@ class DataSummary:
             out.append("")
             out.append("Notes:")
             out.extend(f"  - {n}" for n in self.notes)
+        if self.available is not None and self.order_lines:
+            out.append("")
+            out.extend(allows_text(self.available))
         return "\n".join(out)
+
+
+def allows_text(available: frozenset[str]) -> list[str]:
+    """What the data allows, as printable lines: the chapters and report sections that
+    run fully, those that run partly (and without what), and what to add."""
+    out = ["What the data allows:"]
+    full = [u for u in schema.USES if all(c in available for c in u.uses)]
+    part = [u for u in schema.USES if u not in full]
+    if full:
+        out.append("  Runs fully: " + "; ".join(f"{u.name} ({u.title})" for u in full)
+                   + ".")
+    if part:
+        out.append("  Runs partly (the methods that lack their data say so and are "
+                   "skipped):")
+        for u in part:
+            lacking = [schema.CAPABILITIES[c].meaning for c in u.uses if c not in available]
+            out.append(f"    - {u.name} ({u.title}): without {', '.join(lacking)}")
+    missing = [c for c in schema.CAPABILITIES.values() if c.name not in available]
+    if missing:
+        out.append("  To unlock more, add:")
+        for c in missing:
+            out.append(f"    - {c.add}: {c.unlocks}")
+    else:
+        out.append("  Everything: every chapter and report section runs fully.")
+    return out
 
 
 @dataclass(frozen=True)
@@ -165,7 +200,11 @@ class CheckReport:
     def problems_text(self) -> str:
         """The problems, grouped by file, each with its rows, message and fix."""
         n = len(self.problems)
+        order = {name: i for i, name in enumerate(schema.TABLES)}
         files = list(dict.fromkeys(p.file for p in self.problems))
+        rank = {f: min(order.get(p.table, -1) for p in self.problems if p.file == f)
+                for f in files}
+        files.sort(key=lambda f: rank[f])  # stable: the tables' order, then as found
         head = (f"{n} problem{'s' if n != 1 else ''} found in {self.source}"
                 + (f" ({len(files)} files)" if len(files) > 1 else "")
                 + ". Nothing was changed in the files.")

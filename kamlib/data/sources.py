@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from kamlib import schema
-from kamlib.data.headers import _TABLE_ALIASES, _norm, _parquet_columns
+from kamlib.data.headers import _TABLE_ALIASES, _norm, _parquet_columns, reading_table
 from kamlib.data.problems import _ROW_WORDS, _exc_text, _Input, _Raw, _values_text
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +30,8 @@ OTHER_SPREADSHEETS = (".xls", ".ods", ".numbers", ".xlsb")
 
 
 MISSING_TABLE_EFFECT = {
+    "customers": "the customers are derived from the order lines: their ids, and the "
+    "names, regions, account managers... the lines carry",
     "products": "product names, grades and packs will be unknown: chapter 02 cannot "
     "see economy grades, custom grades or big bags, and product ids are not checked",
     "interactions": "cost to serve (chapter 01) will count orders and deliveries only, "
@@ -105,16 +107,33 @@ class _Sources:
                          "per table, or as CSV files in a folder.")
                 return False
             if suffix in TEXT_SUFFIXES + PARQUET_SUFFIXES:
-                self.add(p.name, "", None, f"{p} is a single file; the data has several "
-                         "tables.",
-                         f"Give the folder that holds it ({p.parent}), with customers and "
-                         "orders next to it.")
-                return False
+                stem = _norm(p.stem)
+                name = stem if stem in schema.TABLES else _TABLE_ALIASES.get(stem)
+                if name not in (None, "orders"):
+                    self.add(p.name, "", None, f"{p} is the {name} table alone; the "
+                             "playbook needs the order lines.",
+                             f"Give the folder that holds it ({p.parent}), with the "
+                             "orders next to it, or one sales file with a line per "
+                             "order line.")
+                    return False
+                return self._discover_flat(p, suffix)
             self.add(p.name, "", None, f"{p} is not a folder of tables or an Excel "
                      "workbook.", "Give a folder of CSV or Parquet files, or an .xlsx "
                      "workbook with one sheet per table.")
             return False
         return self._discover_folder(p)
+
+    def _discover_flat(self, p: Path, suffix: str) -> bool:
+        """One file: the order lines, with the customer's (and product's) attributes
+        on every line when the export carries them."""
+        kind = "parquet" if suffix in PARQUET_SUFFIXES else "csv"
+        self.kind = "one sales file"
+        self.inputs["orders"] = _Input(reading_table("orders"), p.name, kind, p)
+        if _norm(p.stem) not in ("orders", *[k for k, v in _TABLE_ALIASES.items()
+                                              if v == "orders"]):
+            self.note(f"{p.name} read as the order lines (one sales export); the "
+                      "customers (and products) are derived from it.")
+        return True
 
     def _discover_folder(self, folder: Path) -> bool:
         entries = _safe_listdir(folder)
@@ -134,6 +153,11 @@ class _Sources:
                 other.append(e)
                 continue
             found.setdefault(name, []).append(e)
+        if not found and not workbooks and len(other) == 1 and \
+                other[0].suffix.lower() in (".csv", ".tsv") + PARQUET_SUFFIXES:
+            self.note(f"No table files in {folder}; read {other[0].name} as the order "
+                      "lines.")
+            return self._discover_flat(other[0], other[0].suffix.lower())
         if not found and len(workbooks) == 1:
             self.note(f"No table files in {folder}; read the workbook {workbooks[0].name}.")
             self.kind = "Excel workbook"
@@ -148,7 +172,7 @@ class _Sources:
                           f"read {chosen.name}, ignored the others.")
             kind = "parquet" if chosen.suffix.lower() in PARQUET_SUFFIXES else "csv"
             kinds.add(kind)
-            self.inputs[name] = _Input(schema.TABLES[name], chosen.name, kind, chosen)
+            self.inputs[name] = _Input(reading_table(name), chosen.name, kind, chosen)
             if _norm(chosen.stem) != name:
                 self.note(f"{chosen.name} read as the {name} table.")
         if not self.kind:
@@ -204,10 +228,17 @@ class _Sources:
                 self.note(f"{name}: several sheets ({self.inputs[name].sheet}, {sh}); "
                           f"read {self.inputs[name].sheet}.")
                 continue
-            self.inputs[name] = _Input(schema.TABLES[name], f"{path.name}, sheet {sh}",
+            self.inputs[name] = _Input(reading_table(name), f"{path.name}, sheet {sh}",
                                        "excel", path, sheet=sh)
             if _norm(sh) != name:
                 self.note(f"Sheet '{sh}' read as the {name} table.")
+        if not self.inputs and sheets:  # one sales export as a workbook
+            sh = sheets[0]
+            self.inputs["orders"] = _Input(reading_table("orders"), f"{path.name}, sheet {sh}",
+                                           "excel", path, sheet=sh)
+            other.pop(sh, None)
+            self.note(f"No sheet is named after a table; read the first sheet '{sh}' as "
+                      "the order lines (one sales export).")
         self._missing_tables(other, "sheet", "", workbook=path.name, sheets=sheets)
         if other:
             self.note("Ignored sheets that are not tables of the playbook: "
@@ -462,7 +493,7 @@ class _Sources:
             else:
                 names = pq.read_schema(p).names
             want = [n for n in names if not n.startswith("__index_level_")]
-            table = pq.read_table(p, columns=_parquet_columns(want, inp.table))
+            table = pq.read_table(p, columns=_parquet_columns(want, inp.table, self.columns))
             df = table.to_pandas()
         except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
             self.add(label, "", None, f"The file could not be read as Parquet "
