@@ -43,7 +43,12 @@ def _cmd_generate(a: argparse.Namespace) -> int:
 def _cmd_check(a: argparse.Namespace) -> int:
     from kamlib import data
 
-    report = data.check(a.path)
+    columns = {}
+    if a.settings:
+        from kamlib import settings
+
+        columns = settings.load(a.settings).columns
+    report = data.check(a.path, columns=columns)
     print(report.text())
     return 0 if report.ok else 1
 
@@ -135,7 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.set_defaults(func=_cmd_generate)
 
     c = dsub.add_parser("check", help="check a company export; exit 1 if it has problems")
-    c.add_argument("path", help="folder of CSV/Parquet files, or an Excel workbook")
+    c.add_argument("path", help="folder of CSV/Parquet files, an Excel workbook, or one "
+                   "sales file (CSV, Excel, Parquet)")
+    c.add_argument("--settings", default=str(PROJECT_ROOT / "kam_settings.toml"),
+                   help="settings file whose [columns] map names the export's headers")
     c.set_defaults(func=_cmd_check)
 
     dd = dsub.add_parser("dictionary", help="write data/README.md from the schema")

@@ -458,7 +458,10 @@ ASSESSMENTS = Table(
                "(1-5).", minimum=1, maximum=5, nullable=True, example="5"),
         Column("estimated_annual_use_kg", "float", "The customer's total use of the "
                "product in the year, all suppliers together.", unit="kg", minimum=0,
-               nullable=True, example="42000"),
+               nullable=True, example="42000",
+               synonyms=("estimated annual use", "annual use", "total use",
+                         "annual consumption", "estimated consumption", "total demand",
+                         "potential volume")),
         Column("main_competitor", "text", "Main other supplier at the customer; empty "
                "when none.", required=False, nullable=True, default="",
                example="Vitarion"),

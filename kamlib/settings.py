@@ -85,6 +85,11 @@ class Settings:
     rebates: RebateSettings = field(default_factory=RebateSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
     reports: ReportSettings = field(default_factory=ReportSettings)
+    columns: dict[str, str] = field(default_factory=dict)
+    """The column map (``[columns]``): the playbook's column = the export's header,
+    e.g. ``net_amount = "Netwr"`` or ``"orders.order_date" = "Fkdat"``. Completes or
+    overrides the header recognition of ``kamlib.data`` (see data/README.md); pass it
+    as ``data.load(source, columns=s.columns)``."""
 
 
 # --------------------------------------------------------------------------- reading

@@ -566,9 +566,9 @@ def test_undecodable_bytes_name_the_row(tmp_path):
 
 
 def test_semicolons_and_decimal_commas(tmp_path):
-    text = VALID["orders"].replace(",", ";")
-    for a, b in (("9.80", "9,80"), ("9.00", "9,00"), ("8.50", "8,50"), ("6.90", "6,90")):
-        text = text.replace(a, b)
+    import re
+
+    text = re.sub(r"(\d)\.(\d\d)\b", r"\1,\2", VALID["orders"].replace(",", ";"))
     text = text.replace(";1000;9,80", ";1.000;9,80", 1)  # thousands point, decimal comma
     text = text.replace("2024-05-13;1.000;9,80", "2024-05-13;1.000,0;9,80")
     folder = export(tmp_path, orders=text)
@@ -581,6 +581,36 @@ def test_semicolons_and_decimal_commas(tmp_path):
     assert o["revenue"].sum() == pytest.approx(24_950.0)
 
 
+def test_thousands_point_is_decided_per_column_never_cell_by_cell(tmp_path):
+    # the issue's case: '2.000' beside '3.525,0' in one column is 2000, not 2.0
+    text = ("customer_id;order_date;quantity_kg;net_price_per_kg\n"
+            "C1;2024-01-02;2.000;1,5\nC1;2024-01-03;3.525,0;1\nC1;2024-01-04;500;2\n")
+    kd = data.load(write_export(tmp_path / "e", {"orders": text}))
+    assert kd.orders["quantity_kg"].tolist() == [2000.0, 3525.0, 500.0]
+    assert kd.orders["revenue"].sum() == pytest.approx(3000 + 3525 + 1000)
+    # a column with only '2.000'-like values follows the file's other columns
+    text = ("customer_id;order_date;quantity_kg;net_price_per_kg\n"
+            "C1;2024-01-02;2.000;1,5\nC1;2024-01-03;12.500;1\n")
+    r = data.check(write_export(tmp_path / "f", {"orders": text}))
+    assert ("orders.csv: quantity_kg has numbers such as '2.000' that could be read two "
+            "ways; read '2.000' as 2000 because the file's other columns write decimal "
+            "commas.") in r.summary.notes
+    # in a comma-separated file with decimal points elsewhere, 2.000 is 2.0
+    text = ("customer_id,order_date,quantity_kg,net_price_per_kg\n"
+            "C1,2024-01-02,2.000,1.5\nC1,2024-01-03,12.500,1.25\n")
+    kd = data.load(write_export(tmp_path / "g", {"orders": text}))
+    assert kd.orders["quantity_kg"].tolist() == [2.0, 12.5]
+
+
+def test_a_column_mixing_decimal_commas_and_points_is_refused(tmp_path):
+    text = ("customer_id;order_date;quantity_kg;net_price_per_kg\n"
+            "C1;2024-01-02;10;9,80\nC1;2024-01-03;10;8.75\n")
+    r = data.check(write_export(tmp_path / "e", {"orders": text}))
+    p = one(r, "orders.csv", "net_price_per_kg")
+    assert "mixes decimal commas and decimal points ('9,80' and '8.75')" in p.message
+    assert "cannot be read without guessing" in p.message
+
+
 def test_tab_separated(tmp_path):
     folder = export(tmp_path, customers=VALID["customers"].replace(",", "\t"))
     r = data.check(folder)
@@ -588,10 +618,19 @@ def test_tab_separated(tmp_path):
     assert any("customers.csv is separated by tabs" in n for n in r.summary.notes)
 
 
-def test_comma_decimal_in_comma_separated_file_is_explained(tmp_path):
-    r = data.check(export(tmp_path, rebates='customer_id,year,rebate_paid\nC1,2024,"1200,50"\n'))
+def test_comma_decimal_in_comma_separated_file_is_read_by_its_column(tmp_path):
+    folder = export(tmp_path, rebates='customer_id,year,rebate_paid\nC1,2024,"1200,50"\n')
+    r = data.check(folder)
+    assert r.ok, r.text()
+    assert data.load(folder).rebates["rebate_paid"].tolist() == [1200.5]
+    assert any("1 number in rebate_paid written with thousands separators or a decimal "
+               "comma was read as a number" in n for n in r.summary.notes)
+
+
+def test_unreadable_number_with_comma_in_comma_file_is_explained(tmp_path):
+    r = data.check(export(tmp_path, rebates='customer_id,year,rebate_paid\nC1,2024,"1200,50 EUR"\n'))
     p = one(r, "rebates.csv", "rebate_paid")
-    assert p.rows == (2,) and "'1200,50'" in p.message and "write 9.80, not 9,80" in p.fix
+    assert p.rows == (2,) and "'1200,50 EUR'" in p.message and "write 9.80, not 9,80" in p.fix
 
 
 def test_rows_with_too_many_values_and_row_numbers_after_them(tmp_path):

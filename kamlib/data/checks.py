@@ -14,7 +14,7 @@ from kamlib.data import derive
 from kamlib.data.headers import carried_columns
 from kamlib.data.parse import (_EARLIEST, _LATEST, _as_text, _category_key, _default_series,
                                _frame, _is_arrow_string, _parse_column, _typed,
-                               coerce_table)
+                               coerce_table, number_style)
 from kamlib.data.problems import (SHOW_VALUES, _ROW_WORDS, DataSummary, _default_text, _fmt,
                                   _Input, _plural, _values_text, _was)
 
@@ -157,6 +157,7 @@ class _Checks:
         words = _ROW_WORDS[tname]
         out: dict[str, pd.Series] = {}
         carried = carried_columns(tname)
+        styles = self._number_styles(inp, df, decimal_comma)
         for col in table.columns:
             name = col.name
             if name not in df.columns and (name in carried or col.alternative_to):
@@ -172,7 +173,8 @@ class _Checks:
                 else:
                     out[name] = _default_series(col, df.index)
                 continue
-            vals, bad, empty, info = _parse_column(df[name], col, decimal_comma)
+            vals, bad, empty, info = _parse_column(df[name], col, decimal_comma,
+                                                   styles.get(name))
             bad_np = bad.to_numpy(dtype=bool)
             empty_np = empty.to_numpy(dtype=bool)
             if bad_np.any():
@@ -227,6 +229,52 @@ class _Checks:
                     vals = vals.where(~odd)
             out[name] = _typed(vals, col)
         return _frame(out, df.index)
+
+    def _number_styles(self, inp: _Input, df: pd.DataFrame, decimal_comma: bool
+                       ) -> dict[str, str]:
+        """How each number column of a text file writes its numbers, decided from all
+        its values (never cell by cell); a column whose values read either way
+        (``2.000``) follows the other columns of the file, else the separator (``;``:
+        decimal comma). A column mixing both ways is a problem."""
+        found: dict[str, tuple[str, list[str]]] = {}
+        for col in inp.table.columns:
+            if col.kind not in ("float", "int", "score") or col.name not in df.columns:
+                continue
+            s = df[col.name]
+            if not (isinstance(s.dtype, pd.StringDtype) or (
+                    s.dtype == object and pd.api.types.infer_dtype(s, skipna=True)
+                    in ("string", "empty"))):
+                continue  # typed cells (Parquet, Excel numbers) need no decision
+            found[col.name] = number_style(s)
+        decided = {st for st, _ in found.values() if st in ("comma", "point")}
+        file_style = decided.pop() if len(decided) == 1 else None
+        out: dict[str, str] = {}
+        for name, (st, ex) in found.items():
+            if st == "mixed":
+                self.add(inp.label, name, [1], f"{name} mixes decimal commas and decimal "
+                         f"points ({_fmt(ex[0])} and {_fmt(ex[1])}): its numbers cannot "
+                         "be read without guessing.",
+                         "Write every number of the column the same way (all 1234,5 or "
+                         "all 1234.5), e.g. by exporting again with one regional "
+                         "setting.", inp.table.name)
+                self.missing_cols.setdefault(inp.table.name, set()).add(name)
+                out[name] = "point"
+            elif st in ("comma", "point"):
+                out[name] = st
+            elif st == "ambiguous":
+                st2 = file_style or ("comma" if decimal_comma else "point")
+                out[name] = st2
+                why = ("the file's other columns write decimal "
+                       + ("commas" if st2 == "comma" else "points")) if file_style else (
+                    "the file is separated by semicolons, as European Excel writes it"
+                    if decimal_comma else "the file is separated by commas")
+                v = ex[0]
+                read = (v.replace(".", "").replace(",", ".") if st2 == "comma"
+                        else v.replace(",", ""))
+                self.note(f"{inp.label}: {name} has numbers such as {_fmt(v)} that "
+                          f"could be read two ways; read {_fmt(v)} as {read} because "
+                          f"{why}.")
+        return out
 
     def _bad_values(self, inp: _Input, df: pd.DataFrame, col: schema.Column,
                     bad: np.ndarray, info: dict) -> None:

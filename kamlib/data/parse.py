@@ -102,12 +102,76 @@ def _float_of(t: pd.Series) -> np.ndarray:
     )
 
 
-def _parse_number(s: pd.Series, decimal_comma: bool = False):
+_SPACES = r"[\s\u00a0\u202f']"
+_COMMA_DECIMAL = (r"[+-]?\d{1,3}(?:\.\d{3})+,\d*", r"[+-]?\d*,(?:\d{1,2}|\d{4,})",
+                  r"[+-]?\d{1,3}(?:\.\d{3}){2,}")
+_POINT_DECIMAL = (r"[+-]?\d{1,3}(?:,\d{3})+\.\d*", r"[+-]?\d*\.(?:\d{1,2}|\d{4,})",
+                  r"[+-]?\d{1,3}(?:,\d{3}){2,}", r"[+-]?\d*\.\d*[eE][+-]?\d+")
+
+
+def number_style(t: pd.Series) -> tuple[str, list[str]]:
+    """How a text column writes its numbers, decided from all its (distinct) values.
+
+    Returns (style, examples): ``"comma"`` (decimal comma; ``.``, space or apostrophe
+    group thousands: ``1.234,5``, ``9,80``, ``1.234.567``), ``"point"`` (decimal point;
+    ``,`` groups thousands: ``1,234.5``, ``9.80``), ``"mixed"`` (both kinds appear:
+    examples of each), ``"ambiguous"`` (only values such as ``2.000`` or ``1,500`` that
+    read either way) or ``"plain"`` (no separators at all). A value with exactly three
+    digits after its only separator is no evidence: it is what makes a column
+    ambiguous."""
+    u = pd.Series(pd.unique(t.dropna().to_numpy(dtype=object)), dtype="string")
+    u = u.str.replace(_SPACES, "", regex=True)
+    u = u[u.str.contains(r"[.,]", regex=True).fillna(False).to_numpy(dtype=bool)]
+    if not len(u):
+        return "plain", []
+
+    def hits(patterns) -> pd.Series:
+        m = np.zeros(len(u), dtype=bool)
+        for pat in patterns:
+            m |= u.str.fullmatch(pat).fillna(False).to_numpy(dtype=bool)
+        return u[m]
+
+    comma, point = hits(_COMMA_DECIMAL), hits(_POINT_DECIMAL)
+    if len(comma) and len(point):
+        return "mixed", [str(comma.iloc[0]), str(point.iloc[0])]
+    if len(comma):
+        return "comma", [str(comma.iloc[0])]
+    if len(point):
+        return "point", [str(point.iloc[0])]
+    amb = u[u.str.fullmatch(r"[+-]?\d{1,3}[.,]\d{3}").fillna(False).to_numpy(dtype=bool)]
+    return ("ambiguous", [str(amb.iloc[0])]) if len(amb) else ("plain", [])
+
+
+def _parse_number_styled(s: pd.Series, style: str):
+    """Text numbers read with one style for the whole column (see number_style)."""
+    t = _as_text(s)
+    empty = np.array(t.isna().to_numpy(dtype=bool), dtype=bool)
+    nulls = _null_tokens(t.fillna("")).to_numpy(dtype=bool) & ~empty
+    empty |= nulls
+    c = t.mask(empty).str.replace(_SPACES, "", regex=True)
+    seps = c.str.contains(r"[.,]", regex=True).fillna(False).to_numpy(dtype=bool)
+    if style == "comma":
+        c = c.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        c = c.str.replace(",", "", regex=False)
+    vals = np.array(_float_of(c), dtype="float64")
+    fail = ~empty & np.isnan(vals)
+    bad = fail | np.isinf(vals)
+    has_comma = t.str.contains(",", regex=False).fillna(False).to_numpy(dtype=bool)
+    fixed = int((seps & ~bad).sum()) if style == "comma" else int((has_comma & ~bad).sum())
+    return (pd.Series(vals, index=s.index), pd.Series(bad, index=s.index),
+            pd.Series(empty, index=s.index), t, fixed)
+
+
+def _parse_number(s: pd.Series, decimal_comma: bool = False, style: str | None = None):
     """-> (float64 Series, bad, empty, text, n_reformatted).
 
-    Text is read as a plain number first; cells that fail are tried again without
-    thousands separators (space, apostrophe; ``,`` before a final ``.``) and, when the
-    file uses decimal commas (``decimal_comma``), with ``,`` as the decimal point."""
+    With ``style`` (``"comma"`` or ``"point"``, decided per column by
+    :func:`number_style`) every cell is read the same way. Without it (typed tables,
+    :func:`coerce_table`): text is read as a plain number first; cells that fail are
+    tried again without thousands separators (space, apostrophe; ``,`` before a final
+    ``.``) and, when the file uses decimal commas (``decimal_comma``), with ``,`` as
+    the decimal point."""
     if pd.api.types.is_bool_dtype(s.dtype):
         s = s.astype("float64")
     if pd.api.types.is_numeric_dtype(s.dtype):
@@ -115,6 +179,8 @@ def _parse_number(s: pd.Series, decimal_comma: bool = False):
         empty = vals.isna()
         bad = pd.Series(np.isinf(vals.to_numpy()), index=s.index)
         return vals, bad, empty, None, 0
+    if style in ("comma", "point"):
+        return _parse_number_styled(s, style)
     t = _as_text(s)
     empty = np.array(t.isna().to_numpy(dtype=bool), dtype=bool)  # writable copies
     vals = np.array(_float_of(t), dtype="float64")
@@ -355,7 +421,8 @@ def _default_series(col: schema.Column, index: pd.Index) -> pd.Series:
     return _typed(pd.Series(v, index=index, dtype=object), col)
 
 
-def _parse_column(s: pd.Series, col: schema.Column, decimal_comma: bool = False):
+def _parse_column(s: pd.Series, col: schema.Column, decimal_comma: bool = False,
+                  style: str | None = None):
     """-> (typed values, bad, empty, info dict)."""
     info: dict = {}
     if col.kind in ("id", "text"):
@@ -372,7 +439,7 @@ def _parse_column(s: pd.Series, col: schema.Column, decimal_comma: bool = False)
         info["numbers"] = numbers
         return d, bad, empty, info
     if col.kind in ("float", "score", "int"):
-        v, bad, empty, text, fixed = _parse_number(s, decimal_comma)
+        v, bad, empty, text, fixed = _parse_number(s, decimal_comma, style)
         info["text"] = text
         info["reformatted"] = fixed
         if col.kind in ("int", "score"):
