@@ -25,6 +25,15 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 def _cmd_generate(a: argparse.Namespace) -> int:
     from kamlib import generate
 
+    if a.profile:
+        from kamlib import profiles
+
+        target = profiles.write_profile(a.profile, Path(a.out))
+        print(f"Wrote the bundled data as the export profile '{a.profile}' "
+              f"({profiles.PROFILES[a.profile].description}).")
+        print(f"Check it with: kam data check {target}")
+        return 0
+
     cfg = generate.GeneratorConfig(
         n_customers=a.customers, years=a.years, end_year=a.end_year, seed=a.seed
     )
@@ -120,6 +129,12 @@ def _cmd_settings(a: argparse.Namespace) -> int:
     return 0
 
 
+def _profile_names() -> list[str]:
+    from kamlib.profiles import PROFILES
+
+    return list(PROFILES)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kam", description="KAM Playbook command line.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -137,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder for answer_key.csv (default: OUT/../answer_key)")
     g.add_argument("--parquet", action="store_true", help="also write Parquet files")
     g.add_argument("--no-csv", action="store_true", help="write Parquet only")
+    g.add_argument("--profile", default=None, choices=_profile_names(),
+                   help="write the bundled data the way another company exports it "
+                   "(see kamlib/profiles.py); the other options are then ignored")
     g.set_defaults(func=_cmd_generate)
 
     c = dsub.add_parser("check", help="check a company export; exit 1 if it has problems")

@@ -563,7 +563,9 @@ CAPABILITIES: dict[str, Capability] = {c.name: c for c in (
                "each customer's product mix", "a product column (product_id: "
                "'Material', 'SKU', 'Item')"),
     Capability("product_details", "a products table",
-               (("orders.product_id", "products"),),
+               (("orders.product_id", "products.grade"),
+                ("orders.product_id", "products.is_economy_grade"),
+                ("orders.product_id", "products.pack_type")),
                "economy and custom grades, packs and big bags, bundles",
                "a products table (products.csv) with grade, pack and economy grade"),
     Capability("deal_types", "deal types", (("orders.deal_type",),),

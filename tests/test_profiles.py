@@ -1,0 +1,144 @@
+"""Export profiles (issue 10): the bundled company written the way other companies
+export it. Each profile checks and loads, and the figures that do not depend on what it
+leaves out — revenue, concentration, the pyramid, classes A/C — equal those of the full
+data (scaled by the exchange rate, moved by the years, restricted to the customers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kamlib import data, measures, profiles, selection
+from kamlib.selection import AbcSettings
+
+SMALL = [n for n in profiles.PROFILES if n != "customers_20000"]
+
+
+@pytest.fixture(scope="module")
+def written(sample, tmp_path_factory):
+    root = tmp_path_factory.mktemp("profiles")
+    return {n: profiles.write_profile(n, root / n, sample) for n in SMALL}
+
+
+def _figures(kd, year: int, scale: float = 1.0, ids=None) -> dict:
+    """Revenue per customer in ``year`` (÷ scale), its concentration, pyramid tiers and
+    class A (the ABC top share), for every customer with orders (a sales export cannot
+    list a customer who never ordered)."""
+    if ids is None:
+        ids = pd.unique(kd.orders["customer_id"].astype(str))
+    idx = pd.Index(ids, name="customer_id")
+    t = measures.customer_totals(kd.orders, [year])
+    t.index = t.index.astype(str)
+    v = (t["revenue"] / scale).reindex(idx).fillna(0.0).sort_index()
+    conc = selection.concentration(pd.DataFrame({"revenue": v}), columns=("revenue",))
+    abc = AbcSettings()
+    top = selection.cut_classes(v, [abc.top_share, 1.0], ["A", "rest"], basis=abc.basis,
+                                boundary=abc.boundary, below="inactive")
+    return {"revenue": v, "concentration": conc, "tiers": selection.assign_tiers(v),
+            "class_a": sorted(v.index[top.eq("A").to_numpy()]),
+            "class_c": sorted(v.index[~top.eq("A").to_numpy()])}
+
+
+def _same(a: dict, b: dict) -> None:
+    pd.testing.assert_series_equal(a["revenue"], b["revenue"], rtol=1e-9, atol=0.01)
+    pd.testing.assert_frame_equal(a["concentration"], b["concentration"], rtol=1e-9)
+    pd.testing.assert_series_equal(a["tiers"], b["tiers"])
+    assert a["class_a"] == b["class_a"] and a["class_c"] == b["class_c"]
+
+
+@pytest.mark.parametrize("name", SMALL)
+def test_each_profile_checks_and_loads(written, name):
+    r = data.check(written[name])
+    assert r.ok, r.text()
+    assert "What the data allows:" in r.text()
+    kd = data.load(written[name])
+    assert len(kd.orders) and len(kd.customers)
+
+
+@pytest.mark.parametrize("name", ["minimal", "erp_flat", "crm", "european"])
+def test_same_figures_as_the_full_data(sample, written, name):
+    kd = data.load(written[name])
+    for year in (2024, 2025):
+        _same(_figures(kd, year), _figures(sample, year))
+
+
+def test_minimal_profile_allows_only_what_it_has(written):
+    kd = data.load(written["minimal"])
+    assert kd.available == frozenset({"quantities"})
+    assert kd.customers["customer_name"].equals(kd.customers["customer_id"])
+
+
+def test_erp_flat_profile_derives_customers_with_their_attributes(sample, written):
+    kd = data.load(written["erp_flat"])
+    assert {"costs", "list_prices", "deliveries", "order_numbers", "customer_names",
+            "regions", "account_managers", "industries"} <= kd.available
+    assert "interactions" not in kd.available and "product_details" not in kd.available
+    active = sample.customers[sample.customers["customer_id"].isin(
+        sample.orders["customer_id"])].set_index("customer_id").sort_index()
+    derived = kd.customers.set_index("customer_id").sort_index()
+    for col in ("customer_name", "region", "country", "account_manager", "industry"):
+        assert derived[col].tolist() == active[col].tolist(), col
+    # gross margin and discounts come through as amounts
+    assert kd.orders["gross_margin"].sum() == pytest.approx(
+        sample.orders["gross_margin"].sum(), abs=0.01 * len(kd.orders))
+    assert kd.orders["discount"].sum() == pytest.approx(
+        sample.orders["discount"].sum(), abs=0.01 * len(kd.orders))
+
+
+def test_crm_and_european_profiles_keep_everything(written):
+    for name in ("crm", "european"):
+        kd = data.load(written[name])
+        assert kd.has("costs", "deliveries", "interactions", "contacts", "assessments",
+                      "rebates", "product_details"), (name, kd.available)
+
+
+def test_european_profile_gives_the_same_totals(sample, written):
+    kd = data.load(written["european"])
+    for table, col in (("orders", "revenue"), ("orders", "volume_kg"),
+                       ("rebates", "rebate_paid"), ("interactions", "effort_minutes"),
+                       ("assessments", "estimated_annual_use_kg")):
+        assert getattr(kd, table)[col].sum() == pytest.approx(
+            getattr(sample, table)[col].sum(), rel=1e-12), (table, col)
+
+
+def test_usd_tonnes_profile_is_an_exact_scaling(sample, written):
+    kd = data.load(written["usd_tonnes"])
+    assert kd.orders["revenue"].sum() == pytest.approx(
+        sample.orders["revenue"].sum() * profiles.USD_PER_EUR, rel=1e-9)
+    assert kd.orders["volume_kg"].sum() == pytest.approx(
+        sample.orders["volume_kg"].sum() / 1000, rel=1e-9)
+    _same(_figures(kd, 2025, scale=profiles.USD_PER_EUR), _figures(sample, 2025))
+
+
+def test_three_years_ending_2019(sample, written):
+    kd = data.load(written["three_years_2019"])
+    assert kd.years == [2017, 2018, 2019]
+    ids = pd.unique(kd.orders["customer_id"].astype(str))  # who bought in 2023-2025
+    for y in (2017, 2018, 2019):
+        _same(_figures(kd, y), _figures(sample, y + 6, ids=ids))
+
+
+def test_twenty_customers(sample, written):
+    kd = data.load(written["customers_20"])
+    ids = sorted(kd.customers["customer_id"])
+    assert len(ids) == 20
+    sub = sample.orders[sample.orders["customer_id"].isin(ids)]
+    assert kd.orders["revenue"].sum() == pytest.approx(sub["revenue"].sum())
+    full = _figures(sample, 2025)
+    mine = _figures(kd, 2025)
+    pd.testing.assert_series_equal(mine["revenue"], full["revenue"].loc[ids])
+
+
+def test_replicate_for_many_customers(sample):
+    t = profiles.replicate(sample, 650)
+    assert t["customers"]["customer_id"].nunique() == 650
+    assert t["customers"]["customer_id"].iloc[0] == "C0001-000"
+    # 650 = 2 full copies of the 300 customers and the first 50 of a third
+    first50 = sorted(sample.customers["customer_id"])[:50]
+    per = sample.orders.groupby("customer_id")["revenue"].sum()
+    expected = 2 * per.sum() + per.reindex(first50).fillna(0).sum()
+    o = t["orders"]
+    assert (o["delivered_kg"] * o["net_price_per_kg"]).sum() == pytest.approx(expected)
+    assert not o.duplicated(["order_id", "order_line"]).any()
+    assert np.isin(o["customer_id"], t["customers"]["customer_id"]).all()
