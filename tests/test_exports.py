@@ -205,3 +205,51 @@ def test_synonyms_are_unambiguous_within_each_table():
                     k = _keys(s)[0]
                     assert seen.setdefault(k, c.name) == c.name, (name, s, c.name,
                                                                   seen[k])
+
+
+def _sheet(path: Path, rows: list[list], merge: str | None = None) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Export"
+    for r in rows:
+        ws.append(r)
+    if merge:
+        ws.merge_cells(merge)
+    wb.save(path)
+    return path
+
+
+def test_excel_header_below_a_title_is_found_and_rows_keep_excel_numbers(tmp_path):
+    p = _sheet(tmp_path / "sales.xlsx", [
+        ["Sales 2024, exported 2025-01-02"], [],
+        ["Customer", "Invoice Date", "Turnover"],
+        ["A", "2024-01-05", 10], ["B", "2024-02-01", -5]])
+    r = data.check(p)
+    assert any("the header is on row 3; the 2 rows above it (a title?) were skipped" in n
+               for n in r.summary.notes)
+    (prob,) = r.problems  # the negative amount, on Excel row 5
+    assert prob.column == "net_amount" and prob.rows == (5,)
+
+
+def test_excel_formula_without_saved_value_is_named(tmp_path):
+    # openpyxl writes formulas without cached results, as a program would
+    p = _sheet(tmp_path / "sales.xlsx", [
+        ["Customer", "Order date", "Quantity", "Net price", "Net value"],
+        ["A", "2024-01-05", 10, 2, "=C2*D2"], ["B", "2024-02-01", 5, 2, 10]])
+    r = data.check(p)
+    probs = [x for x in r.problems if "formula" in x.message]
+    assert len(probs) == 1
+    assert "E2 '=C2*D2'" in probs[0].message and probs[0].rows == (2,)
+    assert "save it" in probs[0].fix
+
+
+def test_excel_merged_header_cells_are_reported(tmp_path):
+    p = _sheet(tmp_path / "sales.xlsx", [
+        ["Customer", None, "Order date", "Net value"],
+        ["A", "Alpha", "2024-01-05", 10]], merge="A1:B1")
+    r = data.check(p)
+    probs = [x for x in r.problems if "merged" in x.message]
+    assert len(probs) == 1 and "Header cells A1:B1 are merged ('Customer' spans 2 " \
+        "columns)" in probs[0].message

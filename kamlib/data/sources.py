@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 
 from kamlib import schema
-from kamlib.data.headers import _TABLE_ALIASES, _norm, _parquet_columns, reading_table
-from kamlib.data.problems import _ROW_WORDS, _exc_text, _Input, _Raw, _values_text
+from kamlib.data.headers import (_TABLE_ALIASES, _norm, _parquet_columns, reading_table,
+                                 recognise)
+from kamlib.data.problems import (_ROW_WORDS, _exc_text, _fmt, _Input, _plural, _Raw,
+                                  _values_text)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
@@ -505,20 +507,98 @@ class _Sources:
         return _Raw(df, [str(c) for c in df.columns])
 
     def _read_excel(self, inp: _Input) -> _Raw | None:
+        """A sheet: the header is the first of its first 30 rows with the most cells
+        recognised as columns (a title above it is skipped, with a note); merged
+        header cells and formula cells without a saved result are problems."""
         label, tname = inp.label, inp.table.name
         try:
-            df = pd.read_excel(self._workbook, sheet_name=inp.sheet, dtype=object,
-                               keep_default_na=False, na_values=[""], header=0)
+            cells = pd.read_excel(self._workbook, sheet_name=inp.sheet, dtype=object,
+                                  keep_default_na=False, na_values=[""], header=None)
         except Exception as exc:  # openpyxl/zipfile errors
             self.add(label, "", None, f"The sheet could not be read ({_exc_text(exc)}).",
                      "Save the workbook again from Excel as 'Excel Workbook (.xlsx)'.",
                      tname)
             return None
-        header = [str(c) for c in df.columns]
-        # empty header cells come back as "Unnamed: 3": drop such columns when empty
-        drop = [c for c in df.columns if str(c).startswith("Unnamed:") and df[c].isna().all()]
-        if drop:
-            df = df.drop(columns=drop)
-            header = [str(c) for c in df.columns]
-        df = df.reset_index(drop=True)
+        if cells.empty:
+            return _Raw(pd.DataFrame(), [])
+        h = 0
+        best = -1
+        for i in range(min(30, len(cells))):  # at most 30 rows, not a loop over data
+            row = ["" if pd.isna(v) else str(v) for v in cells.iloc[i].tolist()]
+            found, ambiguous, _ = recognise(row, tname, self.columns)
+            n = len(found) + len(ambiguous)
+            if n > best:
+                best, h = n, i
+        if best <= 0:
+            h = 0
+        raw_header = cells.iloc[h].tolist()
+        header = [f"Unnamed: {j}" if pd.isna(v) or str(v).strip() == "" else str(v)
+                  for j, v in enumerate(raw_header)]
+        df = cells.iloc[h + 1:].copy()
+        df.columns = range(df.shape[1])
+        df.index = pd.RangeIndex(h, h + len(df))  # index = Excel row - 2
+        if h > 0:
+            self.note(f"{label}: the header is on row {h + 1}; the "
+                      f"{'row' if h == 1 else f'{h} rows'} above it (a title?) "
+                      f"{'was' if h == 1 else 'were'} skipped.")
+        self._excel_cells(inp, h, header, df)
+        keep = [j for j, name in enumerate(header)
+                if not (name.startswith("Unnamed:") and df[j].isna().all())]
+        df = df[keep]
+        header = [header[j] for j in keep]
+        df.columns = [f"c{j}" for j in keep]
         return _Raw(df, header)
+
+    def _excel_cells(self, inp: _Input, h: int, header: list[str],
+                     df: pd.DataFrame) -> None:
+        """Problems for merged header cells and for formulas without a saved value."""
+        label, tname = inp.label, inp.table.name
+        gaps = [j for j, name in enumerate(header) if name.startswith("Unnamed:")
+                and df[j].notna().any()]
+        has_empty = bool(len(df)) and bool(df.isna().to_numpy().any())
+        if not gaps and not has_empty:
+            return
+        try:
+            import openpyxl
+            from openpyxl.utils import get_column_letter
+
+            if gaps:
+                wb = openpyxl.load_workbook(inp.path, read_only=False, data_only=False)
+                try:
+                    ws = wb[inp.sheet]
+                    for rng in ws.merged_cells.ranges:
+                        if rng.min_row <= h + 1 <= rng.max_row and rng.max_col > rng.min_col:
+                            first = ws.cell(rng.min_row, rng.min_col).value
+                            self.add(label, "", [h + 1], f"Header cells {rng.coord} are "
+                                     f"merged ({_fmt(first)} spans "
+                                     f"{rng.max_col - rng.min_col + 1} columns), so the "
+                                     "columns under it have no name of their own.",
+                                     "Unmerge the cells and give each column its own "
+                                     "header.", tname)
+                finally:
+                    wb.close()
+            if has_empty:
+                wb = openpyxl.load_workbook(inp.path, read_only=True, data_only=False)
+                try:
+                    ws = wb[inp.sheet]
+                    empty = df.isna().to_numpy()
+                    hits = []
+                    for r, row in enumerate(ws.iter_rows(min_row=h + 2, values_only=True)):
+                        if r >= len(empty):
+                            break
+                        for j, v in enumerate(row[: empty.shape[1]]):
+                            if empty[r, j] and isinstance(v, str) and v.startswith("="):
+                                hits.append((r + h + 2, j, v))
+                finally:
+                    wb.close()
+                if hits:
+                    shown = ", ".join(f"{get_column_letter(j + 1)}{r} {_fmt(v)}"
+                                      for r, j, v in hits[:3])
+                    self.add(label, "", sorted({r for r, _, _ in hits}),
+                             f"{_plural(len(hits), 'cell')} hold a formula without a saved "
+                             f"result ({shown}), so the value cannot be read.",
+                             "Open the workbook in Excel and save it (Excel stores the "
+                             "results), or copy the sheet and paste it as values.", tname)
+        except Exception as exc:  # the check of cells must not stop the reading
+            self.note(f"{label}: merged or formula cells could not be inspected "
+                      f"({_exc_text(exc)}).")
