@@ -15,12 +15,20 @@ Conventions
 - Columns marked *personal* hold personal details of people (contacts). They never
   appear in shared outputs unless explicitly asked for.
 
-Sales are invoiced on the delivered quantity: revenue of an order line is
-``delivered_kg * net_price_per_kg`` (see ``kamlib.data.add_order_measures``).
+Sales are invoiced on the delivered quantity: revenue of an order line is its
+``net_amount``, or ``delivered_kg * net_price_per_kg`` (see
+``kamlib.data.add_order_measures``).
+
+Besides the tables, this module describes what other systems' exports look like and
+what the data allows: each column's ``synonyms`` (headers of ERP, CRM and shop exports)
+and ``unlocks``, the columns a flat sales file may carry (:data:`CARRIED`), how an order
+line's value is completed (:data:`ORDER_VALUE_RULES`), the :data:`CAPABILITIES` the data
+may allow, and which chapter or report section uses which (:data:`USES`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 CURRENCY = "EUR"
@@ -482,6 +490,54 @@ REBATES = Table(
     ),
 )
 
+_MORE_SYNONYMS = {
+    "interactions": {
+        "interaction_id": ("activity id", "activity number", "ticket id", "case number",
+                           "event id"),
+        "date": ("activity date", "interaction date", "created date", "date received"),
+        "type": ("activity type", "interaction type", "event type"),
+        "effort_minutes": ("duration", "duration minutes", "minutes", "effort",
+                           "time spent", "duration min"),
+        "outcome": ("result", "status"),
+        "complaint_reason": ("reason", "complaint type", "cause"),
+        "days_to_resolve": ("resolution days", "days open", "time to resolve"),
+        "handled_by": ("assigned to", "activity owner", "handler"),
+    },
+    "contacts": {
+        "contact_id": ("contact", "contact number", "person id", "contact record id"),
+        "contact_name": ("full name", "contact full name", "person"),
+        "email": ("e-mail", "email address", "e-mail address"),
+        "role": ("buying role", "contact role", "job role"),
+        "is_decision_maker": ("decision maker", "decider"),
+        "influence": ("influence score",),
+        "relationship_strength": ("relationship", "relationship score"),
+        "last_contact_date": ("last activity date", "last contacted", "last contact",
+                              "last meeting"),
+    },
+    "assessments": {
+        "year": ("assessment year", "fiscal year"),
+        "main_competitor": ("competitor", "main supplier"),
+    },
+    "rebates": {
+        "year": ("rebate year", "fiscal year", "bonus year"),
+        "rebate_paid": ("rebate", "rebate amount", "rebates paid", "bonus", "annual bonus",
+                        "rebate value", "bonus paid"),
+    },
+}
+
+
+def _with_synonyms(table: Table) -> Table:
+    more = _MORE_SYNONYMS.get(table.name, {})
+    if not more:
+        return table
+    cols = tuple(dataclasses.replace(c, synonyms=c.synonyms + more.get(c.name, ()))
+                 for c in table.columns)
+    return dataclasses.replace(table, columns=cols)
+
+
+INTERACTIONS, CONTACTS, ASSESSMENTS, REBATES = (
+    _with_synonyms(t) for t in (INTERACTIONS, CONTACTS, ASSESSMENTS, REBATES))
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (CUSTOMERS, PRODUCTS, ORDERS, INTERACTIONS, CONTACTS, ASSESSMENTS, REBATES)
@@ -641,6 +697,15 @@ PERSONAL_COLUMNS = {
 """Columns holding personal details, per table. Kept out of shared outputs."""
 
 
+def _shared_synonyms(name: str) -> tuple[str, ...]:
+    """Synonyms listed for a column of the same name in another table."""
+    for t in TABLES.values():
+        for c in t.columns:
+            if c.name == name and c.synonyms:
+                return c.synonyms
+    return ()
+
+
 def data_dictionary_markdown() -> str:
     """Render the data dictionary as Markdown (the body of ``data/README.md``)."""
     out = [
@@ -651,15 +716,54 @@ def data_dictionary_markdown() -> str:
         "",
         "The KAM Playbook reads a company's data as a set of tables: a folder of CSV "
         "files (`customers.csv`, `orders.csv`, ...), an Excel workbook with one sheet "
-        "per table (sheet names = table names), or a folder of Parquet files. "
-        "`customers` and `orders` are required; the other tables are optional and "
-        "unlock more of the playbook. Check a company export with "
-        "`kam data check PATH`.",
+        "per table (sheet names = table names), a folder of Parquet files, or **one "
+        "sales file** (CSV, Excel or Parquet) with a line per order line and the "
+        "customer's attributes on every line. Only `orders` is required, and of it "
+        "only the customer, the order date and the line's value; everything else is "
+        "optional and unlocks more of the playbook (see *What the data allows* below). "
+        "Check a company export with `kam data check PATH`: it lists every problem, "
+        "says how each header was read, and ends with what the data allows.",
         "",
-        f"All money is in {CURRENCY}. Quantities are kg; prices and costs are EUR per kg; "
-        "dates are `YYYY-MM-DD`; yes/no columns accept yes/no, true/false or 1/0.",
-        "Sales are invoiced on the delivered quantity: revenue of a line is "
-        "`delivered_kg × net_price_per_kg`.",
+        f"Money is in {CURRENCY} in the sample. Quantities are kg; prices and costs are "
+        "per kg; dates are `YYYY-MM-DD` (day-first forms such as `13.05.2024` are read "
+        "with a note); yes/no columns accept yes/no, true/false, 1/0, ja/nein. Numbers "
+        "may use decimal commas and thousands separators (`1.234,5`, `1 234,5`, "
+        "`1'234.5`): how a column writes its numbers is decided from all its values, "
+        "never cell by cell; a column mixing decimal commas and points is refused.",
+        "Sales are invoiced on the delivered quantity: revenue of a line is its "
+        "`net_amount`, or `delivered_kg × net_price_per_kg`.",
+        "",
+        "## The least an export needs, and what the loader derives",
+        "",
+        *[f"- {r}" for r in ORDER_VALUE_RULES],
+        "",
+        "A column that is not given is empty after loading (NaN, or empty text); a "
+        "table that is not given is empty. `KamData.available` names what the data "
+        "allows (the capabilities below) and every method that lacks its data says so.",
+        "",
+        "## Your own headers",
+        "",
+        "Headers are matched ignoring case, spaces and punctuation (`Customer ID` is "
+        "`customer_id`), and by the names other systems' exports use (ERP, CRM, shop): "
+        "each column's *also read from* list below. A trailing unit or currency is "
+        "dropped (`Amount (EUR)`, `Qty kg`) and `%` reads as `pct` (`Discount %`). "
+        "Every header read under another name is said in the notes. When two columns "
+        "could be the same one (`Billing Date` and `Document Date`), the check says so "
+        "and does not guess.",
+        "",
+        "A **column map** in the settings file (`kam_settings.toml`) completes or "
+        "overrides the recognition: the playbook's column on the left, your export's "
+        "header on the right; `table.column` limits an entry to one table.",
+        "",
+        "```toml",
+        "[columns]",
+        'customer_id = "KUNNR"',
+        'net_amount = "Netwr"',
+        '"orders.order_date" = "Billing Date"',
+        "```",
+        "",
+        "`kam data check PATH --settings kam_settings.toml` uses it; in Python, "
+        "`data.load(PATH, columns=settings.columns)`.",
         "",
         "Columns marked **personal** hold personal details of people. They never appear "
         "in shared outputs (reports) unless explicitly asked for.",
@@ -676,14 +780,16 @@ def data_dictionary_markdown() -> str:
         "",
     ]
     for t in TABLES.values():
-        req = "required" if t.required else "optional"
+        req = "required" if t.required else (
+            "optional: derived from the order lines when not given" if t.name == "customers"
+            else "optional")
         out += [f"## `{t.name}` ({req})", "", t.meaning, "",
                 f"Key: {', '.join('`' + k + '`' for k in t.key)}."]
         if t.references:
             refs = ", ".join(f"`{c}` → `{r}`" for c, r in t.references.items())
             out.append(f"References: {refs}.")
-        out += ["", "| column | type | unit | meaning | allowed values | column needed? |",
-                "|---|---|---|---|---|---|"]
+        out += ["", "| column | type | unit | meaning | allowed values | column needed? "
+                "| also read from |", "|---|---|---|---|---|---|---|"]
         for c in t.columns:
             allowed = ", ".join(c.allowed) if c.allowed else ""
             bounds = []
@@ -699,10 +805,25 @@ def data_dictionary_markdown() -> str:
             meaning = c.meaning + (" **personal**" if c.personal else "")
             if c.example:
                 meaning += f" E.g. `{c.example}`."
+            if c.unlocks:
+                meaning += f" Unlocks: {c.unlocks}."
+            syn = ", ".join(c.synonyms or _shared_synonyms(c.name))
             out.append(f"| `{c.name}` | {KINDS[c.kind]} | {c.unit} | {meaning} | "
-                       f"{allowed} | {need} |")
+                       f"{allowed} | {need} | {syn} |")
         out.append("")
+    out += ["## What the data allows", "",
+            "`kam data check` ends with which chapters and report sections run fully, "
+            "which partly, and what to add. A capability is there when the data gives "
+            "any one of its alternatives.", "",
+            "| capability | given by | unlocks |", "|---|---|---|"]
+    for cap in CAPABILITIES.values():
+        alts = " or ".join(" + ".join(f"`{x}`" for x in alt) for alt in cap.given_by)
+        out.append(f"| {cap.name} ({cap.meaning}) | {alts} | {cap.unlocks} |")
+    out += ["", "| chapter or report section | uses |", "|---|---|"]
+    for u in USES:
+        out.append(f"| {u.name}: {u.title} | {', '.join(u.uses)} |")
     out += [
+        "",
         "## The answer key (sample data only)",
         "",
         "`data/answer_key/answer_key.csv`, one row per customer: the truth the "
