@@ -253,3 +253,30 @@ def test_excel_merged_header_cells_are_reported(tmp_path):
     probs = [x for x in r.problems if "merged" in x.message]
     assert len(probs) == 1 and "Header cells A1:B1 are merged ('Customer' spans 2 " \
         "columns)" in probs[0].message
+
+
+def test_cli_check_uses_the_column_map_of_the_settings_file(tmp_path, capsys):
+    from kamlib import cli, settings
+
+    p = _write(tmp_path, "vbrk.csv", "KUNNR,FKDAT,NETWR\nA,2024-01-05,10\n")
+    toml = _write(tmp_path, "kam_settings.toml",
+                  '[columns]\ncustomer_id = "KUNNR"\norder_date = "FKDAT"\n'
+                  'net_amount = "NETWR"\n')
+    assert settings.load(toml).columns == {"customer_id": "KUNNR", "order_date": "FKDAT",
+                                           "net_amount": "NETWR"}
+    assert cli.main(["data", "check", str(p), "--settings", str(toml)]) == 0
+    out = capsys.readouterr().out
+    assert "column 'NETWR' read as net_amount, as the column map of the settings says" \
+        in out
+    assert cli.main(["data", "check", str(p), "--settings", str(tmp_path / "none")]) == 1
+
+
+def test_cli_generate_writes_a_profile(tmp_path, capsys):
+    from kamlib import cli
+
+    assert cli.main(["data", "generate", "--profile", "minimal", "--out",
+                     str(tmp_path / "m")]) == 0
+    out = capsys.readouterr().out
+    assert f"kam data check {tmp_path / 'm' / 'sales.csv'}" in out
+    head = (tmp_path / "m" / "sales.csv").read_text().splitlines()[0]
+    assert head == "Customer,Order date,Quantity,Amount"

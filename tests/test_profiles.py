@@ -142,3 +142,15 @@ def test_replicate_for_many_customers(sample):
     assert (o["delivered_kg"] * o["net_price_per_kg"]).sum() == pytest.approx(expected)
     assert not o.duplicated(["order_id", "order_line"]).any()
     assert np.isin(o["customer_id"], t["customers"]["customer_id"]).all()
+
+
+def test_twenty_thousand_customers_load(sample, tmp_path):
+    path = profiles.write_profile("customers_20000", tmp_path / "big", sample)
+    kd = data.load(path)
+    assert kd.customers["customer_id"].nunique() == 20_000
+    per = sample.orders.groupby("customer_id")["revenue"].sum()
+    ids = sorted(sample.customers["customer_id"])
+    copies, rest = divmod(20_000, len(ids))
+    expected = copies * per.sum() + per.reindex(ids[:rest]).fillna(0).sum()
+    assert kd.orders["revenue"].sum() == pytest.approx(expected, rel=1e-12)
+    assert kd.available == sample.available
