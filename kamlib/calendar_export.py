@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from kamlib import paths
+
 PRODID = "-//KAM Playbook//kamlib visit plan//EN"
 UID_DOMAIN = "kam-playbook"
 
@@ -144,6 +146,9 @@ def to_ics(plan, account_manager: str, *, calendar_name: str | None = None) -> s
 def write_ics(plan, out_dir: str | Path) -> list[Path]:
     """Write one ``visits_<year>_<manager>.ics`` per account manager into ``out_dir``.
 
+    ``<manager>`` is a slug of the name (:func:`kamlib.paths.safe_path`: ASCII, no
+    path characters, unique, always inside ``out_dir``); the name itself is in the file.
+
     Returns the paths written, in the order of the managers' names.
     """
     visits, year = _visits(plan)
@@ -152,8 +157,10 @@ def write_ics(plan, out_dir: str | Path) -> list[Path]:
     if year is None and len(visits):
         year = int(pd.to_datetime(visits["date"]).dt.year.min())
     written = []
+    taken: set = set()  # two managers whose names slug alike get different files
     for am in sorted(visits["account_manager"].dropna().astype(str).unique()):
-        path = out / f"visits_{year}_{_slug(am)}.ics"
+        # the manager's name comes from the data: a slug, inside out_dir (kamlib.paths)
+        path = paths.safe_path(out, f"visits_{year}", am, suffix=".ics", taken=taken)
         path.write_bytes(to_ics(plan, am).encode("utf-8"))
         written.append(path)
     return written
