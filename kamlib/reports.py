@@ -388,6 +388,9 @@ class KernelSession:
         from jupyter_core.utils import run_sync
 
         self.km = AsyncKernelManager(kernel_name=self.cfg.get("kernel_name", "python3"))
+        if self.cfg.get("tmpdir"):  # the connection file (ports, key): private, removed
+            self.km.connection_file = str(
+                Path(self.cfg["tmpdir"]) / f"kernel-{os.getpid()}-{self.kernel_starts}.json")
         run_sync(self.km.start_kernel)(
             extra_arguments=["--IPKernelApp.log_level=CRITICAL",
                              "--HistoryManager.hist_file=:memory:"],
