@@ -1214,6 +1214,16 @@ def _run_batch_body(cfg, log, started, data_param, accounts, out, workers, forma
         pool.close()
     _tally(result, chosen, unknown, manifest)
     result.seconds = time.perf_counter() - started
+    older = sorted(c for c, r in manifest.items() if isinstance(r, dict)
+                   and r.get("status") == "ok" and r.get("signature") != signature
+                   and c not in result.records)
+    if older:  # said, so nobody hands them out as this run's
+        files = [f for c in older for f in (manifest[c].get("files") or {}).values()]
+        said = (f"{len(older)} older report(s) made from other inputs (another year, "
+                f"settings, data or template) are still in this folder and not listed "
+                f"here: {', '.join(files[:5])}{' ...' if len(files) > 5 else ''}")
+        log(said)
+        note = f"{note}. {said}" if note else said
     _write(lambda: _save_manifest(out, manifest, meta), out / MANIFEST, done=result)
     _write(lambda: _write_index(result, chosen, unknown, note, s, out), out / INDEX,
            done=result)
@@ -1246,7 +1256,8 @@ def _pickle_portfolio(port, tmpdir: Path, log) -> str | None:
 
     path = tmpdir / "portfolio.pkl"
     try:
-        with open(path, "wb") as f:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "wb") as f:
             pickle.dump((port.key, port), f, protocol=pickle.HIGHEST_PROTOCOL)
         return str(path)
     except OSError as exc:

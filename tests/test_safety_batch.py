@@ -210,7 +210,9 @@ def test_sigkill_leaves_no_process_and_the_next_run_cleans_up(tmp_path):
         assert len(kids) >= 4
         private = _wait_for(lambda: list(tmp.glob("kam-batch-*")))
         assert oct(private[0].stat().st_mode & 0o777) == "0o700"
-        assert (private[0] / "portfolio.pkl").exists()  # the dataset: private, not --out
+        pkl = private[0] / "portfolio.pkl"  # the whole dataset: private, not in --out
+        _wait_for(pkl.exists)
+        assert oct(pkl.stat().st_mode & 0o777) == "0o600"
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=30)
     finally:
@@ -269,6 +271,15 @@ def test_a_report_of_another_year_is_never_up_to_date(tmp_path, monkeypatch):
     same = reports.run_batch(accounts=ids, out=out, workers=1, template=template,
                              progress=False, analysis_year=2024)
     assert same.skipped == ids
+    # a report of 2025 left in the folder is named as older in the index, not listed
+    reports.run_batch(accounts="C0003", out=out, workers=1, template=template,
+                      progress=False, analysis_year=2025)
+    reports.run_batch(accounts=ids, out=out, workers=1, template=template,
+                      progress=False, analysis_year=2024)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    c3 = next(out.glob("C0003_*.html")).name
+    assert f"1 older report(s) made from other inputs" in index and c3 in index
+    assert f'href="{c3}"' not in index
     # a report replaced by hand (or by another batch) is not this batch's: redone
     f = next(out.glob("C0002_*.html"))
     f.write_text(f.read_text(encoding="utf-8").replace("2024", "2025"), encoding="utf-8")
