@@ -18,7 +18,6 @@ updates the events instead of duplicating them.
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -55,16 +54,10 @@ def fold_line(line: str) -> str:
     return "\r\n".join(parts)
 
 
-_PLAIN = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "ł": "l",
-                        "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "Þ": "Th"})
-
-
 def _slug(text: str) -> str:
-    """A file-name part: ``"Ben Ødegård"`` → ``"ben-odegard"``."""
-    plain = unicodedata.normalize("NFKD", str(text).translate(_PLAIN))
-    plain = plain.encode("ascii", "ignore").decode("ascii")
-    s = re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower()
-    return s or "unnamed"
+    """A file-name and UID part: ``"Ben Ødegård"`` → ``"ben-odegard"``
+    (:func:`kamlib.paths.slug`)."""
+    return paths.slug(text, max_len=200)
 
 
 def _visits(plan) -> tuple[pd.DataFrame, int | None]:

@@ -285,6 +285,14 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, SettingsError) as exc:
         print(f"kam: {exc}", file=sys.stderr)
         return 1
+    except ValueError as exc:  # a batch inside another command (kam demo)
+        from kamlib.batch_guard import FolderError
+        from kamlib.reports import BatchStopped, ReportError
+
+        if not isinstance(exc, (ReportError, FolderError)):
+            raise
+        print(f"kam: {exc}", file=sys.stderr)
+        return exc.exit_code if isinstance(exc, BatchStopped) else 2
     except OSError as exc:  # the environment: permissions, a full or read-only disk
         from kamlib.batch_guard import describe_os_error
 

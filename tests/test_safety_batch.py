@@ -278,7 +278,7 @@ def test_a_report_of_another_year_is_never_up_to_date(tmp_path, monkeypatch):
                       progress=False, analysis_year=2024)
     index = (out / "index.html").read_text(encoding="utf-8")
     c3 = next(out.glob("C0003_*.html")).name
-    assert f"1 older report(s) made from other inputs" in index and c3 in index
+    assert "1 older report(s) made from other inputs" in index and c3 in index
     assert f'href="{c3}"' not in index
     # a report replaced by hand (or by another batch) is not this batch's: redone
     f = next(out.glob("C0002_*.html"))
