@@ -344,14 +344,16 @@ def _set_pdeathsig(sig: int) -> None:
         pass
 
 
-def die_with_parent(cleanup, interval: float = 0.5) -> None:
+def die_with_parent(cleanup, interval: float = 0.5, parent: int | None = None) -> None:
     """In a worker process: when the parent (the batch) dies or sends SIGTERM / SIGHUP,
     call ``cleanup()`` (stop the kernel, remove temporary files) and exit at once.
 
     SIGINT is ignored: Ctrl-C in a terminal reaches every process of the foreground
     group; the batch process handles it and stops its workers itself.
+    ``parent``: the batch's pid as the batch saw it (a worker whose parent died before
+    this call already has another parent); default: the current parent.
     """
-    parent = os.getppid()
+    parent = parent or os.getppid()
 
     def finish(code: int) -> None:
         try:

@@ -722,7 +722,7 @@ def _worker_main(wid: int, cfg: dict, tasks, results) -> None:
             guard.kill_process_tree(pid)
         shutil.rmtree(profile, ignore_errors=True)
 
-    guard.die_with_parent(hard_stop)
+    guard.die_with_parent(hard_stop, parent=cfg.get("parent_pid"))
     _KernelPids.sink = kernels
     try:
         session = KernelSession(cfg)
@@ -1095,7 +1095,8 @@ def _run_locked(lock, started, data, data_path, accounts, out, workers, formats,
                "show_personal_details": bool(show_personal_details),
                "formats": formats, "out": str(out.resolve()), "chromium": chromium,
                "signature": signature, "kernel_name": kernel_name, "timeout": timeout,
-               "cwd": str(template.resolve().parent), "tmpdir": str(tmpdir)}
+               "cwd": str(template.resolve().parent), "tmpdir": str(tmpdir),
+               "parent_pid": os.getpid()}
         return _run_batch_body(cfg, log, started, data_param, accounts, out, workers,
                                formats, force, settings_path, s, analysis_year,
                                template, progress, parts, signature, manifest, _queue,

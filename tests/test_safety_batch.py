@@ -163,7 +163,7 @@ def _gone(procs: list[psutil.Process], seconds: float = 20.0) -> list:
     return alive
 
 
-IDS = [f"C{i:04d}" for i in range(1, 11)]
+IDS = [f"C{i:04d}" for i in range(1, 7)]
 
 
 def test_sigterm_stops_workers_and_kernels_and_a_rerun_resumes(tmp_path):
