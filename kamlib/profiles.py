@@ -15,7 +15,8 @@ loaded :class:`kamlib.data.KamData`) and writes it as another company's system w
 ``european``              every table as European Excel writes CSV: ``;``, decimal
                           commas, ``.`` thousands (``2.000``), dates DD.MM.YYYY, ja/nein
 ``usd_tonnes``            every table in US dollars (1 EUR = 1.08 USD) and tonnes, with
-                          unit-free headers ("quantity", "net price")
+                          unit-free headers ("quantity", "net price"), and a
+                          ``kam_settings.toml`` whose ``[company]`` says so
 ``three_years_2019``      the last three years, moved to end in 2019
 ``customers_20``          20 of the customers (every 15th id), all their rows
 ``customers_20000``       20,000 customers (the 300 repeated with new ids), as Parquet
@@ -210,9 +211,13 @@ def usd_tonnes(kd, out: Path) -> list[Path]:
     t["assessments"] = a.rename(columns={"estimated_annual_use_kg": "estimated annual use"})
     t["rebates"]["rebate_paid"] = t["rebates"]["rebate_paid"] * USD_PER_EUR
     paths = _write_all(t, out)
-    note = out / "PROFILE.txt"
-    note.write_text(f"Money in USD (1 EUR = {USD_PER_EUR} USD); quantities in tonnes, "
-                    "prices and costs in USD per tonne.\n", encoding="utf-8")
+    note = out / "kam_settings.toml"
+    note.write_text(f"# Money in USD (1 EUR = {USD_PER_EUR} USD); quantities in tonnes, "
+                    "prices and costs in USD per tonne.\n"
+                    "# Use it: --settings " + str(note) + "\n\n"
+                    "[company]\nname = \"Auronia Nutrichem (US books)\"\n"
+                    "currency = \"USD\"\nquantity_unit = \"t\"\nproduct = \"niacin\"\n",
+                    encoding="utf-8")
     return paths + [note]
 
 

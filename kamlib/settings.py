@@ -33,9 +33,11 @@ try:  # Python 3.11+
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
+from kamlib import formatting
 from kamlib.errors import SettingsError
 from kamlib.rebates import RebateSettings
 from kamlib.report_sections import ReportSettings
+from kamlib.review.config import ReviewSettings
 from kamlib.segmentation import SegmentationSettings
 from kamlib.selection import SelectionSettings
 from kamlib.service import ServiceSettings
@@ -75,21 +77,94 @@ class PeriodSettings:
 
 
 @dataclass(frozen=True)
+class CompanySettings:
+    """Who the analysis is for: the words and units the text uses (``[company]``).
+
+    ``name``: the company's name; ``currency``: the code or sign written before amounts
+    ("EUR", "CHF", "$"); ``quantity_unit``: the unit of the quantities ("kg", "l",
+    "pcs"); ``product``: what it sells, in words ("niacin"). Empty = not set: on the
+    bundled sample the sample company's values are used (Auronia Nutrichem, EUR, kg,
+    niacin), on any other data neutral ones ("your company", no currency sign, no unit,
+    "the product"). See :func:`company_for`.
+    """
+
+    name: str = ""
+    currency: str = ""
+    quantity_unit: str = ""
+    product: str = ""
+
+    def __post_init__(self) -> None:
+        for key in ("name", "currency", "quantity_unit", "product"):
+            value = getattr(self, key)
+            if value != value.strip() or "\n" in value:
+                raise SettingsError(f"company.{key} must be one line without leading or "
+                                    f"trailing spaces, got {value!r}")
+        if len(self.currency) > 8:
+            raise SettingsError(f"company.currency is a code or sign such as 'EUR' or '$', "
+                                f"got {self.currency!r}")
+
+
+@dataclass(frozen=True)
 class Settings:
     """All decisions of the playbook. Every section has defaults."""
 
-    company_name: str = "Auronia Nutrichem"
+    company: CompanySettings = field(default_factory=CompanySettings)
     period: PeriodSettings = field(default_factory=PeriodSettings)
     selection: SelectionSettings = field(default_factory=SelectionSettings)
     segmentation: SegmentationSettings = field(default_factory=SegmentationSettings)
     rebates: RebateSettings = field(default_factory=RebateSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
+    review: ReviewSettings = field(default_factory=ReviewSettings)
     reports: ReportSettings = field(default_factory=ReportSettings)
     columns: dict[str, str] = field(default_factory=dict)
     """The column map (``[columns]``): the playbook's column = the export's header,
     e.g. ``net_amount = "Netwr"`` or ``"orders.order_date" = "Fkdat"``. Completes or
     overrides the header recognition of ``kamlib.data`` (see data/README.md); pass it
     as ``data.load(source, columns=s.columns)``."""
+
+    @property
+    def company_name(self) -> str:
+        """The company's name as set (``""`` when not set; see :func:`company_for`)."""
+        return self.company.name
+
+
+def is_sample(data) -> bool:
+    """True when ``data`` (a ``KamData``, ``"sample"`` or a path) is the bundled sample."""
+    source = getattr(data, "source", data)
+    if source is None:
+        return False
+    if str(source) == "sample":
+        return True
+    from kamlib.data import SAMPLE_DIR
+
+    try:
+        return Path(source).expanduser().resolve() == SAMPLE_DIR.resolve()
+    except (OSError, TypeError, ValueError):
+        return False
+
+
+def company_for(s: "Settings", data=None) -> formatting.Company:
+    """The company the text speaks of, for settings ``s`` and ``data``.
+
+    What ``[company]`` sets is used; what it leaves empty is the sample company's on the
+    bundled sample (Auronia Nutrichem, EUR, kg, niacin) and neutral on any other data
+    ("your company", no currency, no unit, "the product"): nothing computed from another
+    company's data speaks of the sample company or its product. ``data``: a
+    ``KamData``, ``"sample"`` or the path of an export (``None`` = not the sample).
+    """
+    c = s.company
+    base = formatting.SAMPLE_COMPANY if is_sample(data) else formatting.NEUTRAL
+    return formatting.Company(
+        name=c.name or base.name, currency=c.currency or base.currency,
+        quantity_unit=c.quantity_unit or base.quantity_unit, product=c.product or base.product)
+
+
+def use_company(s: "Settings", data=None) -> formatting.Company:
+    """Make :func:`company_for` the current company of :mod:`kamlib.formatting`
+    (``eur()``, ``money()``, ... then speak its currency and unit). Returns it."""
+    company = company_for(s, data)
+    formatting.set_company(company)
+    return company
 
 
 # --------------------------------------------------------------------------- reading
@@ -169,8 +244,62 @@ def _convert(tp, value, where: str, source: str):
 
 
 def from_dict(raw: dict, source: str = "settings") -> Settings:
-    """Build ``Settings`` from a nested dict (as read from TOML)."""
+    """Build ``Settings`` from a nested dict (as read from TOML).
+
+    The top-level ``company_name`` of older files is read as ``company.name``.
+    """
+    if isinstance(raw, dict) and "company_name" in raw:
+        raw = dict(raw)
+        name = raw.pop("company_name")
+        company = dict(raw.get("company") or {})
+        company.setdefault("name", name)
+        raw["company"] = company
     return _build(Settings, raw, "", source)
+
+
+_BOMS = ((b"\xef\xbb\xbf", "UTF-8 with a byte-order mark"),
+         (b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+         (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
+def read_text(path: str | Path) -> str:
+    """The text of a settings file: UTF-8, with or without a byte-order mark.
+
+    Anything else raises ``SettingsError`` naming the file, the encoding found
+    (UTF-16 or UTF-32 by their byte-order mark or their zero bytes; otherwise the
+    first byte that is not UTF-8, with its line, read as Windows-1252 - what Notepad
+    and Excel on Windows call "ANSI") and how to save it as UTF-8.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read the settings file ({exc.strerror}).") \
+            from None
+    if data.startswith(_BOMS[0][0]):
+        data = data[3:]
+    found = next((name for bom, name in _BOMS[1:] if data.startswith(bom)), None)
+    if found is None and b"\x00" in data[:200]:
+        found = "UTF-16 or UTF-32 (it has zero bytes between the letters)"
+    how = ("Open it in a text editor and save it as UTF-8 (Notepad: File > Save as > "
+           "Encoding: UTF-8; VS Code: the encoding in the status bar > Save with "
+           "encoding > UTF-8), then run again.")
+    if found is not None:
+        raise SettingsError(f"{path}: the settings file is saved as {found}, and settings "
+                            f"files must be UTF-8. {how}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        byte = data[exc.start: exc.start + 1]
+        try:
+            char = byte.decode("cp1252")
+            guess = (f"probably Windows-1252 (\"ANSI\"): byte 0x{byte.hex().upper()} on "
+                     f"line {line} would be {char!r} there")
+        except UnicodeDecodeError:
+            guess = f"an unknown encoding (byte 0x{byte.hex().upper()} on line {line})"
+        raise SettingsError(f"{path}: the settings file is not UTF-8 - {guess}. {how}") \
+            from None
 
 
 def load(path: str | Path | None = None) -> Settings:
@@ -184,7 +313,7 @@ def load(path: str | Path | None = None) -> Settings:
     if not path.exists():
         return Settings()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(
             f"{path}: not a valid settings file ({exc}). Fix the line named, or delete "
@@ -246,6 +375,8 @@ def replace(s, dotted: str, value, _done: str = ""):
     ``replace(s, "selection.abc.top_share", 0.25)``. The new value is validated like
     one read from the file; an error names the full dotted key.
     """
+    if dotted == "company_name" and not _done:  # the older name of company.name
+        dotted = "company.name"
     head, _, rest = dotted.partition(".")
     here = _join(_done, head)
     names = [f.name for f in fields(s)]

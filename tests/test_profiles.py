@@ -109,6 +109,10 @@ def test_usd_tonnes_profile_is_an_exact_scaling(sample, written):
     assert kd.orders["volume_kg"].sum() == pytest.approx(
         sample.orders["volume_kg"].sum() / 1000, rel=1e-9)
     _same(_figures(kd, 2025, scale=profiles.USD_PER_EUR), _figures(sample, 2025))
+    from kamlib import settings
+
+    s = settings.load(written["usd_tonnes"] / "kam_settings.toml")
+    assert (s.company.currency, s.company.quantity_unit) == ("USD", "t")
 
 
 def test_three_years_ending_2019(sample, written):
