@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         small = HERE / "data" / f"load_csv_{a.csv_lines}"
         small.mkdir(parents=True, exist_ok=True)
         if not (small / "orders.csv").exists():
-            head = kd.orders.iloc[: a.csv_lines][list(data.schema.ORDERS.column_names)]
+            head = kd.orders.iloc[: a.csv_lines][list(data.schema.ORDERS.standard_columns)]
             ids = pd.Index(head["customer_id"].unique())
             cust = kd.customers[kd.customers["customer_id"].isin(ids)]
             timed(f"write {len(head):,} order lines as CSV",

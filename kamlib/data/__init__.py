@@ -1,9 +1,12 @@
 """Loading and checking the playbook's data: the bundled sample, a folder of CSV files,
-an Excel workbook (one sheet per table) or a folder of Parquet files.
+an Excel workbook (one sheet per table), a folder of Parquet files, or one flat sales
+file — any company's export.
 
 Everything goes through one entry point. :func:`load` returns a :class:`KamData` with
 one DataFrame per table of :mod:`kamlib.schema` (optional tables that are absent come
-back empty, with their columns), or raises :class:`DataError` listing *every* problem
+back empty, with their columns; absent optional columns empty — see
+:mod:`kamlib.data.derive` for the representation and ``KamData.available`` for what
+the data allows), or raises :class:`DataError` listing *every* problem
 found. :func:`check` runs the same reading and validation and returns a
 :class:`CheckReport` (what ``kam data check PATH`` prints) instead of raising.
 
@@ -18,16 +21,31 @@ What is accepted
   ``<table>.parquet`` files (names are matched case-insensitively; other files, such as
   ``GENERATED_BY.txt``, are ignored; when both a CSV and a Parquet file exist for a
   table, the Parquet file is read); an Excel workbook ``.xlsx`` whose sheet names are
-  the table names (case and spaces do not matter).
-- **Column headers** are matched ignoring case, spaces and punctuation: ``Customer ID``
-  is read as ``customer_id`` (with a note). A misspelt header gets a "did you mean"
-  suggestion (:mod:`difflib`). Columns the playbook does not use are ignored (noted).
+  the table names (case and spaces do not matter); **one sales file** (CSV, Excel with
+  no sheet named after a table, Parquet) read as the order lines, the customers (and
+  products) derived from the attributes its lines carry (``schema.CARRIED``).
+- **What is required**: only the order lines with a customer id, an order date and the
+  line's value (a net amount, or a quantity and a net price); the rest is optional and
+  completed where it can be (``schema.ORDER_VALUE_RULES``, each step in the notes).
+- **Column headers** are matched ignoring case, spaces and punctuation, and by the
+  synonyms of ERP, CRM and shop exports (:mod:`kamlib.data.headers`; "Sold-to party",
+  "Billing Date", "Net value"...), completed by the settings' column map
+  (``columns=``). Two candidates for one column are a problem, never a guess. A
+  misspelt header gets a "did you mean" suggestion (:mod:`difflib`). Columns the
+  playbook does not use are ignored (noted).
 - **CSV encodings**: UTF-8 (with or without byte-order mark); a Windows-1252 file
   (what Excel writes by default in Western Europe) is accepted with a note; UTF-16 with
   a byte-order mark too. Bytes that fit no encoding are reported with their row.
 - **CSV separators**: comma, semicolon, tab or ``|``, detected from the header line.
-  With semicolons (European Excel) decimal commas are understood: ``9,80`` is 9.8 and
-  ``1.250,5`` is 1250.5.
+- **Numbers**: how each column writes its numbers is decided from all its values
+  (:func:`kamlib.data.parse.number_style`), never cell by cell: ``9,80`` and
+  ``1.250,5`` are 9.8 and 1250.5 in a decimal-comma column, ``2.000`` is 2000 there;
+  a column of only ``2.000``-like values follows the file's other columns, else the
+  separator (``;``: decimal comma), with a note; a column mixing decimal commas and
+  points is refused.
+- **Excel**: the header may stand below a title (the first of the first 30 rows with
+  the most recognised headers); merged header cells and formulas without a saved
+  result are reported.
 - **Dates**: ``YYYY-MM-DD`` (ISO 8601, with or without time), real Excel dates, and
   common day-first forms (``13.05.2024``, ``13/05/2024``), with a note.
 
