@@ -9,7 +9,7 @@ The chapters are the notebooks ``notebooks/NN_*.ipynb`` (not ``notebooks/templat
 Each is executed with papermill in its own process (in parallel, ``workers`` at a time),
 with the notebooks folder as working directory so the relative paths of the chapters
 work, into ``out_dir``; an HTML copy is written next to it for reading in a browser (it
-needs no network: figures are embedded). A chapter that fails is named with the cell
+needs no network: figures are embedded, formulas are MathML). A chapter that fails is named with the cell
 that failed, and its executed notebook (with the error) is kept for inspection.
 
 The learners' copies are generated from the chapters, never edited by hand: every cell
@@ -136,13 +136,11 @@ def _describe_failure(name: str, exc: BaseException, output_path: Path) -> str:
 
 
 def _export_html(nb_path: Path) -> Path:
-    import nbformat
-    from nbconvert import HTMLExporter
+    """``NAME.html`` next to the executed notebook: opens offline (formulas as MathML,
+    no script or style from the internet; see :mod:`kamlib.course.pages`)."""
+    from kamlib.course import pages
 
-    nb = nbformat.read(nb_path, as_version=4)
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(
-        nb, resources={"metadata": {"name": nb_path.stem}}
-    )
+    body = pages.notebook_html(nb_path)
     html_path = nb_path.with_suffix(".html")
     html_path.write_text(body, encoding="utf-8")
     return html_path
