@@ -304,8 +304,15 @@ def _tags(cell) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
+def _is_path_parameter(name: str) -> bool:
+    """A parameter naming a file or folder: ``settings_file``, ``calendar_dir``, ``…_path``."""
+    return name.endswith(("_file", "_dir", "_path"))
+
+
 def _rewrite_settings_path(source: str, notebooks_dir: Path, out_dir: Path) -> str:
-    """Point a relative ``settings_file = "..."`` literal at the same file from ``out_dir``.
+    """Point each relative path parameter (``settings_file = "..."``, ``calendar_dir =
+    "..."``: see :func:`_is_path_parameter`) at the same place from ``out_dir``, so a
+    learner's copy reads the same settings and writes where the chapter writes.
 
     Relative when ``out_dir`` is inside the project (the folder holding the notebooks
     folder), absolute otherwise.
@@ -322,7 +329,7 @@ def _rewrite_settings_path(source: str, notebooks_dir: Path, out_dir: Path) -> s
             isinstance(node, ast.Assign)
             and len(node.targets) == 1
             and isinstance(node.targets[0], ast.Name)
-            and node.targets[0].id == "settings_file"
+            and _is_path_parameter(node.targets[0].id)
             and isinstance(node.value, ast.Constant)
             and isinstance(node.value.value, str)
             and not Path(node.value.value).is_absolute()
@@ -349,8 +356,8 @@ def exercise_copy(nb, notebooks_dir: Path | None = None, out_dir: Path | None = 
     here.*`` (markdown), keeping their cell ids; every output and execution count is
     cleared, papermill's metadata and injected-parameter cells are dropped, and a note
     saying this is a generated copy is put under the title. When both folders are
-    given, a relative ``settings_file`` parameter is rewritten so that it still points
-    at the same settings file from ``out_dir``.
+    given, relative path parameters (``settings_file``, ``calendar_dir``) are rewritten
+    so that they still point at the same places from ``out_dir``.
     """
     import copy
 

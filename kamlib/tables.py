@@ -46,7 +46,26 @@ KINDS = ("eur", "price", "kg", "tonnes", "pct", "count", "year", "number", "minu
 
 UNITS = {"eur": "EUR", "price": "EUR/kg", "kg": "kg", "tonnes": "t", "minutes": "min",
          "days": "days"}
-"""The unit each kind puts into the column header."""
+"""The unit each kind puts into the column header (money and quantities: the sample's;
+:func:`units` gives the current company's when ``kamlib.formatting`` knows it)."""
+
+
+def units() -> dict[str, str]:
+    """The header unit of each kind, in the current company's currency and quantity unit
+    (``kamlib.formatting.current_company``) when it is set, else :data:`UNITS`."""
+    from kamlib import formatting
+
+    current = getattr(formatting, "current_company", None)
+    if current is None:
+        return dict(UNITS)
+    company = current()
+    money, qty = company.currency, company.quantity_unit
+    out = dict(UNITS)
+    out["eur"] = money
+    out["kg"] = qty
+    out["price"] = f"{money}/{qty or 'unit'}" if money else (f"per {qty}" if qty else "")
+    out["tonnes"] = "t" if qty in ("kg", "") else f"thousand {qty}"
+    return out
 
 DEFAULT_DECIMALS = {"eur": 0, "price": 2, "kg": 0, "tonnes": 1, "pct": 0, "count": 0,
                     "year": 0, "number": 2, "minutes": 0, "days": 0}
@@ -140,7 +159,7 @@ def _whole(values: pd.Series) -> bool:
     return bool(len(v)) and bool(np.all(v == np.round(v)))
 
 
-def header(name, kind: str) -> str:
+def header(name, kind: str, unit_of: dict[str, str] | None = None) -> str:
     """The column header: the name in words, with the unit of its kind in brackets.
 
     ``header("volume_kg", "kg") -> "volume (kg)"``; ``header("revenue", "eur") ->
@@ -148,7 +167,7 @@ def header(name, kind: str) -> str:
     say ``82%``).
     """
     text = str(name)
-    unit = UNITS.get(kind, "")
+    unit = (unit_of if unit_of is not None else UNITS).get(kind, "")
     low = text.lower()
     for suffix in sorted(_UNIT_SUFFIXES, key=len, reverse=True):
         if low.endswith(suffix) and len(text) > len(suffix):
@@ -356,6 +375,7 @@ def table(
         dup = list(frame.columns[frame.columns.duplicated()])
         raise ValueError(f"tables.table: the columns {dup} appear twice; rename one.")
     formats = {str(k): v for k, v in formats.items()}
+    unit_of = units()
     cells = {}
     kinds = []
     headers = []
@@ -387,12 +407,12 @@ def table(
         cells[col] = _format_column(values, kind, dec)
         if columns and col in columns:
             name = str(columns[col])
-            unit = UNITS.get(kind, "")
+            unit = unit_of.get(kind, "")
             headers.append(f"{name} ({unit})" if unit and f"({unit})" not in name else name)
         elif show_index and col in [str(n) for n in df.index.names]:
             headers.append(col.replace("_", " "))
         else:
-            headers.append(header(col, kind))
+            headers.append(header(col, kind, unit_of))
         kinds.append(kind)
     out = pd.DataFrame(cells)
     out.columns = headers

@@ -8,7 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kamlib import tables
+from kamlib import formatting, tables
+
+
+@pytest.fixture(autouse=True)
+def _sample_company():
+    """The headers speak the current company's units: these tests use the sample's."""
+    if hasattr(formatting, "using"):
+        with formatting.using(formatting.SAMPLE_COMPANY):
+            yield
+    else:
+        yield
 
 
 def _frame():
@@ -141,3 +151,12 @@ def test_empty_table():
     t = tables.table(_frame().iloc[:0])
     assert len(t.cells) == 0 and t.note == ""
     assert "<table" in t.to_html()
+
+
+def test_headers_follow_the_current_company_units():
+    if not hasattr(formatting, "Company"):
+        pytest.skip("kamlib.formatting has no company setting on this branch yet")
+    with formatting.using(formatting.Company(currency="CHF", quantity_unit="l")):
+        t = tables.table(pd.DataFrame({"revenue": [1.0], "volume_kg": [2.0],
+                                       "net_price_per_kg": [3.0]}))
+    assert list(t.cells.columns) == ["revenue (CHF)", "volume (l)", "net price (CHF/l)"]
