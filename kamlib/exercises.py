@@ -432,7 +432,7 @@ def _compare_parts(ex: Exercise, expected: dict, answer) -> tuple[bool, str]:
 
 # ------------------------------------------------------------------- the check
 
-_CONTEXTS: dict[tuple, Context] = {}
+_CONTEXTS: dict[tuple, tuple] = {}
 
 
 def _context(data_source, settings_file, analysis_year) -> Context:
@@ -452,15 +452,22 @@ def _context(data_source, settings_file, analysis_year) -> Context:
         s_key = ("file", str(path))
         s = None
     key = (data_key, s_key, analysis_year)
-    if key not in _CONTEXTS:
+    cached = _CONTEXTS.get(key)
+    # an id is only unique while its object lives: the entry keeps the objects it was
+    # made from, and is used only for those very objects
+    def same(a, b, by_value: bool) -> bool:
+        return a == b if by_value else a is b
+
+    if cached is None or not (same(cached[0], data_source, data_key[0] == "source")
+                              and same(cached[1], settings_file, s_key[0] == "file")):
         kd = kd if kd is not None else data.load(data_source)
         s = s if s is not None else settings.load(path)
         year = analysis_year if analysis_year is not None else s.period.analysis_year
         if not year or year not in list(kd.years):
             year = int(kd.years[-1])
         s = settings.replace(s, "period.analysis_year", int(year))
-        _CONTEXTS[key] = Context(kd, s, int(year))
-    return _CONTEXTS[key]
+        _CONTEXTS[key] = (data_source, settings_file, Context(kd, s, int(year)))
+    return _CONTEXTS[key][2]
 
 
 def check(exercise_id: str, answer, *, data_source="sample", settings_file=None,
