@@ -362,10 +362,12 @@ def table(
     )
     frame = shown.copy()
     frame.columns = [str(c) for c in frame.columns]
+    index_columns: list[str] = []
     if show_index:
         names = [n if n is not None else ("" if df.index.nlevels == 1 else f"level {i}")
                  for i, n in enumerate(df.index.names)]
         names = [str(n) for n in names]
+        index_columns = names
         idx = frame.index.to_frame(index=False,
                                    name=names if df.index.nlevels > 1 else names[0])
         frame = pd.concat([idx, frame.reset_index(drop=True)], axis=1)
@@ -392,7 +394,7 @@ def table(
                 )
         else:
             kind, dec = column_kind(col, values), None
-        if row_formats and col not in (df.index.names or []):
+        if row_formats and col not in index_columns:
             col_text = _format_column(values, kind, dec)
             for label, spec in row_formats.items():
                 rkind, rdec = _parse_spec(spec)
@@ -409,7 +411,7 @@ def table(
             name = str(columns[col])
             unit = unit_of.get(kind, "")
             headers.append(f"{name} ({unit})" if unit and f"({unit})" not in name else name)
-        elif show_index and col in [str(n) for n in df.index.names]:
+        elif col in index_columns:
             headers.append(col.replace("_", " "))
         else:
             headers.append(header(col, kind, unit_of))

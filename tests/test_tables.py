@@ -160,3 +160,10 @@ def test_headers_follow_the_current_company_units():
         t = tables.table(pd.DataFrame({"revenue": [1.0], "volume_kg": [2.0],
                                        "net_price_per_kg": [3.0]}))
     assert list(t.cells.columns) == ["revenue (CHF)", "volume (l)", "net price (CHF/l)"]
+
+
+def test_row_formats_leave_an_unnamed_index_as_text():
+    summary = pd.DataFrame({"revenue": [278.0, 0.7834]}, index=["customers", "gini"])
+    t = tables.table(summary, row_formats={"customers": "count", "gini": "number:2"})
+    assert t.cells.iloc[:, 0].tolist() == ["customers", "gini"]
+    assert t.cells["revenue"].tolist() == ["278", "0.78"]
