@@ -290,3 +290,22 @@ def test_learner_copy_writes_calendars_where_the_chapter_does(tmp_path):
     assert (ex / "../calendars").resolve() == (root / "notebooks" / "../build/calendars").resolve()
     absolute = runner.exercise_copy(nb, root / "notebooks", tmp_path / "elsewhere")
     assert f'calendar_dir = "{(root / "build" / "calendars").as_posix()}"' in absolute.cells[2].source
+
+
+@pytest.mark.notebooks
+def test_a_learners_copy_runs_where_it_is_written(tmp_path):
+    """The tour's learner copy, written into a folder inside the project's build/ (as
+    `make exercises` does), runs from there with its solutions blanked."""
+    out = runner.PROJECT_ROOT / "build" / "test-exercises" / tmp_path.name
+    try:
+        (copy,) = [p for p in runner.write_exercise_copies(out) if p.name.startswith("00_")]
+        nb = nbformat.read(copy, as_version=4)
+        assert not any("solution" in c.metadata.get("tags", []) for c in nb.cells)
+        result = runner.execute_notebook(copy, tmp_path / "ran.ipynb")
+        assert result.ok, result.error
+    finally:
+        import shutil
+
+        shutil.rmtree(out, ignore_errors=True)
+        if out.parent.is_dir() and not any(out.parent.iterdir()):
+            out.parent.rmdir()
