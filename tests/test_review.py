@@ -503,3 +503,36 @@ def test_kam_review_refuses_bad_output_and_year(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "2019" in err and "2021-2025" in err
     assert not (tmp_path / "r.csv").exists()
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def test_review_plots_draw_what_they_are_given(h, s):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from kamlib.plots import review as plots
+
+    try:
+        ax = plots.health_components(h.loc["B"], s.review.weights.as_dict())
+        # eight components: four with evidence, four hatched "no evidence" bars
+        assert len(ax.patches) == 8
+        assert sum(t.get_text() == "no evidence" for t in ax.texts) == 4
+        assert ax.get_title().startswith("Health: not enough evidence")
+        key = pd.DataFrame({"customer_id": ["A", "B", "C"],
+                            "is_decaying": [True, False, False]})
+        ax = plots.health_by_truth(h.fillna({"health": 50.0}), key, 55)
+        assert len(ax.collections) == 2  # planted and others
+        assert ax.collections[1].get_offsets().shape[0] == 1
+        m = migration._matrix(pd.Series({"a": "A"}), pd.Series({"a": "C"}),
+                              migration.ABC_ORDER)
+        ax = plots.migration(m, what="ABC class", years=(2024, 2025))
+        assert ax.get_xlabel() == "ABC class in 2025"
+        trend = review.health_trend(company(), s, 2025, ["A"], quarters=2)
+        ax = plots.health_trend(trend, ["A"], threshold=55)
+        assert len(ax.lines[0].get_xdata()) == 2
+    finally:
+        plt.close("all")
