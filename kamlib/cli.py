@@ -121,6 +121,7 @@ def _cmd_review(a: argparse.Namespace) -> int:
     s = settings.load(a.settings)
     if a.year is not None:
         s = settings.replace(s, "period.analysis_year", a.year)
+    settings.use_company(s, kd)  # the evidence speaks the company's units
     try:
         table = review.account_review(kd, s)
     except ValueError as exc:

@@ -142,8 +142,19 @@ def test_volume_trend_is_the_average_yearly_change_over_two_years(h):
     change = np.sqrt(900 / 1200) - 1  # 75 kg × 12 against 100 kg × 12
     assert h.loc["A", "volume_value"] == pytest.approx(change)
     assert h.loc["A", "volume_score"] == pytest.approx(100 * (change + 0.25) / 0.25)
-    assert "1 t → 1 t → 1 t" in h.loc["A", "volume_evidence"]
+    assert "(1200 → 960 → 900 in the last 12 months)" in h.loc["A", "volume_evidence"]
     assert h.loc["C", "volume_score"] == pytest.approx(100.0)  # flat volume: good
+
+
+def test_volume_evidence_speaks_the_company_unit(kd, s):
+    from kamlib import formatting
+
+    with formatting.using(formatting.Company(quantity_unit="kg")):
+        ev = review.health(kd, s, 2025).loc["A", "volume_evidence"]
+    assert "(1 t → 960 kg → 900 kg in the last 12 months)" in ev
+    with formatting.using(formatting.Company(quantity_unit="pcs")):
+        ev = review.health(kd, s, 2025).loc["A", "volume_evidence"]
+    assert "(1200 pcs → 960 pcs → 900 pcs" in ev
 
 
 def test_short_history_has_no_volume_trend_and_is_left_out_of_the_health(kd, s, h):
