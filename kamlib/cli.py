@@ -109,7 +109,7 @@ evidence."""
 
 
 def _cmd_review(a: argparse.Namespace) -> int:
-    from kamlib import data, review, settings
+    from kamlib import data, formatting, review, settings
     from kamlib.review.config import COMPONENTS
 
     out = Path(a.out)
@@ -121,9 +121,9 @@ def _cmd_review(a: argparse.Namespace) -> int:
     s = settings.load(a.settings)
     if a.year is not None:
         s = settings.replace(s, "period.analysis_year", a.year)
-    settings.use_company(s, kd)  # the evidence speaks the company's units
     try:
-        table = review.account_review(kd, s)
+        with formatting.using(settings.company_for(s, kd)):  # evidence in its units
+            table = review.account_review(kd, s)
     except ValueError as exc:
         print(f"kam review: {exc}", file=sys.stderr)
         return 1

@@ -121,7 +121,10 @@ def s():
 
 @pytest.fixture(scope="module")
 def h(kd, s):
-    return review.health(kd, s, 2025)
+    from kamlib import formatting
+
+    with formatting.using(formatting.NEUTRAL):  # quantities without a unit
+        return review.health(kd, s, 2025)
 
 
 # --------------------------------------------------------------------------- scale
@@ -494,12 +497,17 @@ def test_bad_review_settings_name_the_key(tmp_path):
 
 
 def test_kam_review_writes_csv_and_excel(tmp_path, capsys, sample_review):
+    from kamlib import formatting
+
+    before = formatting.current_company()
     out = tmp_path / "review.csv"
     assert main(["review", "--out", str(out)]) == 0
+    assert formatting.current_company() == before  # the run leaves no company behind
     t = pd.read_csv(out, dtype={"customer_id": str})
     assert {"customer_id", "health", "decision", "decaying", "reasons"} <= set(t.columns)
     assert len(t) == len(sample_review)
     assert t["decaying"].sum() == sample_review["decaying"].sum()
+    assert t["volume_evidence"].str.contains(" t ").any()  # the sample's unit: kg, in t
     assert "key accounts reviewed" in capsys.readouterr().out
     x = tmp_path / "review.xlsx"
     assert main(["review", "--out", str(x), "--year", "2025"]) == 0
