@@ -392,6 +392,14 @@ def test_review_of_an_empty_list_is_an_empty_table(sample, default_settings):
     assert len(r) == 0 and "decision" in r.columns
 
 
+def test_a_key_table_without_ids_or_with_unknown_ids_is_refused(sample, default_settings):
+    with pytest.raises(ValueError, match="customer_id column"):
+        review.account_review(sample, default_settings,
+                              key_table=pd.DataFrame({"abc_class": ["A"]}))
+    with pytest.raises(ValueError, match=r"not in the data: \['C9999'\]"):
+        review.account_review(sample, default_settings, key_table=["C0136", "C9999"])
+
+
 def test_other_company_without_optional_tables(tmp_path, default_settings):
     from kamlib import generate
 
