@@ -417,7 +417,8 @@ def service_gap_component(kd, s, as_of: pd.Timestamp, w: dict, revenue_all: pd.S
 
 
 def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
-           abc_class: pd.Series | None = None) -> pd.DataFrame:
+           abc_class: pd.Series | None = None, _orders: _Orders | None = None
+           ) -> pd.DataFrame:
     """Account health 0-100 with its components (formulas: module docstring).
 
     ``kd``: :class:`kamlib.data.KamData`; ``s``: the whole settings (``review``,
@@ -448,7 +449,7 @@ def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
     as_of = review_date(year) if as_of is None else pd.Timestamp(as_of)
     sow_year = as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
     o = kd.orders
-    orders = _Orders(o)
+    orders = _Orders(o) if _orders is None else _orders  # (shared by health_trend)
     win = _windows(o["order_date"], as_of)
     all_ids = orders.ids
     wall = _by_window(orders, win, ["volume_kg", "revenue", "gross_margin"])
@@ -551,8 +552,9 @@ def health_trend(kd, s, year: int | None = None, customers=None, *, quarters=Non
         customers = health(kd, s, year, abc_class=abc_class).index
     frames = []
     cols = ["health"] + [f"{c}_score" for c in COMPONENTS]
+    orders = _Orders(kd.orders)
     for d in dates:  # a handful of quarter ends
-        h = health(kd, s, year, customers, as_of=d, abc_class=abc_class)
+        h = health(kd, s, year, customers, as_of=d, abc_class=abc_class, _orders=orders)
         frames.append(h[cols].assign(as_of=d).reset_index())
     if not frames:
         return pd.DataFrame(columns=["customer_id", "as_of"] + cols)
