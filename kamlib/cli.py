@@ -169,7 +169,7 @@ evidence."""
 
 
 def _cmd_review(a: argparse.Namespace) -> int:
-    from kamlib import data, review, settings
+    from kamlib import data, formatting, review, settings
     from kamlib.review.config import COMPONENTS
 
     out = Path(a.out)
@@ -182,7 +182,8 @@ def _cmd_review(a: argparse.Namespace) -> int:
     if a.year is not None:
         s = settings.replace(s, "period.analysis_year", a.year)
     try:
-        table = review.account_review(kd, s)
+        with formatting.using(settings.company_for(s, kd)):  # evidence in its units
+            table = review.account_review(kd, s)
     except ValueError as exc:
         print(f"kam review: {exc}", file=sys.stderr)
         return 1
