@@ -41,7 +41,14 @@ failed. Reports are written to a temporary name and renamed, so a report appears
 whole or not at all. A rerun skips the reports that are up to date (same template,
 data files, settings file, kamlib source and options; files present) unless ``force``.
 
-**Outputs** in ``OUT``: one ``<customer_id>_<name>.html`` (and ``.pdf``) per account,
+**Safe in a shared folder** (:mod:`kamlib.batch_guard`, :mod:`kamlib.paths`): file
+names from the data are slugs checked to lie inside ``OUT``; one batch per folder (a
+lock, stale locks recovered); a stop (SIGINT, SIGTERM, SIGHUP, a full disk) ends the
+workers and kernels and records what was not done; workers die with a killed batch;
+the portfolio (customer data) lives in a private temporary folder, never in ``OUT``.
+
+**Outputs** in ``OUT``: one ``<customer_id>_<name>.html`` (and ``.pdf``) per account
+(slugs: :func:`kamlib.paths.safe_name`),
 ``index.html`` (a sortable table of the accounts with links and headline figures, and
 the failed accounts with their error), ``run.log`` (one line per account, errors in
 full), ``reports.json`` (the manifest the up-to-date check reads).
@@ -698,8 +705,11 @@ def _make_report(session: KernelSession, task: dict, cfg: dict) -> dict:
                 failed_nb.parent.mkdir(exist_ok=True)
                 _atomic_write(failed_nb, nbformat.writes(nb))
                 rec["kept_notebook"] = str(failed_nb.relative_to(out))
-            except Exception:  # noqa: BLE001
-                pass
+            except Exception:  # noqa: BLE001 - e.g. a full disk: no empty folder left
+                try:
+                    failed_nb.parent.rmdir()
+                except OSError:
+                    pass
     else:
         failed_nb.unlink(missing_ok=True)
     rec["seconds"] = round(time.perf_counter() - t0, 3)
