@@ -248,10 +248,14 @@ def resolve_years(kd, s=None, years=None) -> list[int]:
             raise ValueError("years is empty: give at least one calendar year")
         return ys
     period = getattr(s, "period", None)
-    if period is not None:
+    if period is not None and period.analysis_year:
         return [int(period.analysis_year)]
     if len(kd.orders) == 0:
         raise ValueError("there are no orders: give the years to cost explicitly")
+    if period is not None:  # 0 = the latest complete year in the data
+        from kamlib import measures
+
+        return [measures.analysis_year(0, kd.orders)]
     return [int(kd.orders["year"].max())]
 
 

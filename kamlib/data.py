@@ -161,45 +161,11 @@ def resolve_source(source: str | Path) -> Path:
 
 
 def add_order_measures(orders: pd.DataFrame) -> pd.DataFrame:
-    """Add the derived measures of each order line. Returns a new DataFrame.
+    """Add the derived measures of each order line (:func:`kamlib.measures.order_measures`:
+    sales counted when delivered, the open order book apart). Returns a new DataFrame."""
+    from kamlib import measures
 
-    Columns added (EUR unless stated):
-
-    - ``year``, ``month`` (1-12) of ``order_date``;
-    - ``volume_kg`` = ``delivered_kg`` (sales are invoiced on delivered quantity);
-    - ``revenue`` = delivered_kg × net_price_per_kg;
-    - ``list_revenue`` = delivered_kg × list_price_per_kg;
-    - ``discount`` = list_revenue − revenue (on-invoice discounts and deals; annual
-      rebates are separate, see the ``rebates`` table);
-    - ``discount_pct`` = discount / list_revenue (0 where list_revenue is 0);
-    - ``cost_of_goods`` = delivered_kg × unit_cost_per_kg;
-    - ``gross_margin`` = revenue − cost_of_goods;
-    - ``is_delivered``: actual_delivery_date is known;
-    - ``days_late`` = actual − promised delivery date in days (negative = early; NaN
-      while not delivered);
-    - ``on_time``: delivered no later than promised;
-    - ``in_full``: delivered_kg ≥ quantity_kg;
-    - ``on_time_in_full``: both (OTIF, the standard supply-chain service measure).
-    """
-    o = orders.copy(deep=False)  # new columns only: the caller's frame is untouched
-    o["year"] = o["order_date"].dt.year.astype("int64")
-    o["month"] = o["order_date"].dt.month.astype("int64")
-    o["volume_kg"] = o["delivered_kg"]
-    o["revenue"] = o["delivered_kg"] * o["net_price_per_kg"]
-    o["list_revenue"] = o["delivered_kg"] * o["list_price_per_kg"]
-    o["discount"] = o["list_revenue"] - o["revenue"]
-    lr = o["list_revenue"].to_numpy()
-    o["discount_pct"] = np.divide(
-        o["discount"].to_numpy(), lr, out=np.zeros(len(o)), where=lr > 0
-    )
-    o["cost_of_goods"] = o["delivered_kg"] * o["unit_cost_per_kg"]
-    o["gross_margin"] = o["revenue"] - o["cost_of_goods"]
-    o["is_delivered"] = o["actual_delivery_date"].notna()
-    o["days_late"] = (o["actual_delivery_date"] - o["promised_delivery_date"]).dt.days
-    o["on_time"] = o["is_delivered"] & (o["days_late"] <= 0)
-    o["in_full"] = o["is_delivered"] & (o["delivered_kg"] >= o["quantity_kg"])
-    o["on_time_in_full"] = o["on_time"] & o["in_full"]
-    return o
+    return measures.order_measures(orders)
 
 
 # ------------------------------------------------------------ problems and reports

@@ -149,6 +149,13 @@ def quantity_label(company: Company | None = None) -> str:
     return _company(company).quantity_unit or "units"
 
 
+def thousands_label(company: Company | None = None) -> str:
+    """The unit of a quantity divided by 1,000: ``'tonnes'`` for kg, ``'thousand pcs'``,
+    ``'thousand units'`` when unset."""
+    unit = _company(company).quantity_unit
+    return "tonnes" if unit == "kg" else f"thousand {unit or 'units'}"
+
+
 def price_label(company: Company | None = None) -> str:
     """The unit of a price axis: ``'EUR/kg'``; ``'per unit'`` when neither is set."""
     c = _company(company)

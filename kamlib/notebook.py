@@ -47,3 +47,25 @@ def setup(seed: int = SEED, *, precision: int = 2) -> None:
             "image.cmap": "viridis",
         }
     )
+
+
+def load(data_source="sample", settings_file=None, analysis_year: int = 0):
+    """Load a chapter's data and settings: ``(kd, s)``.
+
+    The analysis year is ``analysis_year`` when not 0, else the settings file's, else the
+    latest complete year in the data (:func:`kamlib.settings.for_data`); the company of
+    the text (:func:`kamlib.settings.company_for`: the sample company on the sample,
+    neutral words on other data) becomes the current one of :mod:`kamlib.formatting`.
+    Prints one line saying whose data it is and which year is analysed, and why.
+    """
+    from kamlib import data, settings
+
+    kd = data.load(data_source)
+    s = settings.load(settings_file)
+    note = settings.period_note(s, kd, analysis_year)
+    s = settings.for_data(s, kd, analysis_year)
+    company = settings.use_company(s, kd)
+    whose = (f"{company.name}, the bundled sample: the worked example of the chapters"
+             if settings.is_sample(kd) else f"{company.name}: data from {kd.source}")
+    print(f"{whose}. {note}")
+    return kd, s

@@ -926,8 +926,7 @@ def run_batch(data="sample", accounts="key", out: str | Path = "build/reports",
         else:
             kd = kdata.load(data_param)
             s = ksettings.load(settings_path) if settings_path else ksettings.Settings()
-            if analysis_year:
-                s = ksettings.replace(s, "period.analysis_year", int(analysis_year))
+            s = ksettings.for_data(s, kd, analysis_year)
         chosen, unknown, note = resolve_accounts(
             kd, s, accounts, key_table=port.tables.get("key") if port else None,
             key_status=port.status.get("key") if port else None)
@@ -1012,7 +1011,8 @@ def run_batch(data="sample", accounts="key", out: str | Path = "build/reports",
     result.seconds = time.perf_counter() - started
     order = [a.customer_id for a in chosen] + list(unknown)
     html = index_html([result.records[c] for c in order if c in result.records], result,
-                      note=note, year=s.period.analysis_year, company=s.company_name)
+                      note=note, year=s.period.analysis_year,
+                      company=ksettings.company_for(s, kd).name)
     _atomic_write(out / INDEX, html)
     log(f"done: {len(result.succeeded)} ok ({len(result.written)} written, "
         f"{len(result.skipped)} up to date), {len(result.failed)} failed, "

@@ -321,6 +321,23 @@ PERSONAL_COLUMNS = {
 """Columns holding personal details, per table. Kept out of shared outputs."""
 
 
+SALES_CONVENTION = (
+    "Sales are counted when delivered: a line's revenue, volume and margin belong to the "
+    "year and month of its `actual_delivery_date` (the way invoices, rebate programmes and "
+    "the customer's own books count them); a line delivered without a delivery date in the "
+    "export is counted at its `order_date`. A line not yet delivered when the data ends "
+    "(no `actual_delivery_date`, nothing delivered) belongs to the open order book, shown "
+    "apart and counted in no year's sales: orders still open at the end of an export are "
+    "not a fall in sales. When customers order (seasonality of orders, off-season deals, "
+    "order frequency) is read from `order_date`. The first year of an export taken by "
+    "order date lacks the deliveries of orders placed before it starts. The analysis year "
+    "is, unless set (`period.analysis_year`), the latest complete year in the data: the "
+    "latest year the data reaches to its December; a later, partial year is said and not "
+    "analysed."
+)
+"""The cut-off and analysis-year conventions, stated once (also in kamlib.measures)."""
+
+
 def data_dictionary_markdown() -> str:
     """Render the data dictionary as Markdown (the body of ``data/README.md``)."""
     out = [
@@ -340,6 +357,10 @@ def data_dictionary_markdown() -> str:
         "dates are `YYYY-MM-DD`; yes/no columns accept yes/no, true/false or 1/0.",
         "Sales are invoiced on the delivered quantity: revenue of a line is "
         "`delivered_kg × net_price_per_kg`.",
+        "",
+        "## How sales are counted: the cut-off",
+        "",
+        SALES_CONVENTION,
         "",
         "Columns marked **personal** hold personal details of people. They never appear "
         "in shared outputs (reports) unless explicitly asked for.",

@@ -1364,13 +1364,25 @@ def portfolio_actions(attractiveness: pd.Series, relationship: pd.Series,
 # ============================================================================ data → facts
 
 
-def _settings_parts(s):
+def _settings_parts(s, kd=None):
     sel = getattr(s, "selection", None)
     period = getattr(s, "period", None)
     if sel is None or period is None:
         raise TypeError("expected the whole kamlib.settings.Settings (with .period and "
                         f".selection), got {type(s).__name__}")
-    return sel, int(period.analysis_year)
+    if not period.analysis_year and kd is None:
+        return sel, 0
+    return sel, _year_of(period, kd)
+
+
+def _year_of(period, kd) -> int:
+    """``period.analysis_year``, or (0) the latest complete year of ``kd``'s orders."""
+    if period.analysis_year:
+        return int(period.analysis_year)
+    if kd is None or not len(kd.orders):
+        raise ValueError("period.analysis_year is 0 (the latest complete year in the data): "
+                         "resolve it with kamlib.settings.for_data(s, kd) first")
+    return measures.analysis_year(0, kd.orders)
 
 
 def _check_year(kd, year: int) -> None:
@@ -1430,7 +1442,7 @@ def customer_facts(kd, s) -> pd.DataFrame:
       ``strategic_fit``, ``growth_potential``; ``tenure`` (years since first order);
       ``target_industry`` (1/0).
     """
-    sel, year = _settings_parts(s)
+    sel, year = _settings_parts(s, kd)
     _check_year(kd, year)
     idx = customer_index(kd)
     cust = kd.customers.assign(customer_id=kd.customers["customer_id"].astype("string"))

@@ -546,9 +546,14 @@ def _service(s) -> ServiceSettings:
 
 def _analysis_year(s, kd=None) -> int:
     period = getattr(s, "period", None)
-    if period is not None:
+    if period is not None and period.analysis_year:
         return int(period.analysis_year)
+    if period is not None and (kd is None or not len(kd.orders)):
+        raise ValueError("period.analysis_year is 0 (the latest complete year in the data): "
+                         "resolve it with kamlib.settings.for_data(s, kd) first")
     if kd is not None and len(kd.orders):
+        if period is not None:
+            return measures.analysis_year(0, kd.orders)
         return int(kd.orders["year"].max())
     raise ValueError("pass the playbook settings (with period.analysis_year), not only "
                      "the service section")
@@ -669,6 +674,7 @@ def key_account_table(kd, s) -> pd.DataFrame:
                 acc[col] = tot[col].reindex(acc.index).fillna(0.0)
     acc.index.name = "customer_id"
     acc.attrs = {}  # (pandas compares attrs in concat: keep only plain values here)
+    acc.attrs["analysis_year"] = year
     acc.attrs["stand_in"] = any("STAND-IN" in x for x in sources)
     acc.attrs["source"] = "; ".join(sources)
     return acc
@@ -1080,8 +1086,10 @@ def visit_plan(accounts: pd.DataFrame, s, year: int | None = None, *,
     """
     sv = _service(s)
     vs = sv.visits
-    if year is None:
-        year = _analysis_year(s) + 1
+    if year is None:  # the year after the analysis year (of s, else of the accounts)
+        fixed = getattr(getattr(s, "period", None), "analysis_year", 0) or \
+            accounts.attrs.get("analysis_year")
+        year = (int(fixed) if fixed else _analysis_year(s)) + 1
     freq = visit_frequencies(accounts, s, customers)
     acc = _accounts(accounts, customers)
     names = acc["customer_name"] if "customer_name" in acc.columns else pd.Series(
@@ -1443,7 +1451,7 @@ COMPLAINT_GROUPS = ("customer_id", "product_id", "account_manager")
 def _years(years, kd, s=None) -> list[int]:
     if years is None:
         if s is not None and getattr(s, "period", None) is not None:
-            return [int(s.period.analysis_year)]
+            return [_analysis_year(s, kd)]
         return kd.years
     if isinstance(years, (int, np.integer)):
         return [int(years)]
