@@ -1728,21 +1728,89 @@ def key_accounts(kd, s) -> pd.DataFrame:
     - ``is_key`` (bool: ``key_accounts.rule``, loss makers per
       ``key_accounts.loss_makers``), ``reasons`` (the decision in words).
 
-    ``attrs``: ``analysis_year`` and the ``thresholds`` used (medians when not set).
+    ``attrs``: ``analysis_year``, the ``thresholds`` used (medians when not set) and
+    ``warnings`` (:func:`warnings_about`: an empty list explained, assumptions that
+    dominate the result).
     """
-    return decide(customer_facts(kd, s), s)
+    out = decide(customer_facts(kd, s), s)
+    out.attrs["warnings"] = warnings_about(out, s)
+    return out
+
+
+LOSS_MAKERS_DOMINATE = 0.5
+"""Warn when more than this share of the active customers lose money from cost to serve
+alone (profitable before it, loss-making after it)."""
+
+
+def warnings_about(ka: pd.DataFrame, s) -> list[str]:
+    """Sentences on a key-account table that the reader must not miss.
+
+    - No key account at all: why (how many active customers, how many loss makers the
+      rule excludes, how many reach the classes and the score) and which settings to
+      change. The rule never returns nobody silently.
+    - The cost-to-serve assumptions dominate: more than :data:`LOSS_MAKERS_DOMINATE` of
+      the active customers are profitable before cost to serve and loss-making after it.
+      The minutes, pools and freight of ``selection.cost_to_serve`` are the sample
+      company's unless calibrated: an assumption, not a finding.
+    """
+    sel = getattr(s, "selection", s)
+    out: list[str] = []
+    active = ka["is_active"].astype(bool) if "is_active" in ka.columns else \
+        pd.Series(True, index=ka.index)
+    n_active = int(active.sum())
+    if n_active and {"profit", "cost_to_serve"} <= set(ka.columns):
+        a = ka.loc[active]
+        loss = a["profit"] < sel.profitability.loss_threshold
+        by_cts = loss & (a["profit"] + a["cost_to_serve"] >= sel.profitability.loss_threshold)
+        if by_cts.sum() > LOSS_MAKERS_DOMINATE * n_active:
+            cts = sel.cost_to_serve
+            out.append(
+                f"Assumption check: {int(by_cts.sum())} of {n_active} active customers "
+                f"({by_cts.mean():.0%}) lose money only because of the cost to serve. Its "
+                f"minutes, resource pools and freight ({cts.freight_per_delivery:g} per "
+                "delivery) are assumptions of the settings file "
+                "(selection.cost_to_serve), calibrated on the sample company: measure "
+                "yours before reading the loss makers as a finding.")
+    if "is_key" in ka.columns and not ka["is_key"].astype(bool).any():
+        kr = sel.key_accounts
+        if not n_active:
+            why = "no customer bought in the analysis year"
+        else:
+            parts = [f"{n_active} customers bought in the analysis year"]
+            if "abc_class" in ka.columns:
+                in_class = ka.loc[active, "abc_class"].isin(kr.key_classes)
+                parts.append(f"{int(in_class.sum())} of them are in the classes "
+                             f"{'/'.join(kr.key_classes)}")
+            if "is_loss_maker" in ka.columns and kr.loss_makers == "exclude":
+                parts.append(f"{int(ka.loc[active, 'is_loss_maker'].sum())} lose money and "
+                             "are excluded (selection.key_accounts.loss_makers = "
+                             "\"exclude\")")
+            if "score" in ka.columns and "score" in kr.rule:
+                parts.append(f"{int((ka.loc[active, 'score'] >= kr.min_score).sum())} reach "
+                             f"the score {kr.min_score:g}")
+            why = "; ".join(parts)
+        out.append(
+            f"No key account: the rule '{kr.rule}' selects nobody ({why}). Change "
+            "selection.key_accounts (rule, key_classes, min_score, loss_makers) or the "
+            "assumptions that drive it (selection.cost_to_serve) in the settings file.")
+    return out
 
 
 # ----------------------------------------------------------------------------- reasons
 
 
 def _money(x: np.ndarray) -> np.ndarray:
-    """Vectorised 'EUR 1.27 m' / 'EUR 95 k' / 'EUR 850' texts."""
+    """Vectorised 'EUR 1.27 m' / 'EUR 95 k' / 'EUR 850' texts (in the current company's
+    currency, :func:`kamlib.formatting.current_company`; no sign when it has none)."""
+    from kamlib import formatting
+
+    cur = formatting.current_company().currency.replace("%", "%%")
+    pre = f"{cur} " if cur else ""
     x = np.asarray(x, dtype=float)
     a = np.abs(np.nan_to_num(x))
-    m = np.char.mod("EUR %.2f m", a / 1e6)
-    k = np.char.mod("EUR %.0f k", a / 1e3)
-    u = np.char.mod("EUR %.0f", a)
+    m = np.char.mod(pre + "%.2f m", a / 1e6)
+    k = np.char.mod(pre + "%.0f k", a / 1e3)
+    u = np.char.mod(pre + "%.0f", a)
     return np.where(a >= 1e6, m, np.where(a >= 1e4, k, u)).astype(object)
 
 

@@ -1090,6 +1090,12 @@ def visit_plan(accounts: pd.DataFrame, s, year: int | None = None, *,
         fixed = getattr(getattr(s, "period", None), "analysis_year", 0) or \
             accounts.attrs.get("analysis_year")
         year = (int(fixed) if fixed else _analysis_year(s)) + 1
+    weeks = iso_weeks(year, vs.blocked_weeks, start_date)
+    if len(accounts) == 0:  # no key accounts: an empty plan, said by the caller
+        return VisitPlan(visits=_empty(VISIT_COLUMNS, index=False),
+                         unplanned=_empty(UNPLANNED_COLUMNS, index=False),
+                         frequencies=_empty(FREQUENCY_COLUMNS), weeks=weeks, year=int(year),
+                         capacity={})
     freq = visit_frequencies(accounts, s, customers)
     acc = _accounts(accounts, customers)
     names = acc["customer_name"] if "customer_name" in acc.columns else pd.Series(
@@ -1367,6 +1373,39 @@ SERVICE_ACTIVITIES = ("visit", "executive visit", "call", "service request",
 or freight): last year's cost of these is the account's current service cost."""
 
 
+VISIT_COLUMNS = ["account_manager", "customer_id", "customer_name", "region", "country",
+                 "date", "week", "month", "visit_type", "purpose", "visit_number"]
+UNPLANNED_COLUMNS = ["account_manager", "customer_id", "visit_type", "visits_required",
+                     "visits_planned", "reason"]
+FREQUENCY_COLUMNS = ["account_manager", "region", "country", "abc_class", "segment",
+                     "visits_per_year", "visit_cycle", "is_top_account",
+                     "executive_visits_per_year", "visits_planned", "executive_visits_planned"]
+PACKAGE_COLUMNS = ["account_manager", "abc_class", "segment", "services", "n_services",
+                   "service_minutes", "service_cost", "visits_per_year",
+                   "executive_visits_per_year", "visit_cost", "cost_to_serve_budget",
+                   "current_service_cost", "current_cost_to_serve", "gross_margin",
+                   "budget_share_of_margin", "within_budget"]
+OBJECTIVE_COLUMNS = ["account_manager", "abc_class", "segment", "volume_kg",
+                     "target_volume_kg", "volume_growth", "net_price", "target_net_price",
+                     "revenue", "target_revenue", "share_of_wallet", "target_share_of_wallet",
+                     "visits_per_year", "visit_cycle", "executive_visits_per_year",
+                     "training_dates", "services", "edited"]
+NO_KEY_ACCOUNTS = (
+    "There are no key accounts, so there is nothing to plan. The key-account rule "
+    "(selection.key_accounts in the settings file) found none: see chapter 01, or change "
+    "selection.key_accounts.rule, min_score, loss_makers or the cost-to-serve assumptions "
+    "(selection.cost_to_serve) that make customers loss-making.")
+"""Said wherever an empty key-account list leaves a plan empty."""
+
+
+def _empty(columns: list[str], index: bool = True) -> pd.DataFrame:
+    """An empty result with the documented columns (indexed by ``customer_id``)."""
+    out = pd.DataFrame(columns=columns)
+    if index:
+        out.index = pd.Index([], dtype="object", name="customer_id")
+    return out
+
+
 def service_packages(kd, s, accounts: pd.DataFrame) -> pd.DataFrame:
     """Each key account's service package and its cost-to-serve budget.
 
@@ -1394,6 +1433,8 @@ def service_packages(kd, s, accounts: pd.DataFrame) -> pd.DataFrame:
     ``current_cost_to_serve`` (EUR, analysis year), ``gross_margin`` (EUR, analysis
     year), ``budget_share_of_margin`` (fraction), ``within_budget`` (bool).
     """
+    if len(accounts) == 0:  # no key accounts: nothing to package (NO_KEY_ACCOUNTS)
+        return _empty(PACKAGE_COLUMNS)
     from kamlib import costing
 
     sv = _service(s)
@@ -1682,6 +1723,10 @@ def supply_priority(kd, s, accounts: pd.DataFrame, plan_year: int | None = None
     ``reserve_kg``, ``trend``, ``agree_by`` (date), ``share_of_peak`` (the account's
     share of all key accounts' peak kg). Sorted by ``peak_kg``, largest first.
     """
+    if len(accounts) == 0:  # no key accounts: no supply to agree (NO_KEY_ACCOUNTS)
+        lead, peak = supply_window(s)
+        return _empty(["account_manager"] + [_MONTHS[m - 1] for m in lead + peak]
+                      + ["peak_kg", "reserve_kg", "trend", "agree_by", "share_of_peak"])
     sup = _service(s).supply
     if plan_year is None:
         plan_year = _analysis_year(s, kd) + 1
@@ -1745,6 +1790,11 @@ def objectives(kd, s, accounts: pd.DataFrame, plan: VisitPlan | None = None,
     ``visits_per_year``, ``visit_cycle``, ``executive_visits_per_year``,
     ``training_dates`` (text, ISO dates), ``services`` (text), ``edited`` (text).
     """
+    if len(accounts) == 0:  # no key accounts: no targets (NO_KEY_ACCOUNTS)
+        out = _empty(OBJECTIVE_COLUMNS)
+        out.attrs["plan_year"] = (plan.year if plan is not None
+                                  else _analysis_year(s, kd) + 1)
+        return out
     sv = _service(s)
     obj = sv.objectives
     year = _analysis_year(s, kd)

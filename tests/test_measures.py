@@ -108,3 +108,13 @@ def test_for_data_resolves_the_year():
         settings.for_data(s, kd, 2019)
     with pytest.raises(settings.SettingsError, match="for_data"):
         s.period.years
+
+
+def test_capacity_above_100_percent_is_said():
+    from kamlib import costing
+
+    rep = pd.DataFrame({"utilisation": [0.5, 1.25, 0.9]},
+                       index=pd.Index(["sales", "logistics", "total"], name="pool"))
+    w = costing.capacity_warnings(rep)
+    assert len(w) == 1 and "'logistics' is used at 125%" in w[0]
+    assert costing.capacity_warnings(rep.iloc[[0]]) == []
