@@ -69,3 +69,37 @@ def load(data_source="sample", settings_file=None, analysis_year: int = 0):
              if settings.is_sample(kd) else f"{company.name}: data from {kd.source}")
     print(f"{whose}. {note}")
     return kd, s
+
+
+def pick(values, how: str = "max", *, what: str, fix: str = ""):
+    """The id (index label) with the largest (``how="max"``) or smallest value of
+    ``values``, or the first label (``how="first"``); ``None`` when there is none - then
+    one sentence says so (``what``: what is missing, e.g. "class-B customer"; ``fix``:
+    the setting to change) and the chapter goes on without the example."""
+    import pandas as pd
+
+    v = pd.Series(values) if not isinstance(values, (pd.Series, pd.Index)) else values
+    if isinstance(v, pd.Series) and how != "first":
+        v = v.dropna()
+    if len(v) == 0:
+        print(f"There is no {what} in this data, so the example below is skipped."
+              + (f" {fix}" if fix else ""))
+        return None
+    if how == "first":
+        return v[0] if isinstance(v, pd.Index) else v.index[0]
+    return v.idxmax() if how == "max" else v.idxmin()
+
+
+def ratio(a, b) -> float:
+    """``a / b``, NaN when ``b`` is 0 or missing (a share of nothing reads "n/a")."""
+    try:
+        a, b = float(a), float(b)
+    except (TypeError, ValueError):
+        return float("nan")
+    return a / b if b else float("nan")
+
+
+def warn(messages) -> None:
+    """Print each warning of a result (e.g. ``key_accounts(...).attrs["warnings"]``)."""
+    for m in messages or []:
+        print(f"Note: {m}")
