@@ -37,6 +37,7 @@ from kamlib import formatting
 from kamlib.errors import SettingsError
 from kamlib.rebates import RebateSettings
 from kamlib.report_sections import ReportSettings
+from kamlib.review.config import ReviewSettings
 from kamlib.segmentation import SegmentationSettings
 from kamlib.selection import SelectionSettings
 from kamlib.service import ServiceSettings
@@ -122,6 +123,7 @@ class Settings:
     segmentation: SegmentationSettings = field(default_factory=SegmentationSettings)
     rebates: RebateSettings = field(default_factory=RebateSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
+    review: ReviewSettings = field(default_factory=ReviewSettings)
     reports: ReportSettings = field(default_factory=ReportSettings)
 
 
