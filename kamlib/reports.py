@@ -103,7 +103,8 @@ class BatchResult:
     (written now or up to date); ``failed``: {customer_id: error}; ``skipped``: the
     up-to-date ones not re-run (also in ``succeeded``); ``written``: reports written
     by this run; ``seconds``: wall time; ``log_path``: ``OUT/run.log``;
-    ``records``: {customer_id: manifest record}.
+    ``records``: {customer_id: manifest record}; ``accounts_note``: how the accounts
+    were chosen (with the reason when there are none).
     """
 
     index_path: Path
@@ -115,6 +116,7 @@ class BatchResult:
     log_path: Path | None = None
     out_dir: Path | None = None
     records: dict[str, dict] = field(default_factory=dict)
+    accounts_note: str = ""
 
     @property
     def ok(self) -> bool:
@@ -259,11 +261,15 @@ def resolve_accounts(kd, s, accounts="key", *, key_table=None, key_status=None
         if key_table is not None or (key_status is None and hasattr(selection,
                                                                   "key_accounts")):
             ka = key_table if key_table is not None else selection.key_accounts(kd, s)
+            why = list(ka.attrs.get("warnings") or [])
             ka = ka.loc[ka["is_key"].astype(bool)]
             if "revenue" in ka.columns:
                 ka = ka.sort_values("revenue", ascending=False, kind="stable")
             ids = [str(i) for i in ka.index]
             note = f"key accounts of kamlib.selection.key_accounts: {len(ids)}"
+            if not ids:  # never "0 reports" without the reason
+                note += ". " + (" ".join(why) if why else "The key-account rule selects "
+                                "nobody: see selection.key_accounts in the settings file.")
         else:
             year = s.period.analysis_year
             tot = measures.customer_totals(kd.orders, [year])
@@ -931,6 +937,7 @@ def run_batch(data="sample", accounts="key", out: str | Path = "build/reports",
             kd, s, accounts, key_table=port.tables.get("key") if port else None,
             key_status=port.status.get("key") if port else None)
         log(f"accounts: {note}")
+        result.accounts_note = note
         previous = _load_meta(out).get("inputs", {})
         changed = [k for k in parts if previous and json.dumps(previous.get(k), default=str)
                    != json.dumps(parts[k], default=str)]
@@ -1231,6 +1238,8 @@ def _cmd_reports(a) -> int:
           f"{result.seconds:.1f} s.")
     for cid, err in result.failed.items():
         print(f"FAILED {cid}: {err}", file=sys.stderr)
+    if not result.succeeded and not result.failed and result.accounts_note:
+        print(f"No report: {result.accounts_note}")  # never 0 reports without the reason
     print(result.index_path)
     return 0 if result.ok else 1
 
