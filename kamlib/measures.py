@@ -29,7 +29,7 @@ COMPLETE_YEAR_FROM_MONTH = 12
 """A year is complete when the data reaches its December (a date on or after 1 December)."""
 
 
-def order_measures(orders: pd.DataFrame) -> pd.DataFrame:
+def order_measures(orders: pd.DataFrame, deliveries: bool = True) -> pd.DataFrame:
     """Add the derived measures of each order line. Returns a new DataFrame.
 
     Columns added (money in the company's currency, quantities in its unit):
@@ -40,12 +40,15 @@ def order_measures(orders: pd.DataFrame) -> pd.DataFrame:
     - ``year``, ``month`` (1-12) of ``sales_date`` (of ``order_date`` for open lines,
       which add nothing to the sums); ``order_year``, ``order_month`` of ``order_date``;
     - ``volume_kg`` = ``delivered_kg`` (sales are invoiced on delivered quantity);
-    - ``revenue`` = delivered_kg × net_price_per_kg;
-    - ``list_revenue`` = delivered_kg × list_price_per_kg;
+    - ``revenue`` = ``net_amount`` where given, else delivered_kg × net_price_per_kg;
+    - ``list_revenue`` = ``list_amount`` where given, else delivered_kg ×
+      list_price_per_kg (NaN without list prices);
     - ``discount`` = list_revenue − revenue (on-invoice discounts and deals; annual
       rebates are separate, see the ``rebates`` table);
-    - ``discount_pct`` = discount / list_revenue (0 where list_revenue is 0);
-    - ``cost_of_goods`` = delivered_kg × unit_cost_per_kg;
+    - ``discount_pct`` = discount / list_revenue (0 where list_revenue is 0, NaN where
+      it is unknown);
+    - ``cost_of_goods`` = ``cost_amount`` where given, else delivered_kg ×
+      unit_cost_per_kg (NaN without costs);
     - ``gross_margin`` = revenue − cost_of_goods;
     - ``is_delivered``: actual_delivery_date is known;
     - ``is_open``: not delivered when the data ends (no delivery date, nothing
@@ -57,12 +60,22 @@ def order_measures(orders: pd.DataFrame) -> pd.DataFrame:
     - ``on_time``: delivered no later than promised;
     - ``in_full``: delivered_kg ≥ quantity_kg;
     - ``on_time_in_full``: both (OTIF, the standard supply-chain service measure).
+
+    ``deliveries=False`` (the export has no delivery dates): every line counts as
+    delivered at its order date, nothing is open, ``days_late`` is NaN and
+    ``on_time``/``in_full``/``on_time_in_full`` are <NA> (pandas ``boolean``).
     """
     o = orders.copy(deep=False)  # new columns only: the caller's frame is untouched
-    delivered_at = o["actual_delivery_date"]
-    has_date = delivered_at.notna()
-    shipped = o["delivered_kg"].to_numpy(dtype=float) > 0
-    sales_date = delivered_at.where(has_date, o["order_date"].where(shipped))
+    n = len(o)
+    if deliveries:
+        delivered_at = o["actual_delivery_date"]
+        has_date = delivered_at.notna()
+        shipped = o["delivered_kg"].to_numpy(dtype="float64", na_value=np.nan) > 0
+        sales_date = delivered_at.where(has_date, o["order_date"].where(shipped))
+    else:
+        has_date = pd.Series(np.ones(n, dtype=bool), index=o.index)
+        shipped = np.ones(n, dtype=bool)
+        sales_date = o["order_date"]
     o["sales_date"] = sales_date
     counted = sales_date.fillna(o["order_date"])
     o["year"] = counted.dt.year.astype("int64")
@@ -70,23 +83,37 @@ def order_measures(orders: pd.DataFrame) -> pd.DataFrame:
     o["order_year"] = o["order_date"].dt.year.astype("int64")
     o["order_month"] = o["order_date"].dt.month.astype("int64")
     o["volume_kg"] = o["delivered_kg"]
-    o["revenue"] = o["delivered_kg"] * o["net_price_per_kg"]
-    o["list_revenue"] = o["delivered_kg"] * o["list_price_per_kg"]
+
+    def amount(col: str, per_kg: str) -> pd.Series:
+        v = o["delivered_kg"] * o[per_kg]
+        if col in o.columns:
+            given = o[col]
+            v = given.where(given.notna(), v)
+        return v
+
+    o["revenue"] = amount("net_amount", "net_price_per_kg")
+    o["list_revenue"] = amount("list_amount", "list_price_per_kg")
     o["discount"] = o["list_revenue"] - o["revenue"]
-    lr = o["list_revenue"].to_numpy()
-    o["discount_pct"] = np.divide(
-        o["discount"].to_numpy(), lr, out=np.zeros(len(o)), where=lr > 0
-    )
-    o["cost_of_goods"] = o["delivered_kg"] * o["unit_cost_per_kg"]
+    lr = o["list_revenue"].to_numpy(dtype="float64", na_value=np.nan)
+    out = np.where(np.isnan(lr), np.nan, 0.0)
+    o["discount_pct"] = np.divide(o["discount"].to_numpy(dtype="float64", na_value=np.nan),
+                                  lr, out=out, where=lr > 0)
+    o["cost_of_goods"] = amount("cost_amount", "unit_cost_per_kg")
     o["gross_margin"] = o["revenue"] - o["cost_of_goods"]
-    o["is_delivered"] = has_date
-    o["is_open"] = (~has_date & ~shipped & (o["quantity_kg"] > 0)).astype(bool)
-    o["open_kg"] = o["quantity_kg"].where(o["is_open"], 0.0).astype(float)
+    o["is_delivered"] = has_date.to_numpy()
+    qty = o["quantity_kg"].to_numpy(dtype="float64", na_value=np.nan)
+    o["is_open"] = ~has_date.to_numpy() & ~shipped & (qty > 0)
+    o["open_kg"] = np.where(o["is_open"].to_numpy(), qty, 0.0)
     o["open_value"] = o["open_kg"] * o["net_price_per_kg"]
-    o["days_late"] = (delivered_at - o["promised_delivery_date"]).dt.days
-    o["on_time"] = o["is_delivered"] & (o["days_late"] <= 0)
-    o["in_full"] = o["is_delivered"] & (o["delivered_kg"] >= o["quantity_kg"])
-    o["on_time_in_full"] = o["on_time"] & o["in_full"]
+    if deliveries:
+        o["days_late"] = (o["actual_delivery_date"] - o["promised_delivery_date"]).dt.days
+        o["on_time"] = o["is_delivered"] & (o["days_late"] <= 0)
+        o["in_full"] = o["is_delivered"] & (o["delivered_kg"] >= o["quantity_kg"])
+        o["on_time_in_full"] = o["on_time"] & o["in_full"]
+    else:
+        o["days_late"] = np.full(n, np.nan)
+        for c in ("on_time", "in_full", "on_time_in_full"):
+            o[c] = pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
     return o
 
 

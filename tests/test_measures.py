@@ -118,3 +118,17 @@ def test_capacity_above_100_percent_is_said():
     w = costing.capacity_warnings(rep)
     assert len(w) == 1 and "'logistics' is used at 125%" in w[0]
     assert costing.capacity_warnings(rep.iloc[[0]]) == []
+
+
+def test_without_delivery_dates_every_line_is_a_sale_at_its_order_date():
+    raw = _steady(first="2024-12-30", last="2025-01-02", lead_days=30)  # all would be open
+    o = measures.order_measures(raw.assign(delivered_kg=raw["quantity_kg"]), deliveries=False)
+    assert list(o["year"]) == [2024, 2024, 2025, 2025] and not o["is_open"].any()
+    assert o["is_delivered"].all() and o["on_time"].isna().all()
+
+
+def test_amount_columns_win_over_price_times_quantity():
+    raw = _steady(first="2025-01-01", last="2025-01-02", lead_days=0)
+    raw["net_amount"] = [150.0, np.nan]  # the second line falls back to 100 kg x 2.0
+    o = measures.order_measures(raw)
+    assert list(o["revenue"]) == [150.0, 200.0]

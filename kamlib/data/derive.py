@@ -44,9 +44,10 @@ class KamData:
         return sorted(int(y) for y in self.orders["year"].unique())
 
 
-def add_order_measures(orders: pd.DataFrame) -> pd.DataFrame:
+def add_order_measures(orders: pd.DataFrame, deliveries: bool = True) -> pd.DataFrame:
     """Add the derived measures of each order line (:func:`kamlib.measures.order_measures`:
-    sales counted when delivered, the open order book apart). Returns a new DataFrame."""
+    sales counted when delivered, the open order book apart; ``deliveries=False`` when
+    the export has no delivery dates). Returns a new DataFrame."""
     from kamlib import measures
 
-    return measures.order_measures(orders)
+    return measures.order_measures(orders, deliveries)
