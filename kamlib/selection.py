@@ -1463,6 +1463,15 @@ def customer_facts(kd, s) -> pd.DataFrame:
     for c in ("volume_kg", "list_revenue", "discount", "revenue", "cost_of_goods",
               "gross_margin"):
         out[c] = tot[c].fillna(0.0).astype(float)
+    # an export without costs (or list prices) leaves them unknown, never 0: a margin of
+    # 0 would make every customer a loss maker
+    sold = o_year.loc[o_year["volume_kg"] > 0] if "volume_kg" in o_year else o_year
+    for col, derived in (("cost_of_goods", ("cost_of_goods", "gross_margin")),
+                         ("list_revenue", ("list_revenue", "discount"))):
+        if len(sold) and sold[col].isna().all():
+            for c in derived:
+                out[c] = np.nan
+    out.attrs["costs_known"] = not np.isnan(out["gross_margin"].to_numpy(float)).all()
     for c in ("order_count", "line_count"):
         out[c] = tot[c].fillna(0).astype("int64")
     out["on_time_in_full_rate"] = tot["on_time_in_full_rate"].astype(float)
@@ -1587,6 +1596,13 @@ def decide(facts: pd.DataFrame, s) -> pd.DataFrame:
     # Scorecard and fuzzy
     weights = sc.effective_weights
     raw = criteria_values(f)
+    # a criterion the data has no value for (no costs, no assessments in the export)
+    # would give everyone missing_value: it leaves the score, the others keep their
+    # relative weights (said in attrs["criteria_without_data"] and the warnings)
+    empty = [c for c in raw.columns if raw.loc[active, c].isna().all()] if active.any() \
+        else []
+    if empty and any(weights.get(c, 0) > 0 for c in raw.columns if c not in empty):
+        weights = {c: (0.0 if c in empty else v) for c, v in weights.items()}
     norm = normalise(raw, sc, universe=active)
     card = scorecard(norm, weights)
     score = card["score"].where(active, 0.0)
@@ -1629,6 +1645,8 @@ def decide(facts: pd.DataFrame, s) -> pd.DataFrame:
     is_key = nominated & ~loss if ka.loss_makers == "exclude" else nominated
     out["is_key"] = is_key.astype(bool)
     out["reasons"] = _reasons(out, card.drop(columns="score"), nominated, why_not, sel, year)
+    out.attrs["criteria_without_data"] = [c for c in empty if sc.effective_weights.get(c, 0) > 0]
+    out.attrs["costs_known"] = bool(f.attrs.get("costs_known", True))
     out.attrs["analysis_year"] = year
     out.attrs["thresholds"] = {
         "profit_now": now_cut, "profit_future": fut_cut,
@@ -1755,6 +1773,14 @@ def warnings_about(ka: pd.DataFrame, s) -> list[str]:
     """
     sel = getattr(s, "selection", s)
     out: list[str] = []
+    if not ka.attrs.get("costs_known", True):
+        out.append("The data has no cost of goods: margins and profits are unknown, so no "
+                   "customer is called a loss maker and the profit criteria leave the "
+                   "score. Add the cost or the margin of each line to unlock them.")
+    gone = ka.attrs.get("criteria_without_data") or []
+    if gone:
+        out.append(f"The score leaves out {', '.join(gone)}: the data has no value for "
+                   "them; the other criteria keep their relative weights.")
     active = ka["is_active"].astype(bool) if "is_active" in ka.columns else \
         pd.Series(True, index=ka.index)
     n_active = int(active.sum())

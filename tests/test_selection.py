@@ -856,3 +856,17 @@ def test_service_plans_on_no_key_accounts_are_empty_not_errors(sample, default_s
     assert list(obj.columns) == service.OBJECTIVE_COLUMNS
     sup = service.supply_priority(sample, default_settings, none)
     assert sup.empty and "peak_kg" in sup.columns
+
+
+def test_without_costs_nobody_is_a_loss_maker_and_the_score_drops_profit(small):
+    import dataclasses
+
+    o = small.orders.assign(cost_of_goods=np.nan, gross_margin=np.nan)
+    kd = dataclasses.replace(small, orders=o)
+    ka = selection.key_accounts(kd, _settings())
+    assert ka["gross_margin"].isna().all() and ka["profit"].isna().all()
+    assert not ka["is_loss_maker"].any()
+    assert "profit" in ka.attrs["criteria_without_data"]
+    assert ka.attrs["warnings"][0].startswith("The data has no cost of goods")
+    # with costs, BIG is excluded as a loss maker; without them it is not
+    assert "loses money" not in ka.loc["BIG", "reasons"]
