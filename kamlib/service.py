@@ -1201,7 +1201,7 @@ def visit_plan(accounts: pd.DataFrame, s, year: int | None = None, *,
     monday = done["monday"].to_numpy().astype("datetime64[D]")
     offsets = np.arange(vs.working_days)
     in_month = (pd.DatetimeIndex((monday[:, None] + offsets[None, :]).ravel()).month
-                .to_numpy().reshape(len(done), -1) == done["month"].to_numpy()[:, None])
+                .to_numpy().reshape(len(done), len(offsets)) == done["month"].to_numpy()[:, None])
     any_in = in_month.any(axis=1)
     first_ok = np.where(any_in, in_month.argmax(axis=1), 0)
     last_ok = np.where(any_in, vs.working_days - 1 - in_month[:, ::-1].argmax(axis=1),
