@@ -103,3 +103,13 @@ def warn(messages) -> None:
     """Print each warning of a result (e.g. ``key_accounts(...).attrs["warnings"]``)."""
     for m in messages or []:
         print(f"Note: {m}")
+
+
+SHOW = 10
+"""How many rows (or highlighted customers) a chapter shows of a long list."""
+
+
+def more(n_total: int, n_shown: int = SHOW, what: str = "customers") -> None:
+    """Print "... and N more <what>" when a list was cut to its first ``n_shown``."""
+    if n_total > n_shown:
+        print(f"... and {n_total - n_shown:,} more {what} ({n_total:,} in all).")
