@@ -1056,6 +1056,7 @@ def _run_locked(lock, started, data, data_path, accounts, out, workers, formats,
     import queue as _queue
 
     from kamlib import data as kdata
+    from kamlib import settings as ksettings
     from kamlib import report_sections
 
     has_manifest = (out / MANIFEST).is_file()
