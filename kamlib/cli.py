@@ -107,7 +107,8 @@ def _cmd_dictionary(a: argparse.Namespace) -> int:
 def _cmd_chapters(a: argparse.Namespace) -> int:
     from kamlib import runner
 
-    results = runner.run_chapters(Path(a.out), workers=a.workers, data_source=a.data)
+    results = runner.run_chapters(Path(a.out), workers=a.workers, data_source=a.data,
+                                  settings_file=a.settings, analysis_year=a.year)
     return 0 if all(r.ok for r in results) else 1
 
 
@@ -165,7 +166,7 @@ def _cmd_calendars(a: argparse.Namespace) -> int:
     from kamlib import calendar_export, data, service, settings
 
     kd = data.load(a.data)
-    s = settings.load(a.settings)
+    s = settings.for_data(settings.load(a.settings), kd)
     plan = service.visit_plan(service.key_account_table(kd, s), s, customers=kd.customers)
     for p in calendar_export.write_ics(plan, Path(a.out)):
         print(p)
@@ -192,9 +193,7 @@ def _cmd_review(a: argparse.Namespace) -> int:
         print(f"kam review: --out {out} must end in .csv or .xlsx", file=sys.stderr)
         return 2
     kd = data.load(a.data)
-    s = settings.load(a.settings)
-    if a.year is not None:
-        s = settings.replace(s, "period.analysis_year", a.year)
+    s = settings.for_data(settings.load(a.settings), kd, a.year)
     try:
         with formatting.using(settings.company_for(s, kd)):  # evidence in its units
             table = review.account_review(kd, s)
@@ -312,7 +311,12 @@ def build_parser() -> argparse.ArgumentParser:
     ch = sub.add_parser("chapters", help="execute the playbook chapters")
     ch.add_argument("--out", default="build/chapters")
     ch.add_argument("--workers", type=int, default=2)
-    ch.add_argument("--data", default="sample")
+    ch.add_argument("--data", default="sample", help="'sample' or the path of an export")
+    ch.add_argument("--settings", default=None,
+                    help="settings file (default: kam_settings.toml of the project)")
+    ch.add_argument("--year", type=int, default=None,
+                    help="analysis year (default: the settings', else the latest complete "
+                         "year in the data)")
     ch.set_defaults(func=_cmd_chapters)
 
     ex = sub.add_parser("exercises", help="write learners' copies without solutions")

@@ -248,10 +248,14 @@ def resolve_years(kd, s=None, years=None) -> list[int]:
             raise ValueError("years is empty: give at least one calendar year")
         return ys
     period = getattr(s, "period", None)
-    if period is not None:
+    if period is not None and period.analysis_year:
         return [int(period.analysis_year)]
     if len(kd.orders) == 0:
         raise ValueError("there are no orders: give the years to cost explicitly")
+    if period is not None:  # 0 = the latest complete year in the data
+        from kamlib import measures
+
+        return [measures.analysis_year(0, kd.orders)]
     return [int(kd.orders["year"].max())]
 
 
@@ -459,3 +463,21 @@ def capacity_report(kd, s=None, years=None) -> pd.DataFrame:
     out.loc["total"] = total
     out.index.name = "pool"
     return out
+
+
+def capacity_warnings(report: pd.DataFrame) -> list[str]:
+    """Sentences for the pools of :func:`capacity_report` used above 100 %.
+
+    A pool whose activities need more minutes than its people supply means the
+    assumed minutes (``unit_minutes``) or the pool sizes (``pools``) of
+    ``selection.cost_to_serve`` do not fit the data: they are the sample company's
+    assumptions until calibrated, and the cost to serve built on them is too high.
+    """
+    over = report.drop(index="total", errors="ignore")
+    over = over.loc[over["utilisation"] > 1.0]
+    return [
+        f"Assumption check: the pool '{pool}' is used at {row['utilisation']:.0%} of its "
+        "capacity. The minutes per activity and the pool sizes "
+        "(selection.cost_to_serve) are assumptions: set them for your company."
+        for pool, row in over.iterrows()
+    ]

@@ -114,6 +114,23 @@ def money(x, company: Company | None = None, decimals: int | None = None) -> str
     return f"{sign}{pre}{a:,.{2 if decimals is None else decimals}f}"
 
 
+def amount(x, company: Company | None = None, decimals: int = 2) -> str:
+    """An exact amount with the currency: ``amount(2387.25) -> 'EUR 2,387.25'``
+    (``'2,387.25'`` without a currency). For worked calculations; :func:`money` rounds."""
+    if _nan(x):
+        return "n/a"
+    cur = _company(company).currency
+    return f"{cur} {float(x):,.{decimals}f}" if cur else f"{float(x):,.{decimals}f}"
+
+
+def units(x, company: Company | None = None) -> str:
+    """An exact quantity with the unit: ``units(225) -> '225 kg'`` (``'225 units'``
+    without a unit). For worked calculations; :func:`quantity` rounds to tonnes."""
+    if _nan(x):
+        return "n/a"
+    return f"{float(x):,.0f} {quantity_label(company)}"
+
+
 def quantity(x, company: Company | None = None) -> str:
     """A quantity in the company's unit: ``'12.5 t'`` / ``'800 kg'`` for kg (tonnes from
     1,000 kg); ``'12,500 pcs'`` for another unit; ``'12,500'`` without a unit."""
@@ -147,6 +164,13 @@ def money_label(scale: str = "", company: Company | None = None) -> str:
 def quantity_label(company: Company | None = None) -> str:
     """The unit of an axis of quantities: ``'kg'``, ``'pcs'``, or ``'units'`` when unset."""
     return _company(company).quantity_unit or "units"
+
+
+def thousands_label(company: Company | None = None) -> str:
+    """The unit of a quantity divided by 1,000: ``'tonnes'`` for kg, ``'thousand pcs'``,
+    ``'thousand units'`` when unset."""
+    unit = _company(company).quantity_unit
+    return "tonnes" if unit == "kg" else f"thousand {unit or 'units'}"
 
 
 def price_label(company: Company | None = None) -> str:

@@ -837,9 +837,10 @@ def _assessments(cfg, rng, cust, extras):
 
 def _rebates(cfg, cust, lines):
     """The company's current programme: a retroactive rebate on yearly volume (1 % from
-    50 t, 2 % from 150 t, 3 % from 300 t of revenue), +1 point for the loss makers."""
+    50 t, 2 % from 150 t, 3 % from 300 t of revenue), +1 point for the loss makers.
+    The year of a sale is the year it was delivered (kamlib.schema.SALES_CONVENTION)."""
     d = lines.loc[lines["actual_delivery_date"].notna()]
-    y = d["order_date"].dt.year
+    y = d["actual_delivery_date"].dt.year
     g = pd.DataFrame({"_c": d["_c"], "year": y,
                       "kg": d["delivered_kg"], "rev": d["delivered_kg"] * d["net_price_per_kg"]})
     cy = g.groupby(["_c", "year"]).sum().reset_index()

@@ -1,14 +1,195 @@
 """Shared per-customer aggregates of the order lines, used by every chapter.
 
 All functions take the ``orders`` table as returned by ``kamlib.data.load`` (with the
-measures of ``kamlib.data.add_order_measures``) and return DataFrames indexed by
-``customer_id`` (and ``year`` where stated). Money in EUR, volumes in kg.
+measures of :func:`order_measures`) and return DataFrames indexed by ``customer_id``
+(and ``year`` where stated). Money in the company's currency, volumes in its quantity
+unit (the columns keep the names ``*_kg`` of the data model).
+
+**The cut-off: sales are counted when delivered** (:data:`SALES_CONVENTION`). A line's
+revenue, volume and margin belong to the year and month of its delivery date, as an
+invoice, a rebate programme and the customer's own books count them. A line not yet
+delivered when the data ends is part of the *open order book* (``is_open``,
+``open_kg``, ``open_value``), shown apart and counted in no year's sales, so the orders
+still open at the end of an export never look like a fall in sales. When to order is
+the customer's behaviour: ``order_year`` and ``order_month`` keep the order date.
+
+**The analysis year** defaults to the latest complete year in the data
+(:func:`latest_complete_year`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from kamlib.schema import SALES_CONVENTION  # stated once, in the schema
+
+
+COMPLETE_YEAR_FROM_MONTH = 12
+"""A year is complete when the data reaches its December (a date on or after 1 December)."""
+
+
+def order_measures(orders: pd.DataFrame, deliveries: bool = True) -> pd.DataFrame:
+    """Add the derived measures of each order line. Returns a new DataFrame.
+
+    Columns added (money in the company's currency, quantities in its unit):
+
+    - ``sales_date``: when the line counts as a sale (:data:`SALES_CONVENTION`):
+      ``actual_delivery_date``; the ``order_date`` for a line delivered without a
+      delivery date; empty (NaT) for an open line;
+    - ``year``, ``month`` (1-12) of ``sales_date`` (of ``order_date`` for open lines,
+      which add nothing to the sums); ``order_year``, ``order_month`` of ``order_date``;
+    - ``volume_kg`` = ``delivered_kg`` (sales are invoiced on delivered quantity);
+    - ``revenue`` = ``net_amount`` where given, else delivered_kg × net_price_per_kg;
+    - ``list_revenue`` = ``list_amount`` where given, else delivered_kg ×
+      list_price_per_kg (NaN without list prices);
+    - ``discount`` = list_revenue − revenue (on-invoice discounts and deals; annual
+      rebates are separate, see the ``rebates`` table);
+    - ``discount_pct`` = discount / list_revenue (0 where list_revenue is 0, NaN where
+      it is unknown);
+    - ``cost_of_goods`` = ``cost_amount`` where given, else delivered_kg ×
+      unit_cost_per_kg (NaN without costs);
+    - ``gross_margin`` = revenue − cost_of_goods;
+    - ``is_delivered``: actual_delivery_date is known;
+    - ``is_open``: not delivered when the data ends (no delivery date, nothing
+      delivered, something ordered): the open order book;
+    - ``open_kg`` = quantity_kg of open lines (0 otherwise); ``open_value`` =
+      open_kg × net_price_per_kg;
+    - ``days_late`` = actual − promised delivery date in days (negative = early; NaN
+      while not delivered);
+    - ``on_time``: delivered no later than promised;
+    - ``in_full``: delivered_kg ≥ quantity_kg;
+    - ``on_time_in_full``: both (OTIF, the standard supply-chain service measure).
+
+    ``deliveries=False`` (the export has no delivery dates): every line counts as
+    delivered at its order date, nothing is open, ``days_late`` is NaN and
+    ``on_time``/``in_full``/``on_time_in_full`` are <NA> (pandas ``boolean``).
+    """
+    o = orders.copy(deep=False)  # new columns only: the caller's frame is untouched
+    n = len(o)
+    if deliveries:
+        delivered_at = o["actual_delivery_date"]
+        has_date = delivered_at.notna()
+        shipped = o["delivered_kg"].to_numpy(dtype="float64", na_value=np.nan) > 0
+        sales_date = delivered_at.where(has_date, o["order_date"].where(shipped))
+    else:
+        has_date = pd.Series(np.ones(n, dtype=bool), index=o.index)
+        shipped = np.ones(n, dtype=bool)
+        sales_date = o["order_date"]
+    o["sales_date"] = sales_date
+    counted = sales_date.fillna(o["order_date"])
+    o["year"] = counted.dt.year.astype("int64")
+    o["month"] = counted.dt.month.astype("int64")
+    o["order_year"] = o["order_date"].dt.year.astype("int64")
+    o["order_month"] = o["order_date"].dt.month.astype("int64")
+    o["volume_kg"] = o["delivered_kg"]
+
+    def amount(col: str, per_kg: str) -> pd.Series:
+        v = o["delivered_kg"] * o[per_kg]
+        if col in o.columns:
+            given = o[col]
+            v = given.where(given.notna(), v)
+        return v
+
+    o["revenue"] = amount("net_amount", "net_price_per_kg")
+    o["list_revenue"] = amount("list_amount", "list_price_per_kg")
+    o["discount"] = o["list_revenue"] - o["revenue"]
+    lr = o["list_revenue"].to_numpy(dtype="float64", na_value=np.nan)
+    out = np.where(np.isnan(lr), np.nan, 0.0)
+    o["discount_pct"] = np.divide(o["discount"].to_numpy(dtype="float64", na_value=np.nan),
+                                  lr, out=out, where=lr > 0)
+    o["cost_of_goods"] = amount("cost_amount", "unit_cost_per_kg")
+    o["gross_margin"] = o["revenue"] - o["cost_of_goods"]
+    o["is_delivered"] = has_date.to_numpy()
+    qty = o["quantity_kg"].to_numpy(dtype="float64", na_value=np.nan)
+    o["is_open"] = ~has_date.to_numpy() & ~shipped & (qty > 0)
+    o["open_kg"] = np.where(o["is_open"].to_numpy(), qty, 0.0)
+    o["open_value"] = o["open_kg"] * o["net_price_per_kg"]
+    if deliveries:
+        o["days_late"] = (o["actual_delivery_date"] - o["promised_delivery_date"]).dt.days
+        o["on_time"] = o["is_delivered"] & (o["days_late"] <= 0)
+        o["in_full"] = o["is_delivered"] & (o["delivered_kg"] >= o["quantity_kg"])
+        o["on_time_in_full"] = o["on_time"] & o["in_full"]
+    else:
+        o["days_late"] = np.full(n, np.nan)
+        for c in ("on_time", "in_full", "on_time_in_full"):
+            o[c] = pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+    return o
+
+
+def data_end(orders: pd.DataFrame) -> pd.Timestamp | None:
+    """The last date in the order lines (order or delivery): where the export ends."""
+    if not len(orders):
+        return None
+    ends = [orders["order_date"].max()]
+    if "actual_delivery_date" in orders.columns:
+        ends.append(orders["actual_delivery_date"].max())
+    ends = [e for e in ends if pd.notna(e)]
+    return max(ends) if ends else None
+
+
+def latest_complete_year(orders: pd.DataFrame) -> tuple[int, bool]:
+    """The analysis year the data gives, and whether it is partial.
+
+    Rule: the latest calendar year the data reaches to its end - a year is complete
+    when the data (order or delivery dates) reaches its December
+    (:data:`COMPLETE_YEAR_FROM_MONTH`); a later year with fewer months is partial and not
+    taken. When the data holds only a partial year, that year is taken and
+    ``partial`` is True. Returns ``(year, partial)``. Raises ``ValueError`` on no orders.
+    """
+    end = data_end(orders)
+    if end is None:
+        raise ValueError("there are no orders: no analysis year can be chosen")
+    year = int(end.year)
+    if end.month >= COMPLETE_YEAR_FROM_MONTH:
+        return year, False
+    years = set(int(y) for y in orders["year"].unique())
+    if (year - 1) in years:
+        return year - 1, False
+    return year, True
+
+
+def analysis_year(setting: int, orders: pd.DataFrame) -> int:
+    """``setting`` when it names a year, else (0) :func:`latest_complete_year`."""
+    if setting:
+        return int(setting)
+    return latest_complete_year(orders)[0]
+
+
+def period_note(orders: pd.DataFrame, year: int, chosen: bool = True) -> str:
+    """One sentence on the analysis year: which rule chose it, and a partial year.
+
+    ``chosen``: True when the year came from the data (setting 0), False when set.
+    """
+    end = data_end(orders)
+    if end is None:
+        return f"Analysis year {year}: there are no orders."
+    auto, partial = latest_complete_year(orders)
+    how = ("the latest complete year in the data" if chosen and not partial else
+           "the only year in the data, and it is partial" if chosen else "as set")
+    text = f"Analysis year {year} ({how}; the data ends on {end:%d %b %Y})."
+    if year == end.year and end.month < COMPLETE_YEAR_FROM_MONTH:
+        text += (f" {year} is partial: its figures cover January to {end:%B} only, so "
+                 "they are not comparable with full years.")
+    elif end.year > year:
+        later = ", ".join(str(y) for y in range(year + 1, int(end.year) + 1))
+        text += f" Later data ({later}, partial) is not analysed."
+    return text
+
+
+def open_order_book(orders: pd.DataFrame) -> pd.DataFrame:
+    """The open order book per customer: lines not delivered when the data ends.
+
+    Index ``customer_id``; columns ``open_lines``, ``open_kg``, ``open_value``
+    (open_kg × net price), ``oldest_open_order`` (date). Only customers with open lines.
+    """
+    o = orders.loc[orders["is_open"]]
+    g = o.groupby("customer_id", sort=True, observed=True)
+    out = pd.DataFrame({"open_lines": g.size(), "open_kg": g["open_kg"].sum(),
+                        "open_value": g["open_value"].sum(),
+                        "oldest_open_order": g["order_date"].min()})
+    return out
+
 
 SUM_COLUMNS = [
     "volume_kg",

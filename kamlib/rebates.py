@@ -434,14 +434,21 @@ def _rebate_settings(s) -> RebateSettings:
     return rs
 
 
-def _year(s, year) -> int:
+def _year(s, year, kd=None) -> int:
     if year is not None:
         return int(year)
     period = getattr(s, "period", None)
     if period is None:
         raise ValueError("pass year=... or the whole playbook settings (its "
                          "period.analysis_year is the year)")
-    return int(period.analysis_year)
+    if period.analysis_year:
+        return int(period.analysis_year)
+    if kd is None or not len(kd.orders):
+        raise ValueError("period.analysis_year is 0 (the latest complete year in the data): "
+                         "resolve it with kamlib.settings.for_data(s, kd) first")
+    from kamlib import measures
+
+    return measures.analysis_year(0, kd.orders)
 
 
 def schedules_table(s) -> pd.DataFrame:
@@ -700,7 +707,7 @@ def simulate(kd, s, schedule=None, year: int | None = None,
     the years before ``year`` (see :class:`RebateSchedule`).
     """
     rs = _rebate_settings(s)
-    return _simulate(kd, rs, rs.schedule(schedule), _year(s, year), customers)
+    return _simulate(kd, rs, rs.schedule(schedule), _year(s, year, kd), customers)
 
 
 def _simulate(kd, rs: RebateSettings, sc: RebateSchedule, year: int, customers,
@@ -1184,7 +1191,7 @@ def accrual(kd, s, schedule=None, year: int | None = None, customers=None) -> pd
     ``customers``: ids (None = everyone with sales in the year). Same columns as
     :func:`accrue`."""
     rs = _rebate_settings(s)
-    return _accrual(kd, rs, rs.schedule(schedule), _year(s, year), customers)
+    return _accrual(kd, rs, rs.schedule(schedule), _year(s, year, kd), customers)
 
 
 def _accrual(kd, rs: RebateSettings, sc: RebateSchedule, year: int,
@@ -1251,7 +1258,7 @@ def forecast_errors(kd, s, schedule=None, year: int | None = None, customers=Non
     """
     rs = _rebate_settings(s)
     sc = rs.schedule(schedule)
-    year = _year(s, year)
+    year = _year(s, year, kd)
     rows = []
     for fc in FORECASTS:
         acc = _accrual(kd, dataclasses.replace(rs, forecast=fc), sc, year, customers)
@@ -1368,7 +1375,7 @@ def account_projection(kd, s, customers=None) -> pd.DataFrame:
     (how the list was chosen).
     """
     rs = _rebate_settings(s)
-    year = _year(s, None)
+    year = _year(s, None, kd)
     if customers is None:
         seg_all = _key_segments(kd, s)
         ids = pd.Index(price_sensitive(seg_all), name="customer_id", dtype=object)
@@ -1504,7 +1511,7 @@ def deal_effect(kd, s, deal_type: str = "off-season", year: int | None = None,
         raise ValueError(f"deal_type must be one of {', '.join(schema.DEAL_TYPES[1:])}, "
                          f"got '{deal_type}'")
     rs = _rebate_settings(s)
-    year = _year(s, year)
+    year = _year(s, year, kd)
     if new_share is None:
         new_share = rs.bundle_new_share if deal_type == "bundle" else 1 - rs.pull_forward_share
     o = kd.orders.loc[kd.orders["year"] == year]
@@ -1547,7 +1554,7 @@ def season_shares(kd, s, year: int | None = None, customers=None) -> pd.DataFram
     off-season deals / kg bought in the off-season months); ``deal_share`` (kg on any
     deal / kg of the year)."""
     rs = _rebate_settings(s)
-    year = _year(s, year)
+    year = _year(s, year, kd)
     o = kd.orders.loc[kd.orders["year"] == year]
     cid = o["customer_id"].astype(str)
     off = o["month"].isin(list(rs.off_season_months)).to_numpy()
@@ -1578,7 +1585,7 @@ def bundle_pairs(kd, s, year: int | None = None, customers=None) -> pd.DataFrame
     (EUR below the customers' normal prices on *all* bundled kg), ``bundle_discount``,
     ``margin_on_bundled`` (EUR: revenue − cost of goods of the bundled lines),
     ``break_even_new_share`` (concession / (normal revenue − cost of goods))."""
-    year = _year(s, year)
+    year = _year(s, year, kd)
     o = kd.orders.loc[kd.orders["year"] == year]
     ids = _ids(kd, customers)
     if ids is not None:
@@ -1671,7 +1678,7 @@ def big_pack_switch(kd, s, year: int | None = None, customers=None) -> pd.DataFr
     ``margin_change`` (EUR: cost saving − customer saving), ``price_cut`` (the
     customer's saving as a share of what it pays for those kg)."""
     rs = _rebate_settings(s)
-    year = _year(s, year)
+    year = _year(s, year, kd)
     tw = pack_twins(kd, s)
     o = kd.orders.loc[kd.orders["year"] == year]
     ids = _ids(kd, customers)
@@ -1759,7 +1766,7 @@ def economy_effect(kd, s, year: int | None = None, customers=None,
     ``cannibalisation``, ``margin_effect`` (EUR, :func:`economy_arithmetic`),
     ``break_even_cannibalisation``."""
     rs = _rebate_settings(s)
-    year = _year(s, year)
+    year = _year(s, year, kd)
     c = rs.economy_cannibalisation if cannibalisation is None else float(cannibalisation)
     tw = economy_twins(kd, s)
     p = _products(kd).set_index("product_id")

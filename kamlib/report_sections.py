@@ -243,17 +243,13 @@ def _build_portfolio(data_source, settings_file, analysis_year, rs: ReportSettin
     if rs is None:  # a [reports] section of the settings file, once Settings has one
         rs = getattr(s, "reports", None)
         rs = rs if isinstance(rs, ReportSettings) else ReportSettings()
-    if analysis_year:
-        s = settings.replace(s, "period.analysis_year", int(analysis_year))
-    year = int(s.period.analysis_year)
     if kd.orders.empty:
         raise ValueError(f"the data at {kd.source} has no orders: nothing to report on")
-    if year not in kd.years:
-        raise ValueError(
-            f"the analysis year {year} has no orders in {kd.source} (years with orders: "
-            f"{kd.years[0]}-{kd.years[-1]}). Set period.analysis_year in the settings "
-            "file, or pass the year (kam reports --year)."
-        )
+    try:  # the year asked for, else the settings', else the latest complete year
+        s = settings.for_data(s, kd, int(analysis_year or 0))
+    except settings.SettingsError as exc:
+        raise ValueError(f"{exc} (kam reports --year sets it for one run)") from None
+    year = int(s.period.analysis_year)
     n_hist = rs.history_years or s.period.history_years
     years = [y for y in range(year - n_hist + 1, year + 1) if y >= kd.years[0]]
     last = max(kd.orders["order_date"].max(),

@@ -112,7 +112,8 @@ class BatchResult:
     (written now or up to date); ``failed``: {customer_id: error}; ``skipped``: the
     up-to-date ones not re-run (also in ``succeeded``); ``written``: reports written
     by this run; ``seconds``: wall time; ``log_path``: ``OUT/run.log``;
-    ``records``: {customer_id: manifest record}.
+    ``records``: {customer_id: manifest record}; ``accounts_note``: how the accounts
+    were chosen (with the reason when there are none).
     """
 
     index_path: Path
@@ -124,6 +125,7 @@ class BatchResult:
     log_path: Path | None = None
     out_dir: Path | None = None
     records: dict[str, dict] = field(default_factory=dict)
+    accounts_note: str = ""
 
     @property
     def ok(self) -> bool:
@@ -267,11 +269,15 @@ def resolve_accounts(kd, s, accounts="key", *, key_table=None, key_status=None
         if key_table is not None or (key_status is None and hasattr(selection,
                                                                   "key_accounts")):
             ka = key_table if key_table is not None else selection.key_accounts(kd, s)
+            why = list(ka.attrs.get("warnings") or [])
             ka = ka.loc[ka["is_key"].astype(bool)]
             if "revenue" in ka.columns:
                 ka = ka.sort_values("revenue", ascending=False, kind="stable")
             ids = [str(i) for i in ka.index]
             note = f"key accounts of kamlib.selection.key_accounts: {len(ids)}"
+            if not ids:  # never "0 reports" without the reason
+                note += ". " + (" ".join(why) if why else "The key-account rule selects "
+                                "nobody: see selection.key_accounts in the settings file.")
         else:
             year = s.period.analysis_year
             tot = measures.customer_totals(kd.orders, [year])
@@ -1060,6 +1066,7 @@ def _run_locked(lock, started, data, data_path, accounts, out, workers, formats,
     import queue as _queue
 
     from kamlib import data as kdata
+    from kamlib import settings as ksettings
     from kamlib import report_sections
 
     has_manifest = (out / MANIFEST).is_file()
@@ -1156,10 +1163,12 @@ def _run_batch_body(cfg, log, started, data_param, accounts, out, workers, forma
             kd, s = port.kd, port.s
         else:
             kd = kdata.load(data_param)
+            s = ksettings.for_data(s, kd, analysis_year)  # 0 = the latest complete year
         chosen, unknown, note = resolve_accounts(
             kd, s, accounts, key_table=port.tables.get("key") if port else None,
             key_status=port.status.get("key") if port else None)
         log(f"accounts: {note}")
+        result.accounts_note = note
         previous = _load_meta(out).get("inputs", {})
         changed = [k for k in parts if previous and json.dumps(previous.get(k), default=str)
                    != json.dumps(parts[k], default=str)]
@@ -1301,7 +1310,8 @@ def _tally(result: BatchResult, chosen, unknown, manifest) -> None:
 def _write_index(result, chosen, unknown, note, s, out) -> None:
     order = [a.customer_id for a in chosen] + list(unknown)
     html = index_html([result.records[c] for c in order if c in result.records], result,
-                      note=note, year=s.period.analysis_year, company=s.company_name)
+                      note=note, year=s.period.analysis_year,
+                      company=ksettings.company_for(s, kd).name)
     _atomic_write(out / INDEX, html)
 
 
@@ -1578,6 +1588,8 @@ def _cmd_reports(a) -> int:
           f"{result.seconds:.1f} s.")
     for cid, err in result.failed.items():
         print(f"FAILED {cid}: {err}", file=sys.stderr)
+    if not result.succeeded and not result.failed and result.accounts_note:
+        print(f"No report: {result.accounts_note}")  # never 0 reports without the reason
     print(result.index_path)
     return 0 if result.ok else 1
 

@@ -148,10 +148,37 @@ def _export_html(nb_path: Path) -> Path:
     return html_path
 
 
+def _declared(path: Path, params: dict) -> dict:
+    """The part of ``params`` that the notebook's parameters cell declares."""
+    if not params:
+        return {}
+    import ast
+
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    names: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code" and PARAMETERS_TAG in _tags(cell):
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            names |= {t.id for node in tree.body if isinstance(node, ast.Assign)
+                      for t in node.targets if isinstance(t, ast.Name)}
+    return {k: v for k, v in params.items() if k in names}
+
+
 def _run_task(task: _Task) -> ChapterResult:
     """Execute one notebook (in a worker process). Never raises: returns the result."""
     _kernel_environment()
+    import logging
+
     import papermill as pm
+
+    # papermill's own warnings (a parameter it cannot place, a kernel name it guesses)
+    # are for developers: a chapter only gets the parameters it declares (_declared)
+    logging.getLogger("papermill").setLevel(logging.ERROR)
 
     name = task.input_path.name
     # never leave the executed notebook of an earlier run looking like this run's
@@ -242,11 +269,16 @@ def run_chapters(
     html: bool = True,
     kernel_name: str = "python3",
     timeout: int = CELL_TIMEOUT_SECONDS,
+    settings_file: str | Path | None = None,
+    analysis_year: int | None = None,
 ) -> list[ChapterResult]:
     """Execute every chapter into ``out_dir``, ``workers`` at a time. Returns one result each.
 
     ``data_source`` is passed to the chapters' ``data_source`` parameter when it is not
-    the bundled ``"sample"``. ``html``: also write ``NAME.html`` next to each executed
+    the bundled ``"sample"``; ``settings_file`` (a path) to ``settings_file`` and
+    ``analysis_year`` to ``analysis_year`` when given. A chapter only receives the
+    parameters its parameters cell declares (so papermill has nothing to warn about).
+    ``html``: also write ``NAME.html`` next to each executed
     notebook. A failing chapter does not stop the others: every chapter runs, so one
     run shows every problem. Prints one line per chapter as it finishes, then the
     failures in full (to stderr). Results come back in chapter order.
@@ -263,9 +295,17 @@ def run_chapters(
         return []
     out_dir.mkdir(parents=True, exist_ok=True)
     params = _data_parameter(data_source)
+    if settings_file is not None:
+        sp = Path(settings_file).expanduser().resolve()
+        if not sp.is_file():
+            raise FileNotFoundError(f"no settings file at {sp}: give the path of a "
+                                    "settings file (`kam settings init --path FILE` makes one)")
+        params["settings_file"] = str(sp)
+    if analysis_year:
+        params["analysis_year"] = int(analysis_year)
     tasks = [
-        _Task(p.resolve(), paths.inside(out_dir, p.name), folder.resolve(), params, html,
-              kernel_name, timeout)
+        _Task(p.resolve(), paths.inside(out_dir, p.name), folder.resolve(),
+              _declared(p, params), html, kernel_name, timeout)
         for p in chapters
     ]
     workers = max(1, min(int(workers), len(tasks)))
@@ -466,7 +506,7 @@ def _write_calendars(out_dir: Path) -> list[Path]:
     from kamlib import calendar_export, data, service, settings
 
     kd = data.load(DEFAULT_DATA_SOURCE)
-    s = settings.load(settings.DEFAULT_SETTINGS_FILE)
+    s = settings.for_data(settings.load(settings.DEFAULT_SETTINGS_FILE), kd)
     plan = service.visit_plan(service.key_account_table(kd, s), s, customers=kd.customers)
     paths = calendar_export.write_ics(plan, out_dir)
     print(f"Wrote {len(paths)} visit calendars into {out_dir}.")

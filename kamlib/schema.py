@@ -705,6 +705,22 @@ def _shared_synonyms(name: str) -> tuple[str, ...]:
                 return c.synonyms
     return ()
 
+SALES_CONVENTION = (
+    "Sales are counted when delivered: a line's revenue, volume and margin belong to the "
+    "year and month of its `actual_delivery_date` (the way invoices, rebate programmes and "
+    "the customer's own books count them); a line delivered without a delivery date in the "
+    "export is counted at its `order_date`. A line not yet delivered when the data ends "
+    "(no `actual_delivery_date`, nothing delivered) belongs to the open order book, shown "
+    "apart and counted in no year's sales: orders still open at the end of an export are "
+    "not a fall in sales. When customers order (seasonality of orders, off-season deals, "
+    "order frequency) is read from `order_date`. The first year of an export taken by "
+    "order date lacks the deliveries of orders placed before it starts. The analysis year "
+    "is, unless set (`period.analysis_year`), the latest complete year in the data: the "
+    "latest year the data reaches to its December; a later, partial year is said and not "
+    "analysed."
+)
+"""The cut-off and analysis-year conventions, stated once (also in kamlib.measures)."""
+
 
 def data_dictionary_markdown() -> str:
     """Render the data dictionary as Markdown (the body of ``data/README.md``)."""
@@ -764,6 +780,10 @@ def data_dictionary_markdown() -> str:
         "",
         "`kam data check PATH --settings kam_settings.toml` uses it; in Python, "
         "`data.load(PATH, columns=settings.columns)`.",
+        "",
+        "## How sales are counted: the cut-off",
+        "",
+        SALES_CONVENTION,
         "",
         "Columns marked **personal** hold personal details of people. They never appear "
         "in shared outputs (reports) unless explicitly asked for.",

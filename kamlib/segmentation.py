@@ -448,6 +448,13 @@ def _sections(s, kd=None) -> tuple[SegmentationSettings, list[int]]:
     if not isinstance(seg, SegmentationSettings) or period is None:
         raise TypeError("expected the playbook settings (kamlib.settings.Settings) or "
                         f"its segmentation section, got {type(s).__name__}")
+    if not period.analysis_year:  # 0 = the latest complete year in the data
+        if kd is None or not len(kd.orders):
+            return seg, []  # the callers without data need only the section
+        from kamlib import measures
+
+        y = measures.analysis_year(0, kd.orders)
+        return seg, list(range(y - period.history_years + 1, y + 1))
     return seg, list(period.years)
 
 

@@ -1364,13 +1364,25 @@ def portfolio_actions(attractiveness: pd.Series, relationship: pd.Series,
 # ============================================================================ data → facts
 
 
-def _settings_parts(s):
+def _settings_parts(s, kd=None):
     sel = getattr(s, "selection", None)
     period = getattr(s, "period", None)
     if sel is None or period is None:
         raise TypeError("expected the whole kamlib.settings.Settings (with .period and "
                         f".selection), got {type(s).__name__}")
-    return sel, int(period.analysis_year)
+    if not period.analysis_year and kd is None:
+        return sel, 0
+    return sel, _year_of(period, kd)
+
+
+def _year_of(period, kd) -> int:
+    """``period.analysis_year``, or (0) the latest complete year of ``kd``'s orders."""
+    if period.analysis_year:
+        return int(period.analysis_year)
+    if kd is None or not len(kd.orders):
+        raise ValueError("period.analysis_year is 0 (the latest complete year in the data): "
+                         "resolve it with kamlib.settings.for_data(s, kd) first")
+    return measures.analysis_year(0, kd.orders)
 
 
 def _check_year(kd, year: int) -> None:
@@ -1430,7 +1442,7 @@ def customer_facts(kd, s) -> pd.DataFrame:
       ``strategic_fit``, ``growth_potential``; ``tenure`` (years since first order);
       ``target_industry`` (1/0).
     """
-    sel, year = _settings_parts(s)
+    sel, year = _settings_parts(s, kd)
     _check_year(kd, year)
     idx = customer_index(kd)
     cust = kd.customers.assign(customer_id=kd.customers["customer_id"].astype("string"))
@@ -1451,6 +1463,15 @@ def customer_facts(kd, s) -> pd.DataFrame:
     for c in ("volume_kg", "list_revenue", "discount", "revenue", "cost_of_goods",
               "gross_margin"):
         out[c] = tot[c].fillna(0.0).astype(float)
+    # an export without costs (or list prices) leaves them unknown, never 0: a margin of
+    # 0 would make every customer a loss maker
+    sold = o_year.loc[o_year["volume_kg"] > 0] if "volume_kg" in o_year else o_year
+    for col, derived in (("cost_of_goods", ("cost_of_goods", "gross_margin")),
+                         ("list_revenue", ("list_revenue", "discount"))):
+        if len(sold) and sold[col].isna().all():
+            for c in derived:
+                out[c] = np.nan
+    out.attrs["costs_known"] = not np.isnan(out["gross_margin"].to_numpy(float)).all()
     for c in ("order_count", "line_count"):
         out[c] = tot[c].fillna(0).astype("int64")
     out["on_time_in_full_rate"] = tot["on_time_in_full_rate"].astype(float)
@@ -1575,6 +1596,13 @@ def decide(facts: pd.DataFrame, s) -> pd.DataFrame:
     # Scorecard and fuzzy
     weights = sc.effective_weights
     raw = criteria_values(f)
+    # a criterion the data has no value for (no costs, no assessments in the export)
+    # would give everyone missing_value: it leaves the score, the others keep their
+    # relative weights (said in attrs["criteria_without_data"] and the warnings)
+    empty = [c for c in raw.columns if raw.loc[active, c].isna().all()] if active.any() \
+        else []
+    if empty and any(weights.get(c, 0) > 0 for c in raw.columns if c not in empty):
+        weights = {c: (0.0 if c in empty else v) for c, v in weights.items()}
     norm = normalise(raw, sc, universe=active)
     card = scorecard(norm, weights)
     score = card["score"].where(active, 0.0)
@@ -1617,6 +1645,8 @@ def decide(facts: pd.DataFrame, s) -> pd.DataFrame:
     is_key = nominated & ~loss if ka.loss_makers == "exclude" else nominated
     out["is_key"] = is_key.astype(bool)
     out["reasons"] = _reasons(out, card.drop(columns="score"), nominated, why_not, sel, year)
+    out.attrs["criteria_without_data"] = [c for c in empty if sc.effective_weights.get(c, 0) > 0]
+    out.attrs["costs_known"] = bool(f.attrs.get("costs_known", True))
     out.attrs["analysis_year"] = year
     out.attrs["thresholds"] = {
         "profit_now": now_cut, "profit_future": fut_cut,
@@ -1716,21 +1746,97 @@ def key_accounts(kd, s) -> pd.DataFrame:
     - ``is_key`` (bool: ``key_accounts.rule``, loss makers per
       ``key_accounts.loss_makers``), ``reasons`` (the decision in words).
 
-    ``attrs``: ``analysis_year`` and the ``thresholds`` used (medians when not set).
+    ``attrs``: ``analysis_year``, the ``thresholds`` used (medians when not set) and
+    ``warnings`` (:func:`warnings_about`: an empty list explained, assumptions that
+    dominate the result).
     """
-    return decide(customer_facts(kd, s), s)
+    out = decide(customer_facts(kd, s), s)
+    out.attrs["warnings"] = warnings_about(out, s)
+    return out
+
+
+LOSS_MAKERS_DOMINATE = 0.5
+"""Warn when more than this share of the active customers lose money from cost to serve
+alone (profitable before it, loss-making after it)."""
+
+
+def warnings_about(ka: pd.DataFrame, s) -> list[str]:
+    """Sentences on a key-account table that the reader must not miss.
+
+    - No key account at all: why (how many active customers, how many loss makers the
+      rule excludes, how many reach the classes and the score) and which settings to
+      change. The rule never returns nobody silently.
+    - The cost-to-serve assumptions dominate: more than :data:`LOSS_MAKERS_DOMINATE` of
+      the active customers are profitable before cost to serve and loss-making after it.
+      The minutes, pools and freight of ``selection.cost_to_serve`` are the sample
+      company's unless calibrated: an assumption, not a finding.
+    """
+    sel = getattr(s, "selection", s)
+    out: list[str] = []
+    if not ka.attrs.get("costs_known", True):
+        out.append("The data has no cost of goods: margins and profits are unknown, so no "
+                   "customer is called a loss maker and the profit criteria leave the "
+                   "score. Add the cost or the margin of each line to unlock them.")
+    gone = ka.attrs.get("criteria_without_data") or []
+    if gone:
+        out.append(f"The score leaves out {', '.join(gone)}: the data has no value for "
+                   "them; the other criteria keep their relative weights.")
+    active = ka["is_active"].astype(bool) if "is_active" in ka.columns else \
+        pd.Series(True, index=ka.index)
+    n_active = int(active.sum())
+    if n_active and {"profit", "cost_to_serve"} <= set(ka.columns):
+        a = ka.loc[active]
+        loss = a["profit"] < sel.profitability.loss_threshold
+        by_cts = loss & (a["profit"] + a["cost_to_serve"] >= sel.profitability.loss_threshold)
+        if by_cts.sum() > LOSS_MAKERS_DOMINATE * n_active:
+            cts = sel.cost_to_serve
+            out.append(
+                f"Assumption check: {int(by_cts.sum())} of {n_active} active customers "
+                f"({by_cts.mean():.0%}) lose money only because of the cost to serve. Its "
+                f"minutes, resource pools and freight ({cts.freight_per_delivery:g} per "
+                "delivery) are assumptions of the settings file "
+                "(selection.cost_to_serve), calibrated on the sample company: measure "
+                "yours before reading the loss makers as a finding.")
+    if "is_key" in ka.columns and not ka["is_key"].astype(bool).any():
+        kr = sel.key_accounts
+        if not n_active:
+            why = "no customer bought in the analysis year"
+        else:
+            parts = [f"{n_active} customers bought in the analysis year"]
+            if "abc_class" in ka.columns:
+                in_class = ka.loc[active, "abc_class"].isin(kr.key_classes)
+                parts.append(f"{int(in_class.sum())} of them are in the classes "
+                             f"{'/'.join(kr.key_classes)}")
+            if "is_loss_maker" in ka.columns and kr.loss_makers == "exclude":
+                parts.append(f"{int(ka.loc[active, 'is_loss_maker'].sum())} lose money and "
+                             "are excluded (selection.key_accounts.loss_makers = "
+                             "\"exclude\")")
+            if "score" in ka.columns and "score" in kr.rule:
+                parts.append(f"{int((ka.loc[active, 'score'] >= kr.min_score).sum())} reach "
+                             f"the score {kr.min_score:g}")
+            why = "; ".join(parts)
+        out.append(
+            f"No key account: the rule '{kr.rule}' selects nobody ({why}). Change "
+            "selection.key_accounts (rule, key_classes, min_score, loss_makers) or the "
+            "assumptions that drive it (selection.cost_to_serve) in the settings file.")
+    return out
 
 
 # ----------------------------------------------------------------------------- reasons
 
 
 def _money(x: np.ndarray) -> np.ndarray:
-    """Vectorised 'EUR 1.27 m' / 'EUR 95 k' / 'EUR 850' texts."""
+    """Vectorised 'EUR 1.27 m' / 'EUR 95 k' / 'EUR 850' texts (in the current company's
+    currency, :func:`kamlib.formatting.current_company`; no sign when it has none)."""
+    from kamlib import formatting
+
+    cur = formatting.current_company().currency.replace("%", "%%")
+    pre = f"{cur} " if cur else ""
     x = np.asarray(x, dtype=float)
     a = np.abs(np.nan_to_num(x))
-    m = np.char.mod("EUR %.2f m", a / 1e6)
-    k = np.char.mod("EUR %.0f k", a / 1e3)
-    u = np.char.mod("EUR %.0f", a)
+    m = np.char.mod(pre + "%.2f m", a / 1e6)
+    k = np.char.mod(pre + "%.0f k", a / 1e3)
+    u = np.char.mod(pre + "%.0f", a)
     return np.where(a >= 1e6, m, np.where(a >= 1e4, k, u)).astype(object)
 
 

@@ -546,9 +546,14 @@ def _service(s) -> ServiceSettings:
 
 def _analysis_year(s, kd=None) -> int:
     period = getattr(s, "period", None)
-    if period is not None:
+    if period is not None and period.analysis_year:
         return int(period.analysis_year)
+    if period is not None and (kd is None or not len(kd.orders)):
+        raise ValueError("period.analysis_year is 0 (the latest complete year in the data): "
+                         "resolve it with kamlib.settings.for_data(s, kd) first")
     if kd is not None and len(kd.orders):
+        if period is not None:
+            return measures.analysis_year(0, kd.orders)
         return int(kd.orders["year"].max())
     raise ValueError("pass the playbook settings (with period.analysis_year), not only "
                      "the service section")
@@ -669,6 +674,7 @@ def key_account_table(kd, s) -> pd.DataFrame:
                 acc[col] = tot[col].reindex(acc.index).fillna(0.0)
     acc.index.name = "customer_id"
     acc.attrs = {}  # (pandas compares attrs in concat: keep only plain values here)
+    acc.attrs["analysis_year"] = year
     acc.attrs["stand_in"] = any("STAND-IN" in x for x in sources)
     acc.attrs["source"] = "; ".join(sources)
     return acc
@@ -1080,8 +1086,16 @@ def visit_plan(accounts: pd.DataFrame, s, year: int | None = None, *,
     """
     sv = _service(s)
     vs = sv.visits
-    if year is None:
-        year = _analysis_year(s) + 1
+    if year is None:  # the year after the analysis year (of s, else of the accounts)
+        fixed = getattr(getattr(s, "period", None), "analysis_year", 0) or \
+            accounts.attrs.get("analysis_year")
+        year = (int(fixed) if fixed else _analysis_year(s)) + 1
+    weeks = iso_weeks(year, vs.blocked_weeks, start_date)
+    if len(accounts) == 0:  # no key accounts: an empty plan, said by the caller
+        return VisitPlan(visits=_empty(VISIT_COLUMNS, index=False),
+                         unplanned=_empty(UNPLANNED_COLUMNS, index=False),
+                         frequencies=_empty(FREQUENCY_COLUMNS), weeks=weeks, year=int(year),
+                         capacity={})
     freq = visit_frequencies(accounts, s, customers)
     acc = _accounts(accounts, customers)
     names = acc["customer_name"] if "customer_name" in acc.columns else pd.Series(
@@ -1187,7 +1201,7 @@ def visit_plan(accounts: pd.DataFrame, s, year: int | None = None, *,
     monday = done["monday"].to_numpy().astype("datetime64[D]")
     offsets = np.arange(vs.working_days)
     in_month = (pd.DatetimeIndex((monday[:, None] + offsets[None, :]).ravel()).month
-                .to_numpy().reshape(len(done), -1) == done["month"].to_numpy()[:, None])
+                .to_numpy().reshape(len(done), len(offsets)) == done["month"].to_numpy()[:, None])
     any_in = in_month.any(axis=1)
     first_ok = np.where(any_in, in_month.argmax(axis=1), 0)
     last_ok = np.where(any_in, vs.working_days - 1 - in_month[:, ::-1].argmax(axis=1),
@@ -1359,6 +1373,39 @@ SERVICE_ACTIVITIES = ("visit", "executive visit", "call", "service request",
 or freight): last year's cost of these is the account's current service cost."""
 
 
+VISIT_COLUMNS = ["account_manager", "customer_id", "customer_name", "region", "country",
+                 "date", "week", "month", "visit_type", "purpose", "visit_number"]
+UNPLANNED_COLUMNS = ["account_manager", "customer_id", "visit_type", "visits_required",
+                     "visits_planned", "reason"]
+FREQUENCY_COLUMNS = ["account_manager", "region", "country", "abc_class", "segment",
+                     "visits_per_year", "visit_cycle", "is_top_account",
+                     "executive_visits_per_year", "visits_planned", "executive_visits_planned"]
+PACKAGE_COLUMNS = ["account_manager", "abc_class", "segment", "services", "n_services",
+                   "service_minutes", "service_cost", "visits_per_year",
+                   "executive_visits_per_year", "visit_cost", "cost_to_serve_budget",
+                   "current_service_cost", "current_cost_to_serve", "gross_margin",
+                   "budget_share_of_margin", "within_budget"]
+OBJECTIVE_COLUMNS = ["account_manager", "abc_class", "segment", "volume_kg",
+                     "target_volume_kg", "volume_growth", "net_price", "target_net_price",
+                     "revenue", "target_revenue", "share_of_wallet", "target_share_of_wallet",
+                     "visits_per_year", "visit_cycle", "executive_visits_per_year",
+                     "training_dates", "services", "edited"]
+NO_KEY_ACCOUNTS = (
+    "There are no key accounts, so there is nothing to plan. The key-account rule "
+    "(selection.key_accounts in the settings file) found none: see chapter 01, or change "
+    "selection.key_accounts.rule, min_score, loss_makers or the cost-to-serve assumptions "
+    "(selection.cost_to_serve) that make customers loss-making.")
+"""Said wherever an empty key-account list leaves a plan empty."""
+
+
+def _empty(columns: list[str], index: bool = True) -> pd.DataFrame:
+    """An empty result with the documented columns (indexed by ``customer_id``)."""
+    out = pd.DataFrame(columns=columns)
+    if index:
+        out.index = pd.Index([], dtype="object", name="customer_id")
+    return out
+
+
 def service_packages(kd, s, accounts: pd.DataFrame) -> pd.DataFrame:
     """Each key account's service package and its cost-to-serve budget.
 
@@ -1386,6 +1433,8 @@ def service_packages(kd, s, accounts: pd.DataFrame) -> pd.DataFrame:
     ``current_cost_to_serve`` (EUR, analysis year), ``gross_margin`` (EUR, analysis
     year), ``budget_share_of_margin`` (fraction), ``within_budget`` (bool).
     """
+    if len(accounts) == 0:  # no key accounts: nothing to package (NO_KEY_ACCOUNTS)
+        return _empty(PACKAGE_COLUMNS)
     from kamlib import costing
 
     sv = _service(s)
@@ -1443,7 +1492,7 @@ COMPLAINT_GROUPS = ("customer_id", "product_id", "account_manager")
 def _years(years, kd, s=None) -> list[int]:
     if years is None:
         if s is not None and getattr(s, "period", None) is not None:
-            return [int(s.period.analysis_year)]
+            return [_analysis_year(s, kd)]
         return kd.years
     if isinstance(years, (int, np.integer)):
         return [int(years)]
@@ -1674,6 +1723,10 @@ def supply_priority(kd, s, accounts: pd.DataFrame, plan_year: int | None = None
     ``reserve_kg``, ``trend``, ``agree_by`` (date), ``share_of_peak`` (the account's
     share of all key accounts' peak kg). Sorted by ``peak_kg``, largest first.
     """
+    if len(accounts) == 0:  # no key accounts: no supply to agree (NO_KEY_ACCOUNTS)
+        lead, peak = supply_window(s)
+        return _empty(["account_manager"] + [_MONTHS[m - 1] for m in lead + peak]
+                      + ["peak_kg", "reserve_kg", "trend", "agree_by", "share_of_peak"])
     sup = _service(s).supply
     if plan_year is None:
         plan_year = _analysis_year(s, kd) + 1
@@ -1737,6 +1790,11 @@ def objectives(kd, s, accounts: pd.DataFrame, plan: VisitPlan | None = None,
     ``visits_per_year``, ``visit_cycle``, ``executive_visits_per_year``,
     ``training_dates`` (text, ISO dates), ``services`` (text), ``edited`` (text).
     """
+    if len(accounts) == 0:  # no key accounts: no targets (NO_KEY_ACCOUNTS)
+        out = _empty(OBJECTIVE_COLUMNS)
+        out.attrs["plan_year"] = (plan.year if plan is not None
+                                  else _analysis_year(s, kd) + 1)
+        return out
     sv = _service(s)
     obj = sv.objectives
     year = _analysis_year(s, kd)

@@ -56,23 +56,32 @@ def _located(source: str, where: str, exc: Exception) -> SettingsError:
 class PeriodSettings:
     """Which period the analysis looks at.
 
-    ``analysis_year``: the calendar year treated as "this year" (the last full year of
-    data); growth, classes and plans refer to it. ``history_years``: how many years
-    up to and including it the trend methods use.
+    ``analysis_year``: the calendar year treated as "this year"; growth, classes and
+    plans refer to it. ``0`` (the default) = the latest complete year in the data
+    (:func:`kamlib.measures.latest_complete_year`: the latest year the data reaches to
+    its December; a later, partial year is said and not analysed), resolved by
+    :func:`for_data`. ``history_years``: how many years up to and including it the trend
+    methods use.
     """
 
-    analysis_year: int = 2025
+    analysis_year: int = 0
     history_years: int = 5
 
     def __post_init__(self) -> None:
-        if not 1900 <= self.analysis_year <= 2200:
-            raise SettingsError(f"period.analysis_year must be a year, got {self.analysis_year}")
+        if self.analysis_year != 0 and not 1900 <= self.analysis_year <= 2200:
+            raise SettingsError("period.analysis_year must be a year (or 0 = the latest "
+                                f"complete year in the data), got {self.analysis_year}")
         if self.history_years < 1:
             raise SettingsError("period.history_years must be at least 1")
 
     @property
     def years(self) -> list[int]:
         """The years of history, oldest first, ending with ``analysis_year``."""
+        if not self.analysis_year:
+            raise SettingsError(
+                "period.analysis_year is 0 (= the latest complete year in the data) and "
+                "has not been resolved against the data yet: use "
+                "settings.for_data(s, kd) first.")
         return list(range(self.analysis_year - self.history_years + 1, self.analysis_year + 1))
 
 
@@ -157,6 +166,44 @@ def company_for(s: "Settings", data=None) -> formatting.Company:
     return formatting.Company(
         name=c.name or base.name, currency=c.currency or base.currency,
         quantity_unit=c.quantity_unit or base.quantity_unit, product=c.product or base.product)
+
+
+def for_data(s: "Settings", kd, year: int | None = None) -> "Settings":
+    """``s`` with the analysis year fixed for data ``kd``.
+
+    ``year`` (e.g. a chapter's parameter or ``kam ... --year``) wins when it is not 0 /
+    None; else ``period.analysis_year`` when set; else the latest complete year in the
+    data (:func:`kamlib.measures.latest_complete_year`). Raises ``SettingsError`` when
+    the year has no orders, naming the years the data covers.
+    """
+    from kamlib import measures
+
+    chosen = int(year or s.period.analysis_year or 0)
+    if len(kd.orders) == 0:
+        raise SettingsError(f"the data at {getattr(kd, 'source', '?')} has no orders: "
+                            "there is no year to analyse.")
+    resolved = chosen or measures.latest_complete_year(kd.orders)[0]
+    years = sorted(int(y) for y in kd.orders["year"].unique())
+    if resolved not in years:
+        raise SettingsError(
+            f"there are no sales in {resolved}, the analysis year: the data covers "
+            f"{years[0]}-{years[-1]}. Set period.analysis_year in the settings file to one "
+            "of these years, or 0 for the latest complete year in the data (a chapter's "
+            "analysis_year parameter, or `--year`, does the same for one run).")
+    if resolved == s.period.analysis_year:
+        return s
+    return dataclasses.replace(s, period=dataclasses.replace(s.period,
+                                                             analysis_year=resolved))
+
+
+def period_note(s: "Settings", kd, year: int | None = None) -> str:
+    """One sentence on the analysis year of ``for_data(s, kd, year)``: the rule that chose
+    it, where the data ends, a partial year."""
+    from kamlib import measures
+
+    chosen = not int(year or s.period.analysis_year or 0)
+    resolved = for_data(s, kd, year).period.analysis_year
+    return measures.period_note(kd.orders, resolved, chosen=chosen)
 
 
 def use_company(s: "Settings", data=None) -> formatting.Company:

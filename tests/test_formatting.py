@@ -40,6 +40,9 @@ def test_quantity_price_and_labels():
     assert fmt.price_label(EURKG) == "EUR/kg" and fmt.price_label(fmt.NEUTRAL) == "per unit"
     assert fmt.pct(0.153) == "15%"
     assert fmt.pct(0.153, 1) == "15.3%"
+    assert fmt.amount(2387.25, EURKG) == "EUR 2,387.25"
+    assert fmt.amount(2387.25, fmt.NEUTRAL) == "2,387.25"
+    assert fmt.units(225, EURKG) == "225 kg" and fmt.units(225, fmt.NEUTRAL) == "225 units"
 
 
 def test_older_names_use_the_current_company():

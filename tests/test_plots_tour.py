@@ -11,13 +11,24 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from kamlib import formatting  # noqa: E402
 from kamlib.plots import tour  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
 def _close_figures():
-    yield
+    with formatting.using(formatting.Company(currency="EUR", quantity_unit="kg")):
+        yield
     plt.close("all")
+
+
+def test_labels_follow_the_company():
+    with formatting.using(formatting.Company(currency="CHF", quantity_unit="l")):
+        assert tour.revenue_by_year(ORDERS).get_ylabel() == "Revenue (CHF m)"
+        ax = tour.product_range(ORDERS, PRODUCTS, 2025)
+        assert ax.get_xlabel() == "Volume sold in 2025 (thousand l)"
+    with formatting.using(formatting.NEUTRAL):
+        assert tour.revenue_by_year(ORDERS).get_ylabel() == "Revenue (m)"
 
 
 def _orders(rows):

@@ -546,7 +546,7 @@ def test_account_projection_contract_with_customers_given(monkeypatch):
                         "price_elasticity": [-2.0, np.nan]},
                        index=pd.Index(["C1", "C2"], name="customer_id"))
     monkeypatch.setattr(rebates, "_segmentation_table", lambda kd, s, ids: seg)
-    s = settings.Settings()
+    s = settings.replace(settings.Settings(), "period.analysis_year", 2025)  # data ends mid-2025
     s = settings.replace(s, "rebates.schedules", s.rebates.with_schedule(RETRO).schedules)
     s = settings.replace(s, "rebates.schedule_by_segment",
                          {"price": "retro", "price+service": "stepped volume"})

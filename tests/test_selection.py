@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kamlib import formatting
 from kamlib import costing, data, schema, selection, settings
 from kamlib.selection import (AbcSettings, FuzzySettings, KeyAccountSettings,
                               LifetimeValueSettings, PortfolioSettings,
@@ -531,7 +532,9 @@ def small():
 
 
 def _settings(**changes):
-    s = settings.replace(settings.Settings(), "selection.cost_to_serve", _costing())
+    # the hand-made orders end before December: 2025 is partial, so it is set explicitly
+    s = settings.replace(settings.Settings(), "period.analysis_year", 2025)
+    s = settings.replace(s, "selection.cost_to_serve", _costing())
     s = settings.replace(s, "selection.abc.top_share", 0.4)
     for k, v in changes.items():
         s = settings.replace(s, k, v)
@@ -568,7 +571,11 @@ CONTRACT = ["customer_name", "account_manager", "revenue", "gross_margin", "prof
 
 def test_key_accounts_on_a_small_table(small):
     s = _settings(**{"selection.key_accounts.rule": "abc"})
-    ka = selection.key_accounts(small, s)
+    with formatting.using(formatting.Company(currency="EUR")):  # the reasons' currency
+        ka = selection.key_accounts(small, s)
+    with formatting.using(formatting.NEUTRAL):
+        assert "loses 2130 after rebates (1000)" in selection.key_accounts(small, s).loc[
+            "BIG", "reasons"]
     assert set(CONTRACT) <= set(ka.columns)
     assert ka.index.name == "customer_id"
     assert sorted(ka.index) == sorted(["BIG", "MID", "GROW", "NEW", "GONE", "SMALL"])
@@ -819,3 +826,47 @@ def test_every_figure_draws(sample, ka_sample):
         assert isinstance(ax, matplotlib.axes.Axes)
         assert ax.get_title()
         plt.close(ax.figure)
+
+
+def test_an_empty_key_account_list_is_explained_and_assumptions_flagged():
+    cols = {"is_active": [True, True, True], "profit": [-10.0, -5.0, 20.0],
+            "cost_to_serve": [30.0, 10.0, 5.0], "is_key": [False, False, False],
+            "abc_class": ["A", "B", "C"], "is_loss_maker": [True, True, False],
+            "score": [70.0, 40.0, 30.0]}
+    ka = pd.DataFrame(cols, index=pd.Index(["X", "Y", "Z"], name="customer_id"))
+    w = selection.warnings_about(ka, settings.Settings())
+    # X and Y are profitable before cost to serve (20, 5) and lose money after it: 2 of 3
+    assert w[0].startswith("Assumption check: 2 of 3 active customers (67%)")
+    assert "No key account" in w[1] and "2 of them are in the classes A/B" in w[1]
+    assert "2 lose money and are excluded" in w[1] and "1 reach the score 60" in w[1]
+    ka["is_key"] = [False, False, True]
+    ka["profit"] = [10.0, 5.0, 20.0]
+    assert selection.warnings_about(ka, settings.Settings()) == []
+
+
+def test_service_plans_on_no_key_accounts_are_empty_not_errors(sample, default_settings):
+    from kamlib import service
+
+    none = service.key_account_table(sample, default_settings).iloc[0:0]
+    assert service.service_packages(sample, default_settings, none).empty
+    plan = service.visit_plan(none, default_settings, customers=sample.customers)
+    assert plan.visits.empty and plan.is_complete and plan.year == 2026
+    obj = service.objectives(sample, default_settings, none, plan=plan)
+    assert obj.empty and obj.attrs["plan_year"] == 2026
+    assert list(obj.columns) == service.OBJECTIVE_COLUMNS
+    sup = service.supply_priority(sample, default_settings, none)
+    assert sup.empty and "peak_kg" in sup.columns
+
+
+def test_without_costs_nobody_is_a_loss_maker_and_the_score_drops_profit(small):
+    import dataclasses
+
+    o = small.orders.assign(cost_of_goods=np.nan, gross_margin=np.nan)
+    kd = dataclasses.replace(small, orders=o)
+    ka = selection.key_accounts(kd, _settings())
+    assert ka["gross_margin"].isna().all() and ka["profit"].isna().all()
+    assert not ka["is_loss_maker"].any()
+    assert "profit" in ka.attrs["criteria_without_data"]
+    assert ka.attrs["warnings"][0].startswith("The data has no cost of goods")
+    # with costs, BIG is excluded as a loss maker; without them it is not
+    assert "loses money" not in ka.loc["BIG", "reasons"]

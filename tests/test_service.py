@@ -108,7 +108,8 @@ def working_weeks_by_month(year, blocked):
     return out
 
 
-S = settings.Settings()  # defaults: analysis year 2025, plan year 2026
+# analysis year 2025, plan year 2026 (set: the hand-made data ends before December)
+S = settings.replace(settings.Settings(), "period.analysis_year", 2025)
 
 
 # --------------------------------------------------------------------------- settings
@@ -843,7 +844,8 @@ def test_key_account_table_on_the_bundled_data(sample, default_settings, sample_
     acc = sample_accounts
     assert acc.index.name == "customer_id" and acc.index.is_unique
     assert {"abc_class", "segment", "account_manager", "region", "country"} <= set(acc.columns)
-    assert set(acc.attrs) == {"stand_in", "source"}
+    assert set(acc.attrs) == {"stand_in", "source", "analysis_year"}
+    assert acc.attrs["analysis_year"] == 2025  # the latest complete year of the sample
     assert 20 <= len(acc) <= 120
 
 

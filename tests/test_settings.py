@@ -85,7 +85,7 @@ def test_cli_settings_init_and_show(tmp_path, capsys):
     assert settings.load(p) == Settings()
     assert cli.main(["settings", "init", "--path", str(p)]) == 1  # no silent overwrite
     assert cli.main(["settings", "show", "--path", str(p)]) == 0
-    assert "analysis_year = 2025" in capsys.readouterr().out
+    assert "analysis_year = 0" in capsys.readouterr().out  # 0 = from the data
 
 
 def test_section_rule_errors_name_the_file_and_key(tmp_path):

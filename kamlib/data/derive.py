@@ -264,64 +264,9 @@ def derive_table(o: pd.DataFrame, key: str, columns: list[str]):
 
 
 def add_order_measures(orders: pd.DataFrame, deliveries: bool = True) -> pd.DataFrame:
-    """Add the derived measures of each order line. Returns a new DataFrame.
+    """Add the derived measures of each order line (:func:`kamlib.measures.order_measures`:
+    sales counted when delivered, the open order book apart; ``deliveries=False`` when
+    the export has no delivery dates). Returns a new DataFrame."""
+    from kamlib import measures
 
-    Columns added (EUR unless stated):
-
-    - ``year``, ``month`` (1-12) of ``order_date``;
-    - ``volume_kg`` = ``delivered_kg`` (sales are invoiced on delivered quantity);
-    - ``revenue`` = ``net_amount`` where given, else delivered_kg × net_price_per_kg;
-    - ``list_revenue`` = ``list_amount`` where given, else delivered_kg ×
-      list_price_per_kg (NaN without list prices);
-    - ``discount`` = list_revenue − revenue (on-invoice discounts and deals; annual
-      rebates are separate, see the ``rebates`` table);
-    - ``discount_pct`` = discount / list_revenue (0 where list_revenue is 0, NaN where
-      it is unknown);
-    - ``cost_of_goods`` = ``cost_amount`` where given, else delivered_kg ×
-      unit_cost_per_kg (NaN without costs);
-    - ``gross_margin`` = revenue − cost_of_goods;
-    - ``is_delivered``: actual_delivery_date is known;
-    - ``days_late`` = actual − promised delivery date in days (negative = early; NaN
-      while not delivered);
-    - ``on_time``: delivered no later than promised;
-    - ``in_full``: delivered_kg ≥ quantity_kg;
-    - ``on_time_in_full``: both (OTIF, the standard supply-chain service measure).
-
-    ``deliveries=False`` (the export has no delivery dates): every line counts as
-    delivered, ``days_late`` is NaN, ``on_time``/``in_full``/``on_time_in_full`` are
-    <NA> (pandas ``boolean``).
-    """
-    o = orders.copy(deep=False)  # new columns only: the caller's frame is untouched
-    o["year"] = o["order_date"].dt.year.astype("int64")
-    o["month"] = o["order_date"].dt.month.astype("int64")
-    o["volume_kg"] = o["delivered_kg"]
-
-    def amount(col: str, per_kg: str) -> pd.Series:
-        v = o["delivered_kg"] * o[per_kg]
-        if col in o.columns:
-            given = o[col]
-            v = given.where(given.notna(), v)
-        return v
-
-    o["revenue"] = amount("net_amount", "net_price_per_kg")
-    o["list_revenue"] = amount("list_amount", "list_price_per_kg")
-    o["discount"] = o["list_revenue"] - o["revenue"]
-    lr = o["list_revenue"].to_numpy(dtype="float64", na_value=np.nan)
-    out = np.where(np.isnan(lr), np.nan, 0.0)
-    o["discount_pct"] = np.divide(o["discount"].to_numpy(dtype="float64", na_value=np.nan),
-                                  lr, out=out, where=lr > 0)
-    o["cost_of_goods"] = amount("cost_amount", "unit_cost_per_kg")
-    o["gross_margin"] = o["revenue"] - o["cost_of_goods"]
-    if deliveries:
-        o["is_delivered"] = o["actual_delivery_date"].notna()
-        o["days_late"] = (o["actual_delivery_date"] - o["promised_delivery_date"]).dt.days
-        o["on_time"] = o["is_delivered"] & (o["days_late"] <= 0)
-        o["in_full"] = o["is_delivered"] & (o["delivered_kg"] >= o["quantity_kg"])
-        o["on_time_in_full"] = o["on_time"] & o["in_full"]
-    else:
-        o["is_delivered"] = np.ones(len(o), dtype=bool)
-        o["days_late"] = np.full(len(o), np.nan)
-        for c in ("on_time", "in_full", "on_time_in_full"):
-            o[c] = pd.arrays.BooleanArray(np.zeros(len(o), dtype=bool),
-                                          np.ones(len(o), dtype=bool))
-    return o
+    return measures.order_measures(orders, deliveries)

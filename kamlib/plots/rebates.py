@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from kamlib import formatting as F
 from kamlib import rebates
 from kamlib.plots import new_axes as _ax
 from kamlib.plots import MONTHS as _MONTHS
@@ -30,7 +31,8 @@ def _k(x, _pos=None) -> str:
 
 
 def _volume_axis(ax, basis: str, which: str = "x") -> None:
-    label = "annual volume (t)" if basis == "kg" else "annual revenue (EUR thousand)"
+    label = (f"annual volume ({F.thousands_label()})" if basis == "kg"
+             else f"annual revenue ({F.money_label('thousand')})")
     getattr(ax, f"set_{which}label")(label)
     getattr(ax, f"{which}axis").set_major_formatter(FuncFormatter(_k))
 
@@ -56,8 +58,8 @@ def rebate_curves(schedules, price_per_kg: float = 10.0, max_volume: float | Non
                 label=f"{sc.name} ({sc.method})")
     _volume_axis(ax, scs[0].basis)
     ax.yaxis.set_major_formatter(FuncFormatter(_k))
-    ax.set_ylabel("rebate a year (EUR thousand)")
-    unit = f" at EUR {price_per_kg:.2f}/kg" if scs[0].basis == "kg" else ""
+    ax.set_ylabel(f"rebate a year ({F.money_label('thousand')})")
+    unit = f" at {F.unit_price(price_per_kg)}" if scs[0].basis == "kg" else ""
     ax.set_title(f"What each schedule pays{unit}")
     ax.set_xlim(0, top)
     ax.set_ylim(bottom=0)
@@ -83,18 +85,18 @@ def cliff(schedule: rebates.RebateSchedule, tier: int = 1, price_per_kg: float =
     if c["dead_zone"] > 0:
         ax.axvspan(t, c["dead_zone_end"], facecolor="none", edgecolor=MID, hatch="///",
                    linewidth=0, label=f"dead zone: {c['dead_zone']:,.0f} "
-                   f"{'kg' if schedule.basis == 'kg' else 'EUR'} for nothing")
+                   f"{F.quantity_label() if schedule.basis == 'kg' else F.money_label()} for nothing")
         p_before = t * (price_per_kg if schedule.basis == "kg" else 1) * (1 - c["rate_below"])
         ax.axhline(p_before, color=MID, linestyle=":", linewidth=1)
-        ax.annotate(f"at {t / 1000:,.0f} {'t' if schedule.basis == 'kg' else 'k EUR'} the "
-                    f"rebate jumps\nby EUR {c['rebate_jump']:,.0f} on all volume",
+        ax.annotate(f"at {t / 1000:,.0f} {F.thousands_label() if schedule.basis == 'kg' else F.money_label('k')} the "
+                    f"rebate jumps\nby {F.money(c['rebate_jump'])} on all volume",
                     xy=(t, p_before - c["rebate_jump"] / 2), xytext=(0.03, 0.93),
                     textcoords="axes fraction", ha="left", va="top", fontsize=9,
                     arrowprops={"arrowstyle": "->", "color": DARK, "linewidth": 1})
     ax.axvline(t, color=MID, linestyle="--", linewidth=1)
     _volume_axis(ax, schedule.basis)
     ax.yaxis.set_major_formatter(FuncFormatter(_k))
-    ax.set_ylabel("customer pays after rebate (EUR thousand)")
+    ax.set_ylabel(f"customer pays after rebate ({F.money_label('thousand')})")
     ax.set_title(f"The retroactive cliff: {schedule.name}, tier {tier} "
                  f"({c['rate_below']:.0%} → {c['rate_above']:.0%})")
     ax.legend(loc="lower right", fontsize=9)
@@ -154,7 +156,7 @@ def tier_bars(counts: pd.DataFrame, ax=None):
     x = np.arange(len(counts))
     for i, (_, r) in enumerate(counts.iterrows()):
         ax.bar(i, r["customers"], color="white", edgecolor=DARK, hatch=HATCHES[i % len(HATCHES)])
-        ax.text(i, r["customers"], f"EUR {r['rebate'] / 1000:,.0f} k", ha="center",
+        ax.text(i, r["customers"], F.money(r['rebate']), ha="center",
                 va="bottom", fontsize=9)
     ax.set_xticks(x, [b.replace(": ", "\n") for b in counts["band"]], fontsize=9)
     ax.set_ylabel("customers")
@@ -184,11 +186,11 @@ def accrual_path(acc: pd.DataFrame, customer_id: str, ax=None):
     final = float(a["final_settlement"].iloc[-1])
     ax.annotate("", xy=(12.35, earned), xytext=(12.35, paid),
                 arrowprops={"arrowstyle": "->", "color": DARK, "linewidth": 1.5})
-    ax.text(12.45, (earned + paid) / 2, f"final\nsettlement\nEUR {final:,.0f}",
+    ax.text(12.45, (earned + paid) / 2, f"final\nsettlement\n{F.money(final)}",
             fontsize=9, va="center", ha="left")
     ax.set_xticks(range(1, 13), _MONTHS, fontsize=9)
     ax.set_xlim(0.6, 13.6)
-    ax.set_ylabel("EUR")
+    ax.set_ylabel(F.money_label())
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
     ax.set_title(f"Accrual and settlement, {customer_id} ({acc.attrs.get('schedule', '')}, "
                  f"forecast: {acc.attrs.get('forecast', '')})")
@@ -240,7 +242,7 @@ def schedule_comparison(comparison: pd.DataFrame, ax=None):
     ax.axvline(0, color=DARK, linewidth=1)
     ax.set_yticks(y, names)
     ax.invert_yaxis()
-    ax.set_xlabel("EUR thousand a year")
+    ax.set_xlabel(f"{F.money_label('thousand')} a year")
     ax.set_title("Schedules compared on the same customers")
     ax.legend(loc="lower left", fontsize=8)
     ax.grid(axis="y", visible=False)
@@ -269,12 +271,12 @@ def deal_break_even(normal_price: float, deal_price: float, unit_cost: float,
         v = float(rebates.deal_arithmetic(1.0, normal_price, deal_price, unit_cost,
                                           new_share)["margin_effect"].iloc[0])
         ax.plot([new_share * 100], [v], marker="s", color=DARK, linestyle="none",
-                label=f"assumed: {new_share:.0%} new → EUR {v:+.2f}/kg")
+                label=f"assumed: {new_share:.0%} new → {v:+.2f} {F.price_label()}")
     ax.set_xlabel(f"share of the {what} volume that is new (%)")
-    ax.set_ylabel("EUR per kg on the deal")
+    ax.set_ylabel(f"{F.price_label()} on the deal")
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
     ax.set_title(f"When does the {what} pay? (price {normal_price:.2f} → "
-                 f"{deal_price:.2f}, cost {unit_cost:.2f} EUR/kg)")
+                 f"{deal_price:.2f}, cost {unit_cost:.2f} {F.price_label()})")
     ax.legend(loc="lower right", fontsize=9)
     return ax
 
@@ -295,10 +297,10 @@ def cannibalisation(margin_standard: float, margin_economy: float,
     if assumed is not None:
         v = margin_economy - assumed * margin_standard
         ax.plot([assumed * 100], [v], marker="s", color=DARK, linestyle="none",
-                label=f"assumed: {assumed:.0%} → EUR {v:+.2f}/kg")
+                label=f"assumed: {assumed:.0%} → {v:+.2f} {F.price_label()}")
     ax.set_xlabel("share of economy volume that replaces standard grade (%)")
-    ax.set_ylabel("EUR per kg of economy grade")
+    ax.set_ylabel(f"{F.price_label()} of economy grade")
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
-    ax.set_title(f"The economy grade: margin {margin_economy:.2f} vs {margin_standard:.2f} EUR/kg")
+    ax.set_title(f"The economy grade: margin {margin_economy:.2f} vs {margin_standard:.2f} {F.price_label()}")
     ax.legend(loc="lower left", fontsize=9)
     return ax

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Polygon
 
+from kamlib import formatting as F
 from kamlib import selection
 from kamlib.plots import new_axes as _ax
 
@@ -287,7 +288,7 @@ def whale(profit: pd.Series, ax=None):
                 (summ["peak_customer_share"] * 100, summ["peak_share"] * 100),
                 xytext=(35, 55), arrowprops={"arrowstyle": "->"}, fontsize=9)
     ax.text(99, 80, f"{summ['loss_makers']} loss makers\nlose "
-            f"EUR {-summ['losses'] / 1e3:,.0f} k", ha="right", va="top", fontsize=9)
+            f"{F.money(-summ['losses'])}", ha="right", va="top", fontsize=9)
     ax.set_xlim(0, 100)
     ax.set_ylim(0, max(110, summ["peak_share"] * 100 * 1.08))
     ax.set_xlabel("Customers, most profitable first (cumulative %)")
@@ -327,7 +328,7 @@ def profit_waterfall(row: pd.Series, ax=None, title: str | None = None,
             fontsize=9, fontweight="bold")
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(range(len(steps) + 1), [s[0] for s in steps] + ["profit"], fontsize=8)
-    ax.set_ylabel("EUR k")
+    ax.set_ylabel(F.money_label("k"))
     ax.set_title(title or f"From list price to profit: {row.get('customer_name', row.name)}")
     ax.grid(axis="x", visible=False)
     return ax
@@ -397,8 +398,8 @@ def now_future(ka: pd.DataFrame, ax=None, highlight=(), horizon_years: int = 3):
     ax.axhline(bar, color="black", linewidth=1)
     ax.set_xlim(lim)
     ax.set_ylim(lim)
-    ax.set_xlabel("Profit now (EUR k, symmetric log)")
-    ax.set_ylabel(f"Expected profit in {horizon_years} years (EUR k)")
+    ax.set_xlabel(f"Profit now ({F.money_label('k')}, symmetric log)")
+    ax.set_ylabel(f"Expected profit in {horizon_years} years ({F.money_label('k')})")
     ax.set_title("Profitable now × profitable in future")
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
     return ax
@@ -463,7 +464,7 @@ def cost_to_serve_by_pool(by_pool: pd.DataFrame, names: pd.Series | None = None,
         left += v
     labels = [str(names.get(i, i)) if names is not None else str(i) for i in b.index]
     ax.set_yticks(range(len(b)), labels, fontsize=8)
-    ax.set_xlabel("Cost to serve (EUR k)")
+    ax.set_xlabel(f"Cost to serve ({F.money_label('k')})")
     ax.set_title("What serving each customer costs, by team")
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
     ax.grid(axis="y", visible=False)
@@ -485,7 +486,7 @@ def capacity(report: pd.DataFrame, ax=None):
         ax.text(u + max(un, 0) + 5, yi, f"{ut:.0%} used", va="center", fontsize=8)
     ax.set_yticks(y, list(r.index))
     ax.invert_yaxis()
-    ax.set_xlabel("Cost of capacity (EUR k per year)")
+    ax.set_xlabel(f"Cost of capacity ({F.money_label('k')} per year)")
     ax.set_title("Capacity supplied, used and unused")
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="y", visible=False)

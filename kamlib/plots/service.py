@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
+from kamlib import formatting as F
 from kamlib import service
 from kamlib.plots import new_axes as _ax
 from kamlib.plots import MONTHS as _MONTHS
@@ -278,8 +279,8 @@ def cost_vs_margin(packages: pd.DataFrame, max_share: float, ax=None):
             label=f"{max_share:.0%} of margin")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("Gross margin of the account, analysis year (EUR, log scale)")
-    ax.set_ylabel("Cost-to-serve budget (EUR/year, log)")
+    ax.set_xlabel(f"Gross margin of the account, analysis year ({F.money_label()}, log scale)")
+    ax.set_ylabel(f"Cost-to-serve budget ({F.money_label()}/year, log)")
     ax.set_title("Service package cost against the margin it protects")
     ax.legend(fontsize=8)
     return ax
@@ -299,6 +300,6 @@ def objectives_volume(obj: pd.DataFrame, top: int = 15, ax=None):
     for y, (inc, g) in enumerate(zip(o["increase"], o["volume_growth"], strict=True)):
         ax.text(inc, y, f" {g:+.0%}" if np.isfinite(g) else "", va="center", fontsize=7)
     total = (obj["target_volume_kg"] - obj["volume_kg"]).sum() / 1000.0
-    ax.set_xlabel("Target − last year's volume (t); label: growth in %")
+    ax.set_xlabel(f"Target − last year's volume ({F.thousands_label()}); label: growth in %")
     ax.set_title(f"Where the volume target grows (all key accounts: {total:+,.0f} t)")
     return ax

@@ -42,9 +42,10 @@ def _label_bars_h(ax, values, texts) -> None:
 
 
 def revenue_by_year(orders: pd.DataFrame, ax=None):
-    """Bars: revenue (EUR m) per calendar year, each labelled with its value and the
-    change on the previous year. Revenue = delivered_kg × net_price_per_kg (before
-    annual rebates)."""
+    """Bars: revenue (millions of the company's currency) per calendar year, each
+    labelled with its value and the change on the previous year. Revenue =
+    delivered_kg × net_price_per_kg (before annual rebates), counted in the year of
+    delivery (kamlib.schema.SALES_CONVENTION: open orders at the end are not sales)."""
     ax = _ax(ax)
     by_year = orders.groupby("year")["revenue"].sum().sort_index()
     x = by_year.index.astype(int)
@@ -57,7 +58,7 @@ def revenue_by_year(orders: pd.DataFrame, ax=None):
         ax.text(year, v / 1e6, label, ha="center", va="bottom", fontsize=9)
     ax.set_xticks(x)
     ax.set_xlabel("Year")
-    ax.set_ylabel("Revenue (EUR m)")
+    ax.set_ylabel(f"Revenue ({formatting.money_label('m')})")
     ax.set_ylim(0, by_year.max() / 1e6 * 1.2 if len(by_year) else 1)
     ax.set_title("Revenue by year")
     ax.grid(axis="x", visible=False)
@@ -78,7 +79,7 @@ def revenue_by_industry(orders: pd.DataFrame, customers: pd.DataFrame, year: int
     shares = np.divide(by.to_numpy(), total, out=np.zeros(len(by)), where=total > 0)
     _label_bars_h(ax, by.to_numpy() / 1e6,
                   [f"{v / 1e6:.1f}  ({s:.0%})" for v, s in zip(by.to_numpy(), shares)])
-    ax.set_xlabel(f"Revenue {year} (EUR m)")
+    ax.set_xlabel(f"Revenue {year} ({formatting.money_label('m')})")
     ax.set_ylabel("Customer industry")
     ax.set_title(f"Where the revenue comes from, {year}")
     ax.grid(axis="y", visible=False)
@@ -86,11 +87,15 @@ def revenue_by_industry(orders: pd.DataFrame, customers: pd.DataFrame, year: int
 
 
 def monthly_seasonality(orders: pd.DataFrame, ax=None):
-    """Bars: share of each year's volume delivered on orders of each month (%), averaged
-    over the years of ``orders``. Months in which off-season deals were sold are
-    hatched; the dashed line is an even year (1/12 = 8.3 % a month)."""
+    """Bars: share of each year's ordered quantity placed in each month (%), by order
+    date (when customers order), averaged over the years of ``orders``. Months in which
+    off-season deals were sold are hatched; the dashed line is an even year (1/12 =
+    8.3 % a month)."""
     ax = _ax(ax)
-    kg = orders.groupby(["year", "month"])["volume_kg"].sum().unstack("month")
+    yk, mk = (("order_year", "order_month") if "order_month" in orders.columns
+              else ("year", "month"))
+    qty = "quantity_kg" if "quantity_kg" in orders.columns else "volume_kg"
+    kg = orders.groupby([yk, mk])[qty].sum().unstack(mk)
     kg = kg.reindex(columns=range(1, 13), fill_value=0.0).fillna(0.0)
     totals = kg.sum(axis=1).to_numpy()[:, None]
     share = np.divide(kg.to_numpy(), totals, out=np.zeros(kg.shape), where=totals > 0)
@@ -98,7 +103,7 @@ def monthly_seasonality(orders: pd.DataFrame, ax=None):
     deal_months = set()
     if "deal_type" in orders.columns:
         deal_months = set(
-            int(m) for m in orders.loc[orders["deal_type"] == "off-season", "month"].unique()
+            int(m) for m in orders.loc[orders["deal_type"] == "off-season", mk].unique()
         )
     months = np.arange(1, 13)
     for m, v in zip(months, avg):
@@ -118,7 +123,7 @@ def monthly_seasonality(orders: pd.DataFrame, ax=None):
     ax.set_xlim(0.4, 13.2)
     ax.set_ylim(0, max(avg.max(), 100 / 12) * 1.3)
     ax.set_xlabel("Month of the order")
-    ax.set_ylabel("Share of the year's volume (%)")
+    ax.set_ylabel("Share of the year's ordered quantity (%)")
     ax.set_title("Seasonality: the peak and the off-season")
     ax.grid(axis="x", visible=False)
     return ax
@@ -177,7 +182,7 @@ def product_range(orders: pd.DataFrame, products: pd.DataFrame, year: int, ax=No
                              hatch=PACK_HATCHES[k]) for k in present]
     if handles:
         ax.legend(handles, present, title="pack", loc="lower right")
-    ax.set_xlabel(f"Volume sold in {year} (tonnes)")
+    ax.set_xlabel(f"Volume sold in {year} ({formatting.thousands_label()})")
     ax.set_title(f"The product range, {year}: volume, grade and net price")
     ax.grid(axis="y", visible=False)
     return ax

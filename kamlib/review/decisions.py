@@ -161,7 +161,7 @@ def account_review(kd, settings, year: int | None = None, key_table=None) -> pd.
     """
     s = settings
     rv = review_settings(s)
-    year = analysis_year(s, year)
+    year = analysis_year(s, year, kd)
     now = _selection(kd, s, year)
     if now is None:
         covered = f"{kd.years[0]}-{kd.years[-1]}" if kd.years else "no year"
@@ -357,7 +357,7 @@ def new_candidates(kd, settings, year: int | None = None, key_table=None) -> pd.
     best first.
     """
     s = settings
-    year = analysis_year(s, year)
+    year = analysis_year(s, year, kd)
     now = _selection(kd, s, year)
     if now is None:
         raise ValueError(f"new_candidates: no orders in {year}; pass year= to a year "

@@ -49,6 +49,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kamlib import measures
 from kamlib.review.config import COMPONENT_LABELS, COMPONENTS, ReviewSettings
 
 LEVELS = ("basic", "reactive", "accountable", "proactive", "partnership")
@@ -65,13 +66,15 @@ def review_settings(s) -> ReviewSettings:
     return rv if isinstance(rv, ReviewSettings) else ReviewSettings()
 
 
-def analysis_year(s, year=None) -> int:
+def analysis_year(s, year=None, kd=None) -> int:
     if year is not None:
         return int(year)
     period = getattr(s, "period", None)
     if period is None:
         raise TypeError("pass the whole kamlib.settings.Settings (with .period), or year=")
-    return int(period.analysis_year)
+    if period.analysis_year or kd is None or not len(kd.orders):
+        return int(period.analysis_year)
+    return measures.analysis_year(0, kd.orders)  # 0 = the latest complete year in the data
 
 
 def review_date(year: int) -> pd.Timestamp:
@@ -445,7 +448,7 @@ def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
     ``attrs``: ``as_of`` (date), ``portfolio_complaint_rate`` (per 100 orders).
     """
     rv = review_settings(s)
-    year = analysis_year(s, year)
+    year = analysis_year(s, year, kd)
     as_of = review_date(year) if as_of is None else pd.Timestamp(as_of)
     sow_year = as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
     o = kd.orders
@@ -544,7 +547,7 @@ def health_trend(kd, s, year: int | None = None, customers=None, *, quarters=Non
     quarter ends the contacts component has no evidence and is left out there.
     """
     rv = review_settings(s)
-    year = analysis_year(s, year)
+    year = analysis_year(s, year, kd)
     n = rv.trend_quarters if quarters is None else int(quarters)
     end = review_date(year)
     dates = [end - pd.offsets.QuarterEnd(k) if k else end for k in range(n - 1, -1, -1)]

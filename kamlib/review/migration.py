@@ -68,7 +68,7 @@ def pyramid_migration(kd, s, year: int | None = None):
     inactive."""
     from kamlib import selection
 
-    year = analysis_year(s, year)
+    year = analysis_year(s, year, kd)
     a = selection.pyramid_by_year(kd, s, year - 1)
     b = selection.pyramid_by_year(kd, s, year)
     names = kd.customers.set_index(kd.customers["customer_id"].astype("string"))[
@@ -80,7 +80,7 @@ def pyramid_migration(kd, s, year: int | None = None):
 def abc_migration(kd, s, year: int | None = None):
     """ABC classes in ``year - 1`` and ``year`` (:func:`kamlib.selection.key_accounts`
     of each year; customers without sales: ``inactive``): ``(matrix, movers)``."""
-    year = analysis_year(s, year)
+    year = analysis_year(s, year, kd)
     after = _selection(kd, s, year)
     if after is None:
         raise ValueError(f"abc_migration: no orders in {year}")
@@ -101,7 +101,7 @@ def stage_migration(kd, s, accounts: pd.DataFrame | None = None, year: int | Non
     is a move towards ``disintegrating``."""
     from kamlib import service
 
-    year = analysis_year(s, year)
+    year = analysis_year(s, year, kd)
     if accounts is None:
         accounts = service.key_account_table(kd, _with_year(s, year))
     b = service.relationship_levels(kd, _with_year(s, year), accounts)["stage"]
