@@ -1,0 +1,336 @@
+"""The whole analysis as one object: each result computed once, when first asked for.
+
+    a = Analysis("path/to/export", settings="kam_settings.toml", year=2025)
+    a.key_accounts        # computed now (and the facts it needs, once)
+    a.segments            # reuses the key accounts above
+    a.write("build/analysis")   # every table as Parquet and CSV
+
+The chain (each step takes the results before it instead of recomputing them):
+
+``data`` (:func:`kamlib.data.load`) → ``facts`` (per customer and year:
+:func:`kamlib.measures.customer_year`, or the same table from DuckDB over the files,
+:func:`kamlib.engine.customer_year`, for large exports) → ``key_accounts``
+(:func:`kamlib.selection.key_accounts`) → ``segments`` of the key accounts
+(:func:`kamlib.segmentation.segments`) → ``review`` (when ``kamlib.review`` exists) →
+``account_table`` (:func:`kamlib.service.key_account_table`) → ``rebate_projection``
+(:func:`kamlib.rebates.account_projection`, the price-sensitive key accounts) →
+``visit_plan`` (:func:`kamlib.service.visit_plan`).
+
+:attr:`Analysis.fingerprint` identifies the inputs - the data files (name, size,
+modification time), the settings in force and the year - so a cache keyed on it is
+always right. :attr:`Analysis.timings` records each stage's wall time and peak memory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import resource
+import sys
+import time
+from functools import cached_property
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from kamlib import engine as _engine
+
+#: The stages in order, with the attribute that holds each result.
+STAGES = ("data", "facts", "key_accounts", "segments", "review", "account_table",
+          "rebate_projection", "visit_plan")
+
+EXCEL_MAX_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header
+
+
+def _rss_peak_bytes() -> int:
+    """Peak resident memory of this process so far (bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
+def _reset_peak() -> bool:
+    """Reset the kernel's peak-memory mark (Linux), so a stage's own peak can be read;
+    False where not possible."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _vm_hwm_bytes() -> int | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class StageTime:
+    """One stage's ``seconds`` (wall time) and ``peak_bytes`` (the process's peak
+    resident memory during the stage; since the start when the system cannot reset it).
+    """
+
+    stage: str
+    seconds: float
+    peak_bytes: int
+
+
+def file_fingerprint(path: Path) -> list:
+    """(name, size, modification time) of each file of a data folder or of one file."""
+    path = Path(path)
+    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    return [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in files]
+
+
+class Analysis:
+    """The analysis of one company's data under one settings file and analysis year.
+
+    ``data``: a source for :func:`kamlib.data.load` (``"sample"``, a folder, a workbook)
+    or an already loaded :class:`kamlib.data.KamData`. ``settings``: a
+    :class:`kamlib.settings.Settings`, the path of a settings file, or None (the
+    defaults). ``year``: the analysis year (None = ``period.analysis_year`` of the
+    settings). ``engine``: ``"auto"`` (DuckDB computes the facts from order-line files
+    above :data:`kamlib.engine.AUTO_THRESHOLD_BYTES`), ``"duckdb"`` or ``"pandas"``.
+    ``progress``: called with one line of text after each stage (e.g. ``print``).
+    """
+
+    def __init__(self, data="sample", settings=None, year: int | None = None, *,
+                 engine: str = "auto", progress: Callable[[str], None] | None = None):
+        from kamlib import settings as _settings
+        from kamlib.data import KamData
+
+        if isinstance(settings, (str, Path)) or settings is None:
+            settings = _settings.load(settings)
+        if year is not None:
+            settings = dataclasses.replace(
+                settings, period=dataclasses.replace(settings.period, analysis_year=int(year)))
+        self.settings = settings
+        self.year = int(settings.period.analysis_year)
+        self._kd = data if isinstance(data, KamData) else None
+        self.source = None if self._kd is not None else data
+        self.engine = engine
+        self.use_duckdb = (self._kd is None and _engine.use_engine(data, engine))
+        self.progress = progress
+        self.timings: list[StageTime] = []
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of the inputs: data files (name, size, modification time) or the
+        loaded tables' shapes and source, the settings in force, the year, the engine's
+        facts query."""
+        from kamlib import data, settings
+
+        if self._kd is not None:
+            d = ["loaded", self._kd.source] + [
+                [n, len(getattr(self._kd, n))] for n in
+                ("customers", "products", "orders", "interactions", "contacts",
+                 "assessments", "rebates")]
+        else:
+            d = file_fingerprint(data.resolve_source(self.source))
+        text = json.dumps({"data": d, "settings": settings.dumps(self.settings),
+                           "year": self.year, "facts_sql": _engine.FACTS_SQL},
+                          sort_keys=True, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def _timed(self, stage: str, fn):
+        exact = _reset_peak()
+        t0 = time.perf_counter()
+        result = fn()
+        seconds = time.perf_counter() - t0
+        peak = (_vm_hwm_bytes() if exact else None) or _rss_peak_bytes()
+        self.timings.append(StageTime(stage, seconds, peak))
+        if self.progress is not None:
+            self.progress(f"{stage:<18} {seconds:7.2f} s  peak {peak / 2**30:5.2f} GB"
+                          f"  {_size_text(result)}")
+        return result
+
+    # ---------------------------------------------------------------------- stages
+
+    @cached_property
+    def data(self):
+        """The validated tables (:class:`kamlib.data.KamData`)."""
+        if self._kd is not None:
+            return self._kd
+        from kamlib import data
+
+        return self._timed("data", lambda: data.load(self.source))
+
+    @cached_property
+    def facts(self) -> pd.DataFrame:
+        """Per customer and year (index customer_id, year): the columns of
+        :func:`kamlib.measures.customer_year`."""
+        if self.use_duckdb:
+            return self._timed("facts", lambda: _engine.customer_year(self.source))
+        from kamlib import measures
+
+        kd = self.data
+        return self._timed("facts", lambda: measures.customer_year(kd.orders))
+
+    @cached_property
+    def key_accounts(self) -> pd.DataFrame:
+        """:func:`kamlib.selection.key_accounts` (every customer, ``is_key``, reasons)."""
+        from kamlib import selection
+
+        kd, cy = self.data, self.facts
+        return self._timed("key_accounts", lambda: selection.key_accounts(
+            kd, self.settings, customer_year=cy))
+
+    @cached_property
+    def key_ids(self) -> list[str]:
+        ka = self.key_accounts
+        return [str(c) for c in ka.index[ka["is_key"].astype(bool).to_numpy()]]
+
+    @cached_property
+    def segments(self) -> pd.DataFrame:
+        """:func:`kamlib.segmentation.segments` of the key accounts."""
+        from kamlib import segmentation
+
+        kd, ids = self.data, self.key_ids
+        return self._timed("segments", lambda: segmentation.segments(
+            kd, self.settings, customers=ids))
+
+    @cached_property
+    def review(self) -> pd.DataFrame | None:
+        """``kamlib.review.account_review`` of the key accounts, or None while that
+        module is not part of kamlib."""
+        try:
+            from kamlib import review
+        except ImportError:
+            return None
+        kd, acc = self.data, self.account_table
+        return self._timed("review", lambda: review.account_review(
+            kd, self.settings, year=self.year, key_table=acc))
+
+    @cached_property
+    def account_table(self) -> pd.DataFrame:
+        """:func:`kamlib.service.key_account_table` from the results above."""
+        from kamlib import service
+
+        kd, ka, seg = self.data, self.key_accounts, self.segments
+        return self._timed("account_table", lambda: service.key_account_table(
+            kd, self.settings, key_accounts=ka, segments=seg))
+
+    @cached_property
+    def rebate_projection(self) -> pd.DataFrame:
+        """:func:`kamlib.rebates.account_projection` of the price-sensitive key
+        accounts (their segments from :attr:`segments`)."""
+        from kamlib import rebates
+
+        kd, seg = self.data, self.segments
+        return self._timed("rebate_projection", lambda: rebates.account_projection(
+            kd, self.settings, segments=seg))
+
+    @cached_property
+    def visit_plan(self):
+        """:func:`kamlib.service.visit_plan` of the key accounts for the plan year."""
+        from kamlib import service
+
+        kd, acc = self.data, self.account_table
+        return self._timed("visit_plan", lambda: service.visit_plan(
+            acc, self.settings, customers=kd.customers))
+
+    def run(self) -> "Analysis":
+        """Compute every stage (in order); returns self."""
+        self.facts, self.key_accounts, self.segments, self.account_table
+        self.review, self.rebate_projection, self.visit_plan
+        return self
+
+    # ---------------------------------------------------------------------- output
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The result tables by file name (computing what is missing)."""
+        self.run()
+        out = {
+            "customer_year_facts": self.facts,
+            "key_accounts": self.key_accounts,
+            "segments": self.segments,
+            "key_account_table": self.account_table,
+            "rebate_projection": self.rebate_projection,
+            "visit_plan": self.visit_plan.visits,
+            "visits_unplanned": self.visit_plan.unplanned,
+        }
+        if self.review is not None:
+            out["account_review"] = self.review
+        return out
+
+    def write(self, out_dir, *, csv: bool = True, parquet: bool = True,
+              excel: bool = False) -> list[Path]:
+        """Write every table to ``out_dir`` as ``<name>.parquet`` and ``<name>.csv``
+        (and, with ``excel``, one workbook ``analysis.xlsx`` with a sheet per table when
+        every table fits Excel's 1,048,576 rows; else a ValueError naming the table),
+        plus ``manifest.json`` (fingerprint, year, stage timings). Returns the files.
+        """
+        out = Path(out_dir)
+        tables = self.tables()
+        if excel:
+            too_big = [n for n, t in tables.items() if len(t) > EXCEL_MAX_ROWS]
+            if too_big:
+                raise ValueError(
+                    f"{', '.join(too_big)}: more rows than Excel holds (1,048,576); "
+                    "leave out --excel and open the CSV or Parquet files instead.")
+        out.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        written = []
+        for name, t in tables.items():
+            flat = _flat(t)
+            if parquet:
+                p = out / f"{name}.parquet"
+                flat.to_parquet(p, index=False)
+                written.append(p)
+            if csv:
+                p = out / f"{name}.csv"
+                flat.to_csv(p, index=False, lineterminator="\n")
+                written.append(p)
+        if excel:
+            p = out / "analysis.xlsx"
+            with pd.ExcelWriter(p, engine="openpyxl") as xw:
+                for name, t in tables.items():
+                    _for_excel(_flat(t)).to_excel(xw, sheet_name=name[:31], index=False)
+            written.append(p)
+        self.timings.append(StageTime("write", time.perf_counter() - t0, _rss_peak_bytes()))
+        p = out / "manifest.json"
+        p.write_text(json.dumps({
+            "fingerprint": self.fingerprint, "analysis_year": self.year,
+            "engine": "duckdb" if self.use_duckdb else "pandas",
+            "tables": {n: len(t) for n, t in tables.items()},
+            "stages": [{"stage": s.stage, "seconds": round(s.seconds, 3),
+                        "peak_gb": round(s.peak_bytes / 2**30, 3)} for s in self.timings],
+        }, indent=2) + "\n", encoding="utf-8")
+        written.append(p)
+        return written
+
+
+def _flat(t: pd.DataFrame) -> pd.DataFrame:
+    """The index as columns, attrs dropped (Parquet and CSV hold plain tables)."""
+    f = t.reset_index() if any(n is not None for n in t.index.names) else t.reset_index(drop=True)
+    f.attrs = {}
+    return f
+
+
+def _for_excel(t: pd.DataFrame) -> pd.DataFrame:
+    """Excel holds no time zones."""
+    out = t.copy()
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.DatetimeTZDtype):
+            out[c] = out[c].dt.tz_localize(None)
+    return out
+
+
+def _size_text(result) -> str:
+    if isinstance(result, pd.DataFrame):
+        return f"{len(result):,} rows"
+    visits = getattr(result, "visits", None)
+    if isinstance(visits, pd.DataFrame):
+        return f"{len(visits):,} visits"
+    orders = getattr(result, "orders", None)
+    if isinstance(orders, pd.DataFrame):
+        return f"{len(orders):,} order lines"
+    return ""
