@@ -102,7 +102,6 @@ def _cmd_calendars(a: argparse.Namespace) -> int:
 
 
 def _cmd_analyse(a: argparse.Namespace) -> int:
-    import resource
     import time
 
     from kamlib import analysis
@@ -117,9 +116,9 @@ def _cmd_analyse(a: argparse.Namespace) -> int:
     except ValueError as exc:  # no orders in the analysis year, too big for Excel...
         print(f"kam analyse: {exc}", file=sys.stderr)
         return 1
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(f"wrote {len(written)} files to {a.out}")
-    print(f"done in {time.perf_counter() - t0:.1f} s, peak memory {peak / 2**30:.2f} GB")
+    print(f"done in {time.perf_counter() - t0:.1f} s, peak memory "
+          f"{an.peak_bytes / 2**30:.2f} GB")
     return 0
 
 

@@ -111,6 +111,7 @@ def _connect():
 
     con = duckdb.connect(":memory:")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
     return con
 
 
