@@ -118,6 +118,7 @@ class Analysis:
         self.use_duckdb = (self._kd is None and _engine.use_engine(data, engine))
         self.progress = progress
         self.timings: list[StageTime] = []
+        self.notes: list[str] = []
         self._started = time.perf_counter()
 
     # ------------------------------------------------------------------ bookkeeping
@@ -177,13 +178,40 @@ class Analysis:
     @cached_property
     def facts(self) -> pd.DataFrame:
         """Per customer and year (index customer_id, year): the columns of
-        :func:`kamlib.measures.customer_year`."""
-        if self.use_duckdb:
-            return self._timed("facts", lambda: _engine.customer_year(self.source))
+        :func:`kamlib.measures.customer_year`.
+
+        With DuckDB, the facts come from the file itself; they are then checked against
+        the loaded order lines (same number of lines, same revenue), so a file DuckDB
+        reads differently from :func:`kamlib.data.load` (unusual dates or decimal
+        commas, renamed headers) is never used silently: with ``engine="auto"`` the
+        facts are then computed by pandas (with a note), with ``engine="duckdb"`` it is
+        an error.
+        """
         from kamlib import measures
 
+        if self.use_duckdb:
+            import duckdb
+
+            try:
+                cy = self._timed("facts", lambda: _engine.customer_year(self.source))
+                why = _disagreement(cy, self.data.orders)
+            except duckdb.Error as exc:
+                why = f"DuckDB could not read the order lines ({str(exc).splitlines()[0]})"
+            if not why:
+                return cy
+            if self.engine == "duckdb":
+                raise ValueError(f"{self.source}: {why}. Use --engine pandas for this "
+                                 "export.")
+            self.note(f"facts by pandas instead of DuckDB: {why}")
+            self.use_duckdb = False
         kd = self.data
         return self._timed("facts", lambda: measures.customer_year(kd.orders))
+
+    def note(self, text: str) -> None:
+        """Record (and show, with ``progress``) something the run noticed."""
+        self.notes.append(text)
+        if self.progress is not None:
+            self.progress(f"note: {text}")
 
     @cached_property
     def key_accounts(self) -> pd.DataFrame:
@@ -316,7 +344,7 @@ class Analysis:
         p = out / "manifest.json"
         p.write_text(json.dumps({
             "fingerprint": self.fingerprint, "analysis_year": self.year,
-            "engine": "duckdb" if self.use_duckdb else "pandas",
+            "engine": "duckdb" if self.use_duckdb else "pandas", "notes": self.notes,
             "tables": {n: len(t) for n, t in tables.items()},
             "seconds": round(self.seconds, 3), "peak_gb": round(self.peak_bytes / 2**30, 3),
             "stages": [{"stage": s.stage, "seconds": round(s.seconds, 3),
@@ -324,6 +352,19 @@ class Analysis:
         }, indent=2) + "\n", encoding="utf-8")
         written.append(p)
         return written
+
+
+def _disagreement(facts: pd.DataFrame, orders: pd.DataFrame) -> str:
+    """Why facts computed from the file do not belong to the loaded order lines ('' when
+    they agree: the same number of lines and the same revenue to a millionth)."""
+    n = int(facts["line_count"].sum())
+    if n != len(orders):
+        return f"DuckDB read {n:,} order lines, the loader {len(orders):,}"
+    rev_f = float(facts["revenue"].sum())
+    rev_o = float(orders["revenue"].sum())
+    if abs(rev_f - rev_o) > 1e-6 * max(abs(rev_o), 1.0):
+        return f"DuckDB's revenue ({rev_f:,.2f}) differs from the loader's ({rev_o:,.2f})"
+    return ""
 
 
 def _flat(t: pd.DataFrame) -> pd.DataFrame:

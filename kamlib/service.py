@@ -1193,7 +1193,8 @@ def visit_plan(accounts: pd.DataFrame, s, year: int | None = None, *,
     monday = done["monday"].to_numpy().astype("datetime64[D]")
     offsets = np.arange(vs.working_days)
     in_month = (pd.DatetimeIndex((monday[:, None] + offsets[None, :]).ravel()).month
-                .to_numpy().reshape(len(done), -1) == done["month"].to_numpy()[:, None])
+                .to_numpy().reshape(len(done), vs.working_days)
+                == done["month"].to_numpy()[:, None])  # (an empty plan has 0 rows)
     any_in = in_month.any(axis=1)
     first_ok = np.where(any_in, in_month.argmax(axis=1), 0)
     last_ok = np.where(any_in, vs.working_days - 1 - in_month[:, ::-1].argmax(axis=1),
