@@ -14,6 +14,8 @@ process so that every peak memory is that run's alone:
    Parquet file;
 2. ``kam analyse --engine duckdb`` with each stage's wall time and peak memory (from its
    ``manifest.json``) and the whole run's wall time and peak;
+   (without the periodic review unless ``--review``: the goals were set before
+   ``kamlib.review`` existed, and it costs more than all other stages together);
 3. with ``--before``: the modules called one after the other as a notebook did before
    the pipeline (each recomputing what it needs), for comparison.
 
@@ -109,7 +111,8 @@ def dataset(customers: int, years: int) -> tuple[Path, dict]:
     return folder, json.loads(info_file.read_text())
 
 
-def bench_size(customers: int, years: int, before: bool, settings: str) -> dict:
+def bench_size(customers: int, years: int, before: bool, settings: str,
+               review: bool = False) -> dict:
     import pyarrow.parquet as pq
 
     folder, gen = dataset(customers, years)
@@ -124,9 +127,10 @@ def bench_size(customers: int, years: int, before: bool, settings: str) -> dict:
     print(f"{'DuckDB floor (facts query only)':<34} {floor_s:7.2f} s  peak {gb(floor_peak)}")
 
     out_dir = HERE / "data" / f"scale_{customers}x{years}_out"
+    extra = [] if review else ["--without", "review"]
     wall, peak, text = run([PY, "-m", "kamlib.cli", "analyse", "--data", str(folder),
                             "--out", str(out_dir), "--engine", "duckdb",
-                            "--settings", settings], cwd=ROOT)
+                            "--settings", settings] + extra, cwd=ROOT)
     manifest = json.loads((out_dir / "manifest.json").read_text())
     for st in manifest["stages"]:
         print(f"  {st['stage']:<32} {st['seconds']:7.2f} s  peak {st['peak_gb']:.2f} GB")
@@ -176,9 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--before", action="store_true",
                     help="also time the separate module calls (needs about 7 GB)")
     ap.add_argument("--settings", default=str(ROOT / "kam_settings.toml"))
+    ap.add_argument("--review", action="store_true",
+                    help="include the periodic review (kamlib.review), left out by "
+                    "default: the goals were set before it existed")
     a = ap.parse_args(argv)
     sizes = ([5_000, 25_000] if a.growth else []) + [a.customers]
-    results = [bench_size(n, a.years, a.before and n == a.customers, a.settings)
+    results = [bench_size(n, a.years, a.before and n == a.customers, a.settings, a.review)
                for n in sizes]
     if a.growth:
         print("\n== growth")

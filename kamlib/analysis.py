@@ -38,8 +38,11 @@ import pandas as pd
 from kamlib import engine as _engine
 
 #: The stages in order, with the attribute that holds each result.
-STAGES = ("data", "facts", "key_accounts", "segments", "review", "account_table",
+STAGES = ("data", "facts", "key_accounts", "segments", "account_table", "review",
           "rebate_projection", "visit_plan")
+
+#: Stages nothing else depends on, which a run may leave out (``without``).
+OPTIONAL_STAGES = ("review", "rebate_projection", "visit_plan")
 
 EXCEL_MAX_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header
 
@@ -98,10 +101,13 @@ class Analysis:
     settings). ``engine``: ``"auto"`` (DuckDB computes the facts from order-line files
     above :data:`kamlib.engine.AUTO_THRESHOLD_BYTES`), ``"duckdb"`` or ``"pandas"``.
     ``progress``: called with one line of text after each stage (e.g. ``print``).
+    ``without``: stages of :data:`OPTIONAL_STAGES` to leave out of :meth:`run` and
+    :meth:`write` (e.g. ``("review",)``).
     """
 
     def __init__(self, data="sample", settings=None, year: int | None = None, *,
-                 engine: str = "auto", progress: Callable[[str], None] | None = None):
+                 engine: str = "auto", progress: Callable[[str], None] | None = None,
+                 without: tuple[str, ...] = ()):
         from kamlib import settings as _settings
         from kamlib.data import KamData
 
@@ -117,6 +123,11 @@ class Analysis:
         self.engine = engine
         self.use_duckdb = (self._kd is None and _engine.use_engine(data, engine))
         self.progress = progress
+        unknown = sorted(set(without) - set(OPTIONAL_STAGES))
+        if unknown:
+            raise ValueError(f"cannot leave out {', '.join(unknown)}: only "
+                             f"{', '.join(OPTIONAL_STAGES)} can be left out")
+        self.without = tuple(without)
         self.timings: list[StageTime] = []
         self.notes: list[str] = []
         self._started = time.perf_counter()
@@ -279,7 +290,9 @@ class Analysis:
     def run(self) -> "Analysis":
         """Compute every stage (in order); returns self."""
         self.facts, self.key_accounts, self.segments, self.account_table
-        self.review, self.rebate_projection, self.visit_plan
+        for stage in OPTIONAL_STAGES:
+            if stage not in self.without:
+                getattr(self, stage)
         return self
 
     # ---------------------------------------------------------------------- output
@@ -292,12 +305,14 @@ class Analysis:
             "key_accounts": self.key_accounts,
             "segments": self.segments,
             "key_account_table": self.account_table,
-            "rebate_projection": self.rebate_projection,
-            "visit_plan": self.visit_plan.visits,
-            "visits_unplanned": self.visit_plan.unplanned,
         }
-        if self.review is not None:
+        if "review" not in self.without and self.review is not None:
             out["account_review"] = self.review
+        if "rebate_projection" not in self.without:
+            out["rebate_projection"] = self.rebate_projection
+        if "visit_plan" not in self.without:
+            out["visit_plan"] = self.visit_plan.visits
+            out["visits_unplanned"] = self.visit_plan.unplanned
         return out
 
     def write(self, out_dir, *, csv: bool = True, parquet: bool = True,
@@ -345,6 +360,7 @@ class Analysis:
         p.write_text(json.dumps({
             "fingerprint": self.fingerprint, "analysis_year": self.year,
             "engine": "duckdb" if self.use_duckdb else "pandas", "notes": self.notes,
+            "left_out": list(self.without),
             "tables": {n: len(t) for n, t in tables.items()},
             "seconds": round(self.seconds, 3), "peak_gb": round(self.peak_bytes / 2**30, 3),
             "stages": [{"stage": s.stage, "seconds": round(s.seconds, 3),

@@ -108,8 +108,12 @@ def _cmd_analyse(a: argparse.Namespace) -> int:
     from kamlib import analysis
 
     t0 = time.perf_counter()
-    an = analysis.Analysis(a.data, settings=a.settings, year=a.year, engine=a.engine,
-                           progress=print)
+    try:
+        an = analysis.Analysis(a.data, settings=a.settings, year=a.year, engine=a.engine,
+                               progress=print, without=tuple(a.without or ()))
+    except ValueError as exc:
+        print(f"kam analyse: {exc}", file=sys.stderr)
+        return 2
     print(f"kam analyse: {a.data} (analysis year {an.year}; facts by "
           f"{'DuckDB' if an.use_duckdb else 'pandas'})")
     try:
@@ -248,6 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--engine", choices=("auto", "duckdb", "pandas"), default="auto",
                     help="who computes the facts from the order lines (auto: DuckDB "
                     "for large files)")
+    an.add_argument("--without", action="append", metavar="STAGE",
+                    help="leave out a stage: review, rebate_projection or visit_plan "
+                    "(repeat for several)")
     an.set_defaults(func=_cmd_analyse)
 
     rv = sub.add_parser("review", help="the periodic review of the key accounts: health, "

@@ -151,3 +151,17 @@ def test_duckdb_facts_on_a_plain_export_agree(european_export):
     a = analysis.Analysis(european_export / "plain", None, year=2019, engine="duckdb")
     assert a.facts["line_count"].sum() == len(a.data.orders)
     assert a.use_duckdb and not a.notes
+
+
+def test_stages_can_be_left_out(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert cli.main(["analyse", "--out", str(out), "--without", "review",
+                     "--without", "visit_plan"]) == 0
+    printed = capsys.readouterr().out
+    assert "\nreview " not in printed and "\nvisit_plan " not in printed
+    assert not (out / "visit_plan.csv").exists() and not (out / "account_review.csv").exists()
+    assert (out / "rebate_projection.csv").exists()
+    assert json.loads((out / "manifest.json").read_text())["left_out"] == [
+        "review", "visit_plan"]
+    assert cli.main(["analyse", "--out", str(out), "--without", "segments"]) == 2
+    assert "only review, rebate_projection, visit_plan" in capsys.readouterr().err
