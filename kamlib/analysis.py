@@ -249,15 +249,20 @@ class Analysis:
 
     @cached_property
     def review(self) -> pd.DataFrame | None:
-        """``kamlib.review.account_review`` of the key accounts, or None while that
-        module is not part of kamlib."""
+        """:func:`kamlib.review.account_review` of this year's key accounts (the table
+        ``kam review`` writes), or None where that module is not installed.
+
+        (It is called as ``kam review`` calls it, without ``key_table``: given a table,
+        the review takes its reasons as the reasons the accounts were chosen for, while
+        the default compares with last year's selection. It selects the key accounts of
+        this year and last year itself.)"""
         try:
             from kamlib import review
         except ImportError:
             return None
-        kd, acc = self.data, self.account_table
+        kd = self.data
         return self._timed("review", lambda: review.account_review(
-            kd, self.settings, year=self.year, key_table=acc))
+            kd, self.settings, year=self.year))
 
     @cached_property
     def account_table(self) -> pd.DataFrame:

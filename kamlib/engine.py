@@ -36,13 +36,17 @@ from kamlib import schema
 #: Order-line files above this size (bytes) are read by DuckDB when ``engine="auto"``.
 AUTO_THRESHOLD_BYTES = 50_000_000
 
-# The per-customer-year facts. One readable place: a change of convention (for example
-# sales counted by delivery date instead of order date) is made here and in
-# kamlib.measures.customer_year; tests/test_engine.py checks they agree.
-FACTS_SQL = """
+#: The date a line's sales count at: the year of ``kd.orders["year"]`` (see
+#: :func:`kamlib.data.add_order_measures`). Sales counted by delivery date instead would be
+#: ``coalesce(actual_delivery_date, order_date)``: change it here and in the loader
+#: together; tests/test_engine.py checks that the two agree.
+SALES_DATE_SQL = "order_date"
+
+# The per-customer-year facts: one readable place for the whole definition.
+FACTS_SQL = f"""
 SELECT
     customer_id,
-    CAST(year(order_date) AS BIGINT)                        AS year,
+    CAST(year({SALES_DATE_SQL}) AS BIGINT) AS year,
     sum(delivered_kg)                                       AS volume_kg,
     sum(delivered_kg * net_price_per_kg)                    AS revenue,
     sum(delivered_kg * list_price_per_kg)                   AS list_revenue,

@@ -25,6 +25,9 @@ def test_same_tables_as_the_modules_own_calls(run, sample, default_settings):
     plan = service.visit_plan(service.key_account_table(sample, s), s,
                               customers=sample.customers)
     pd.testing.assert_frame_equal(run.visit_plan.visits, plan.visits)
+    from kamlib import review
+
+    pd.testing.assert_frame_equal(run.review, review.account_review(sample, s))
 
 
 def test_each_stage_computed_once(run):
