@@ -38,6 +38,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PY = sys.executable
 
+LAST_CPU = [0.0]
 GOAL_SECONDS = 10.0
 GOAL_BYTES = 2 * 2**30
 GOAL_FACTS_RATIO = 2.0
@@ -66,9 +67,11 @@ BEFORE = r"""
 import sys, time, resource
 from kamlib import data, measures, rebates, segmentation, selection, service, settings
 s = settings.load(sys.argv[2])
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF); return r.ru_utime + r.ru_stime
 def t(label, fn):
-    t0 = time.perf_counter(); r = fn()
-    print(f"{label}\t{time.perf_counter() - t0:.3f}", flush=True); return r
+    t0, c0 = time.perf_counter(), cpu(); r = fn()
+    print(f"{label}\t{time.perf_counter() - t0:.3f}\t{cpu() - c0:.3f}", flush=True); return r
 kd = t("data.load", lambda: data.load(sys.argv[1]))
 t("measures.customer_year", lambda: measures.customer_year(kd.orders))
 ka = t("selection.key_accounts", lambda: selection.key_accounts(kd, s))
@@ -81,11 +84,13 @@ t("service.visit_plan", lambda: service.visit_plan(acc, s, customers=kd.customer
 
 
 def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, int, str]:
-    """Run ``cmd``; (wall seconds, peak resident bytes of that process, stdout)."""
+    """Run ``cmd``; (wall seconds, peak resident bytes of that process, stdout).
+    The process's processor time (all threads) is kept in ``LAST_CPU[0]``."""
     t = time.perf_counter()
     p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, text=True)
     out = p.stdout.read()
     _, status, usage = os.wait4(p.pid, 0)
+    LAST_CPU[0] = usage.ru_utime + usage.ru_stime
     p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode:
         raise SystemExit(f"failed ({p.returncode}): {' '.join(cmd)}\n{out}")
@@ -122,9 +127,10 @@ def bench_size(customers: int, years: int, before: bool, settings: str,
     floors = []
     for _ in range(3):  # the floor is short: best of three
         wall, peak, out = run([PY, "-c", FLOOR, str(folder / "orders.parquet")])
-        floors.append((float(out.strip()), peak))
-    floor_s, floor_peak = min(floors)
-    print(f"{'DuckDB floor (facts query only)':<34} {floor_s:7.2f} s  peak {gb(floor_peak)}")
+        floors.append((float(out.strip()), peak, LAST_CPU[0]))
+    floor_s, floor_peak, floor_cpu = min(floors)
+    print(f"{'DuckDB floor (facts query only)':<34} {floor_s:7.2f} s  peak {gb(floor_peak)}"
+          f"  (process cpu {floor_cpu:.1f} s)")
 
     out_dir = HERE / "data" / f"scale_{customers}x{years}_out"
     extra = [] if review else ["--without", "review"]
@@ -132,27 +138,32 @@ def bench_size(customers: int, years: int, before: bool, settings: str,
                             "--out", str(out_dir), "--engine", "duckdb",
                             "--settings", settings] + extra, cwd=ROOT)
     manifest = json.loads((out_dir / "manifest.json").read_text())
+    cpu = LAST_CPU[0]
     for st in manifest["stages"]:
-        print(f"  {st['stage']:<32} {st['seconds']:7.2f} s  peak {st['peak_gb']:.2f} GB")
+        print(f"  {st['stage']:<32} {st['seconds']:7.2f} s  peak {st['peak_gb']:.2f} GB"
+              f"  cpu {st['cpu_seconds']:6.1f} s")
     facts = next(s["seconds"] for s in manifest["stages"] if s["stage"] == "facts")
     # the analysis resets the kernel's peak mark per stage: the run's peak is the largest
     peak = max(peak, int(manifest["peak_gb"] * 2**30))
-    print(f"{'kam analyse (whole process)':<34} {wall:7.2f} s  peak {gb(peak)}")
+    print(f"{'kam analyse (whole process)':<34} {wall:7.2f} s  peak {gb(peak)}"
+          f"  cpu {cpu:6.1f} s")
     res = {"customers": customers, "years": years, "order_lines": lines,
            "generator_seconds": gen["seconds"], "generator_peak_bytes": gen["peak_bytes"],
            "floor_seconds": floor_s, "floor_peak_bytes": floor_peak,
-           "analyse_seconds": wall, "analyse_peak_bytes": peak,
+           "analyse_seconds": wall, "analyse_peak_bytes": peak, "analyse_cpu_seconds": cpu,
+           "floor_cpu_seconds": floor_cpu,
            "stages": manifest["stages"], "facts_seconds": facts,
            "facts_over_floor": facts / floor_s}
     if before:
         wall_b, peak_b, text_b = run([PY, "-c", BEFORE, str(folder), settings], cwd=ROOT)
+        cpu_b = LAST_CPU[0]
         rows = [line.split("\t") for line in text_b.strip().splitlines()]
         print("before (the modules called one after the other):")
-        for label, secs in rows:
-            print(f"  {label:<32} {float(secs):7.2f} s")
-        print(f"{'  whole process':<34} {wall_b:7.2f} s  peak {gb(peak_b)}")
-        res["before"] = {"stages": {k: float(v) for k, v in rows}, "seconds": wall_b,
-                         "peak_bytes": peak_b}
+        for label, secs, c in rows:
+            print(f"  {label:<32} {float(secs):7.2f} s                cpu {float(c):6.1f} s")
+        print(f"{'  whole process':<34} {wall_b:7.2f} s  peak {gb(peak_b)}  cpu {cpu_b:6.1f} s")
+        res["before"] = {"stages": {k: [float(v), float(c)] for k, v, c in rows},
+                         "seconds": wall_b, "peak_bytes": peak_b, "cpu_seconds": cpu_b}
     return res
 
 

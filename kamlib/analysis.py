@@ -75,13 +75,21 @@ def _vm_hwm_bytes() -> int | None:
 
 @dataclasses.dataclass(frozen=True)
 class StageTime:
-    """One stage's ``seconds`` (wall time) and ``peak_bytes`` (the process's peak
-    resident memory during the stage; since the start when the system cannot reset it).
+    """One stage's ``seconds`` (wall time), ``peak_bytes`` (the process's peak resident
+    memory during the stage; since the start when the system cannot reset it) and
+    ``cpu_seconds`` (processor time of all its threads: on a busy machine a steadier
+    measure of the work than the wall time).
     """
 
     stage: str
     seconds: float
     peak_bytes: int
+    cpu_seconds: float = float("nan")
+
+
+def _cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def file_fingerprint(path: Path) -> list:
@@ -155,11 +163,11 @@ class Analysis:
 
     def _timed(self, stage: str, fn):
         exact = _reset_peak()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu_seconds()
         result = fn()
         seconds = time.perf_counter() - t0
         peak = (_vm_hwm_bytes() if exact else None) or _rss_peak_bytes()
-        self.timings.append(StageTime(stage, seconds, peak))
+        self.timings.append(StageTime(stage, seconds, peak, _cpu_seconds() - c0))
         if self.progress is not None:
             self.progress(f"{stage:<18} {seconds:7.2f} s  peak {peak / 2**30:5.2f} GB"
                           f"  {_size_text(result)}")
@@ -337,7 +345,7 @@ class Analysis:
                     "leave out --excel and open the CSV or Parquet files instead.")
         out.mkdir(parents=True, exist_ok=True)
         exact = _reset_peak()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu_seconds()
         written = []
         import pyarrow as pa
         import pyarrow.csv as pacsv
@@ -360,7 +368,8 @@ class Analysis:
                     _for_excel(_flat(t)).to_excel(xw, sheet_name=name[:31], index=False)
             written.append(p)
         self.timings.append(StageTime("write", time.perf_counter() - t0,
-                                      (_vm_hwm_bytes() if exact else None) or _rss_peak_bytes()))
+                                      (_vm_hwm_bytes() if exact else None) or _rss_peak_bytes(),
+                                      _cpu_seconds() - c0))
         p = out / "manifest.json"
         p.write_text(json.dumps({
             "fingerprint": self.fingerprint, "analysis_year": self.year,
@@ -368,7 +377,9 @@ class Analysis:
             "left_out": list(self.without),
             "tables": {n: len(t) for n, t in tables.items()},
             "seconds": round(self.seconds, 3), "peak_gb": round(self.peak_bytes / 2**30, 3),
+            "cpu_seconds": round(_cpu_seconds(), 3),
             "stages": [{"stage": s.stage, "seconds": round(s.seconds, 3),
+                        "cpu_seconds": round(s.cpu_seconds, 3),
                         "peak_gb": round(s.peak_bytes / 2**30, 3)} for s in self.timings],
         }, indent=2) + "\n", encoding="utf-8")
         written.append(p)
