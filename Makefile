@@ -10,7 +10,7 @@ export PYTHONHASHSEED := 0
 # Keep Jupyter from writing into the user's home during runs.
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help setup demo test test-lib test-notebooks notebooks data dictionary exercises lab pair site bench clean
+.PHONY: help setup demo test test-lib test-notebooks notebooks data dictionary exercises lab pair site bench bench-scale clean
 
 help:
 	@echo "make demo   - set up .venv and run the playbook on the bundled data into build/"
@@ -21,6 +21,7 @@ help:
 	@echo "make notebooks - re-execute the chapters in place (after editing one)"
 	@echo "make data   - regenerate the bundled sample data (seeded, byte-identical)"
 	@echo "make bench  - run the benchmarks (prints figures)"
+	@echo "make bench-scale - kam analyse at 50,000 customers x 10 years against the goals"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,6 +71,10 @@ lab: exercises
 
 bench: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+# The whole analysis at 50,000 customers x 10 years against the goals (data generated once).
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/bench_scale.py
 
 clean:
 	rm -rf build .pytest_cache

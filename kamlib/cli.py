@@ -5,6 +5,7 @@
     kam data dictionary            # rewrite data/README.md from kamlib/schema.py
     kam settings init | show       # create / print the settings file (kam_settings.toml)
     kam calendars --out DIR        # each account manager's visit plan as .ics
+    kam analyse --data PATH --out DIR   # the whole analysis as Parquet/CSV tables
     kam review --out FILE          # the periodic review of the key accounts (.csv/.xlsx)
     kam chapters --out build       # execute the playbook chapters on the bundled data
     kam exercises --out build/exercises   # learners' copies, solutions removed
@@ -176,6 +177,31 @@ def _cmd_calendars(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_analyse(a: argparse.Namespace) -> int:
+    import time
+
+    from kamlib import analysis
+
+    t0 = time.perf_counter()
+    try:
+        an = analysis.Analysis(a.data, settings=a.settings, year=a.year, engine=a.engine,
+                               progress=print, without=tuple(a.without or ()))
+    except ValueError as exc:
+        print(f"kam analyse: {exc}", file=sys.stderr)
+        return 2
+    print(f"kam analyse: {a.data} (analysis year {an.year}; facts by "
+          f"{'DuckDB' if an.use_duckdb else 'pandas'})")
+    try:
+        written = an.write(Path(a.out), excel=a.excel)
+    except ValueError as exc:  # no orders in the analysis year, too big for Excel...
+        print(f"kam analyse: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {len(written)} files to {a.out}")
+    print(f"done in {time.perf_counter() - t0:.1f} s, peak memory "
+          f"{an.peak_bytes / 2**30:.2f} GB")
+    return 0
+
+
 REVIEW_COLUMNS = ["customer_name", "account_manager", "abc_class", "health", "decision",
                   "decaying", "reasons", "action", "health_trend", "selected_for",
                   "still_holds", "no_longer_holds", "selection_note"]
@@ -298,6 +324,24 @@ def build_parser() -> argparse.ArgumentParser:
     ca.add_argument("--settings", default=str(PROJECT_ROOT / "kam_settings.toml"))
     ca.add_argument("--out", default="build/calendars")
     ca.set_defaults(func=_cmd_calendars)
+
+    an = sub.add_parser("analyse", help="the whole analysis without notebooks: facts, "
+                        "key accounts, segments, rebate projections, visit plan as "
+                        "Parquet and CSV tables")
+    an.add_argument("--data", default="sample", help="'sample' or the path of an export")
+    an.add_argument("--out", required=True, help="folder for the tables")
+    an.add_argument("--settings", default=str(PROJECT_ROOT / "kam_settings.toml"))
+    an.add_argument("--year", type=int, default=None,
+                    help="analysis year (default: period.analysis_year of the settings)")
+    an.add_argument("--excel", action="store_true",
+                    help="also one workbook analysis.xlsx (when every table fits Excel)")
+    an.add_argument("--engine", choices=("auto", "duckdb", "pandas"), default="auto",
+                    help="who computes the facts from the order lines (auto: DuckDB "
+                    "for large files)")
+    an.add_argument("--without", action="append", metavar="STAGE",
+                    help="leave out a stage: review, rebate_projection or visit_plan "
+                    "(repeat for several)")
+    an.set_defaults(func=_cmd_analyse)
 
     rv = sub.add_parser("review", help="the periodic review of the key accounts: health, "
                         "decay, keep / develop / downgrade / drop (.csv or .xlsx)")

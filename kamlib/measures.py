@@ -264,7 +264,25 @@ def share_of_wallet(orders: pd.DataFrame, assessments: pd.DataFrame) -> pd.DataF
     Index (``customer_id``, ``year``); columns ``volume_kg``, ``estimated_annual_use_kg``,
     ``share_of_wallet`` (0-1; NaN where no estimate), ``main_competitor``.
     """
-    vol = customer_year(orders)["volume_kg"]
+    return _share_of_wallet(customer_year(orders)["volume_kg"], assessments)
+
+
+def share_of_wallet_of(volume_kg: pd.Series, year: int,
+                       assessments: pd.DataFrame) -> pd.DataFrame:
+    """:func:`share_of_wallet` for one ``year`` from volumes already summed.
+
+    ``volume_kg``: delivered kg of ``year`` per customer (index ``customer_id``, e.g.
+    ``customer_year(orders)["volume_kg"].xs(year, level="year")``). Same columns as
+    :func:`share_of_wallet`, for the assessments of ``year`` only.
+    """
+    a = assessments.loc[assessments["year"].astype("int64") == int(year)]
+    vol = volume_kg.copy()
+    vol.index = pd.MultiIndex.from_arrays(
+        [vol.index, np.full(len(vol), int(year), dtype="int64")], names=["customer_id", "year"])
+    return _share_of_wallet(vol, a)
+
+
+def _share_of_wallet(vol: pd.Series, assessments: pd.DataFrame) -> pd.DataFrame:
     a = assessments.set_index(["customer_id", "year"])[
         ["estimated_annual_use_kg", "main_competitor"]
     ]

@@ -1351,7 +1351,8 @@ def schedule_for(rs, segments: pd.DataFrame) -> pd.Series:
                               name.to_numpy(dtype=object)), index=segments.index, dtype=object)
 
 
-def account_projection(kd, s, customers=None) -> pd.DataFrame:
+def account_projection(kd, s, customers=None, *, segments: pd.DataFrame | None = None
+                       ) -> pd.DataFrame:
     """The rebate of each price-sensitive key customer for the plan year, for the
     account-plan reports.
 
@@ -1373,11 +1374,15 @@ def account_projection(kd, s, customers=None) -> pd.DataFrame:
     ``value_of_next_tier`` (EUR the customer would gain by reaching it);
     ``elasticity_used``. ``attrs``: ``analysis_year``, ``plan_year``, ``customers``
     (how the list was chosen).
+
+    ``segments``: the segments table of the key accounts when already computed
+    (:func:`kamlib.segmentation.segments`; used when ``customers`` is None), so the
+    key accounts and their segments are not computed a second time.
     """
     rs = _rebate_settings(s)
     year = _year(s, None, kd)
     if customers is None:
-        seg_all = _key_segments(kd, s)
+        seg_all = _key_segments(kd, s) if segments is None else segments
         ids = pd.Index(price_sensitive(seg_all), name="customer_id", dtype=object)
         seg = seg_all.reindex(ids)
         how = "price-sensitive key accounts"

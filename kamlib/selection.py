@@ -1416,9 +1416,12 @@ def _latest_assessment(assessments: pd.DataFrame, year: int, cols, lookback: int
     return pd.DataFrame(out)
 
 
-def customer_facts(kd, s) -> pd.DataFrame:
+def customer_facts(kd, s, customer_year: pd.DataFrame | None = None) -> pd.DataFrame:
     """Everything the selection methods need per customer, from the data (no weights, no
     thresholds: those are applied by :func:`decide`). ``s``: the whole Settings.
+    ``customer_year``: the per-customer-year facts already computed
+    (:func:`kamlib.measures.customer_year` or :func:`kamlib.engine.customer_year`);
+    ``None`` = computed here from ``kd.orders``. Same result either way.
 
     Index ``customer_id`` (every customer). Columns (analysis year Y unless stated;
     EUR, kg):
@@ -1455,9 +1458,14 @@ def customer_facts(kd, s) -> pd.DataFrame:
     n_back = max(sel.abc.growth_years, sel.scorecard.growth_years,
                  sel.profitability.trend_years)
     years_needed = list(range(year - n_back, year + 1))
-    o = kd.orders.loc[kd.orders["year"].between(year - n_back, year)]
-    o_year = o.loc[o["year"] == year]
-    tot = measures.customer_totals(o_year)
+    if customer_year is None:
+        o = kd.orders.loc[kd.orders["year"].between(year - n_back, year)]
+        cy = measures.customer_year(o)
+    else:
+        yr = customer_year.index.get_level_values("year")
+        cy = customer_year.loc[(yr >= year - n_back) & (yr <= year)]
+    tot = cy.xs(year, level="year") if year in cy.index.get_level_values("year") \
+        else cy.iloc[:0].droplevel("year")
     tot.index = tot.index.astype("string")
     tot = tot.reindex(idx)
     for c in ("volume_kg", "list_revenue", "discount", "revenue", "cost_of_goods",
@@ -1497,8 +1505,7 @@ def customer_facts(kd, s) -> pd.DataFrame:
     out["gross_margin_per_kg"] = np.divide(out["gross_margin"].to_numpy(), vol,
                                            out=np.full(len(out), np.nan), where=vol > 0)
 
-    # history: one pass over the years needed
-    cy = measures.customer_year(o)
+    # history: the years needed
     yrev = cy["revenue"].unstack("year", fill_value=0.0)
     yvol = cy["volume_kg"].unstack("year", fill_value=0.0)
     for t in (yrev, yvol):
@@ -1518,7 +1525,7 @@ def customer_facts(kd, s) -> pd.DataFrame:
 
     # share of wallet
     if len(kd.assessments):
-        sow = measures.share_of_wallet(o_year, kd.assessments)
+        sow = measures.share_of_wallet_of(tot["volume_kg"], year, kd.assessments)
         sow = sow.loc[sow.index.get_level_values("year") == year].droplevel("year")
         sow.index = sow.index.astype("string")
         sow = sow.reindex(idx)
@@ -1714,7 +1721,7 @@ def key_rule(abc_class: pd.Series, score: pd.Series, score_rank: pd.Series,
             pd.Series(why, index=abc_class.index, name="why_not"))
 
 
-def key_accounts(kd, s) -> pd.DataFrame:
+def key_accounts(kd, s, *, customer_year: pd.DataFrame | None = None) -> pd.DataFrame:
     """The key-account list: every method combined into one decision table.
 
     ``kd``: :class:`kamlib.data.KamData`; ``s``: the whole
@@ -1749,8 +1756,11 @@ def key_accounts(kd, s) -> pd.DataFrame:
     ``attrs``: ``analysis_year``, the ``thresholds`` used (medians when not set) and
     ``warnings`` (:func:`warnings_about`: an empty list explained, assumptions that
     dominate the result).
+
+    ``customer_year``: the per-customer-year facts when already computed (see
+    :func:`customer_facts`), so a pipeline computes them once.
     """
-    out = decide(customer_facts(kd, s), s)
+    out = decide(customer_facts(kd, s, customer_year=customer_year), s)
     out.attrs["warnings"] = warnings_about(out, s)
     return out
 

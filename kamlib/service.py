@@ -621,7 +621,8 @@ def _fraction(num, den) -> np.ndarray:
 # ------------------------------------------------------------------- key-account table
 
 
-def key_account_table(kd, s) -> pd.DataFrame:
+def key_account_table(kd, s, *, key_accounts: pd.DataFrame | None = None,
+                      segments: pd.DataFrame | None = None) -> pd.DataFrame:
     """The key accounts with their segment and region: the ``accounts`` of this module.
 
     Uses ``kamlib.selection.key_accounts(kd, s)`` (rows with ``is_key``) joined with
@@ -637,12 +638,16 @@ def key_account_table(kd, s) -> pd.DataFrame:
     ``region``, ``country``, ``abc_class``, ``segment`` (and ``mixed_types`` when the
     segmentation gives it), ``revenue``, ``gross_margin`` (EUR, analysis year) and
     whatever the selection adds (``pyramid_tier``, ``score``, ``profit``, ...).
+
+    ``key_accounts`` (the table of ``selection.key_accounts``) and ``segments`` (of the
+    key accounts, ``segmentation.segments``): results already computed, used instead of
+    computing them again (``kamlib.analysis`` passes them).
     """
     from kamlib import segmentation, selection
 
     year = _analysis_year(s, kd)
-    if hasattr(selection, "key_accounts"):
-        acc = selection.key_accounts(kd, s)
+    if key_accounts is not None or hasattr(selection, "key_accounts"):
+        acc = selection.key_accounts(kd, s) if key_accounts is None else key_accounts.copy()
         if "customer_id" in acc.columns and acc.index.name != "customer_id":
             acc = acc.set_index("customer_id")
         if "is_key" in acc.columns:
@@ -652,9 +657,10 @@ def key_account_table(kd, s) -> pd.DataFrame:
         acc = _stand_in_accounts(kd, year)
         sources = ["key accounts: STAND-IN (class A = top 20% by revenue, B = growers)"]
     if "segment" not in acc.columns:
-        if hasattr(segmentation, "segments"):
+        if segments is not None or hasattr(segmentation, "segments"):
             # the key accounts are known here: don't let segments() compute them again
-            seg = segmentation.segments(kd, s, customers=list(acc.index))
+            seg = (segmentation.segments(kd, s, customers=list(acc.index))
+                   if segments is None else segments)
             if "customer_id" in seg.columns and seg.index.name != "customer_id":
                 seg = seg.set_index("customer_id")
             keep = [c for c in ("segment", "mixed_types") if c in seg.columns]

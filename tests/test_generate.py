@@ -115,3 +115,51 @@ def test_cli_generate(tmp_path, capsys):
     assert (tmp_path / "x" / "orders.csv").exists()
     assert (tmp_path / "answer_key" / "answer_key.csv").exists()
     assert "orders.csv" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------- blocks (large sizes)
+
+
+@pytest.fixture()
+def small_blocks(monkeypatch):
+    """Blocks of 30 customers, so 70 customers make three blocks (30, 30, 10)."""
+    monkeypatch.setattr(generate, "BLOCK_CUSTOMERS", 30)
+    return generate.GeneratorConfig(n_customers=70, years=3, end_year=2020, seed=5)
+
+
+def test_blocks_cover_every_customer_once_with_unique_ids(small_blocks):
+    blocks = list(generate.generate_blocks(small_blocks))
+    assert [len(b["customers"]) for b in blocks] == [30, 30, 10]
+    t = generate.generate(small_blocks)
+    assert t["customers"]["customer_id"].is_unique and len(t["customers"]) == 70
+    assert t["customers"]["customer_id"].is_monotonic_increasing   # blocks in id order
+    assert not t["orders"].duplicated(["order_id", "order_line"]).any()
+    assert t["interactions"]["interaction_id"].is_unique
+    assert t["contacts"]["contact_id"].is_monotonic_increasing
+    assert t["contacts"]["contact_id"].is_unique
+    assert set(t["orders"]["customer_id"]) <= set(t["customers"]["customer_id"])
+    assert len(t["answer_key"]) == 70
+    # each block's customers buy only in their own block
+    for b in blocks:
+        assert set(b["orders"]["customer_id"]) <= set(b["customers"]["customer_id"])
+
+
+def test_blocks_are_deterministic(small_blocks):
+    a, b = generate.generate(small_blocks), generate.generate(small_blocks)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name])
+
+
+def test_written_in_blocks_loads_clean_and_equals_generate(small_blocks, tmp_path):
+    generate.write_dataset(small_blocks, tmp_path / "csv", answer_key_dir=tmp_path / "k")
+    generate.write_dataset(small_blocks, tmp_path / "pq", answer_key_dir=tmp_path / "k",
+                           parquet=True, csv=False)
+    t = generate.generate(small_blocks)
+    for kind in ("csv", "pq"):
+        kd = data.load(tmp_path / kind)
+        for name in ("customers", "orders", "interactions", "contacts", "assessments",
+                     "rebates"):
+            assert len(getattr(kd, name)) == len(t[name]), (kind, name)
+        assert kd.orders["revenue"].sum() == pytest.approx(
+            (t["orders"]["delivered_kg"] * t["orders"]["net_price_per_kg"]).sum())
+    assert len(pd.read_csv(tmp_path / "k" / "answer_key.csv")) == 70
