@@ -260,7 +260,37 @@ footer { margin-top: 2.5rem; font-size: .8rem; color: var(--muted);
   a { color: inherit; text-decoration: none; }
 }
 @page { size: A4; margin: 14mm 12mm; }
+.strategy { font-size: 1.05rem; font-weight: 600; margin: .6rem 0; }
+.swot { display: grid; grid-template-columns: 1fr 1fr; gap: .5rem; }
+.swot-cell { border: 1px solid var(--line); border-radius: 4px; padding: .3rem .6rem; }
+.swot-cell h4 { margin: .2rem 0; font-size: .9rem; }
+.swot-cell ul { margin: .2rem 0; padding-left: 1.1rem; font-size: .88rem; }
+@media print {
+  .first-page { break-after: page; page-break-after: always; }
+  .first-page table.data { font-size: .82rem; }
+  .appendix { break-before: page; page-break-before: always; }
+  h2 + .lead, h3 + table, h3 + p, h3 + ul, h3 + dl, h3 + div { break-before: avoid;
+    page-break-before: avoid; }
+  table.data tr, .swot-cell, li { break-inside: avoid; page-break-inside: avoid; }
+  section > h2 { break-after: avoid; page-break-after: avoid; }
+  .toc { display: none; }
+}
 """
+
+
+def running_css(account: str, confidential: str = "Confidential") -> str:
+    """The printed page's running header (the account, "Confidential") and page numbers
+    ("Page 2 of 9"), as CSS page-margin boxes that Chromium prints to PDF."""
+    def q(s):
+        s = str(s).replace("\\", " ").replace('"', "'").replace("\n", " ")
+        return '"' + s.replace("<", "‹").replace(">", "›") + '"'
+
+    box = "font: 8pt system-ui, sans-serif; color: #5b6675;"
+    return ("@page { margin: 16mm 12mm 14mm;"
+            f" @top-left {{ content: {q(account)}; {box} }}"
+            f" @top-right {{ content: {q(confidential)}; {box} }}"
+            f' @bottom-right {{ content: "Page " counter(page) " of " counter(pages); {box} }}'
+            " }")
 
 
 def document(title: str, body: str, *, lang: str = "en", extra_css: str = "") -> str:
@@ -384,14 +414,17 @@ def _output_html(output: dict) -> tuple[str, str]:
     return "", ""
 
 
-def notebook_to_html(nb, title: str, *, footer: str = "") -> tuple[str, str]:
+def notebook_to_html(nb, title: str, *, footer: str = "", running_header: str | None = None
+                     ) -> tuple[str, str]:
     """The executed template as a report: outputs only, no code, nothing remote.
 
     Markdown cells are rendered (mistune); code cells contribute their outputs:
     ``text/html`` as is (the template's sections build it with this module, escaping
     the data), PNG images inline, markdown rendered, plain text escaped in ``<pre>``.
     Cells tagged in :data:`SKIP_TAGS` are left out; widget outputs and the headline
-    figures are not rendered; ``stderr`` (warnings) is collected, not shown.
+    figures are not rendered; ``stderr`` (warnings) is collected, not shown. Printed,
+    every page carries ``running_header`` (default: the title) and "Confidential" at the
+    top and its page number at the bottom (:func:`running_css`).
 
     Returns ``(html, stderr_text)``. Raises ``ValueError`` when the result would load
     anything from the internet or run a script (see :func:`remote_resources`).
@@ -416,7 +449,8 @@ def notebook_to_html(nb, title: str, *, footer: str = "") -> tuple[str, str]:
     body = "\n".join(parts)
     if footer:
         body += f"\n<footer>{esc(footer)}</footer>"
-    page = document(title, body)
+    page = document(title, body, extra_css=running_css(
+        title if running_header is None else running_header))
     problems = remote_resources(page)
     if problems:
         raise ValueError(

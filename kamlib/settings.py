@@ -34,6 +34,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from kamlib.errors import SettingsError
+from kamlib.plan.config import PlanSettings
 from kamlib.rebates import RebateSettings
 from kamlib.report_sections import ReportSettings
 from kamlib.segmentation import SegmentationSettings
@@ -85,6 +86,7 @@ class Settings:
     rebates: RebateSettings = field(default_factory=RebateSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
     reports: ReportSettings = field(default_factory=ReportSettings)
+    plan: PlanSettings = field(default_factory=PlanSettings)
 
 
 # --------------------------------------------------------------------------- reading
