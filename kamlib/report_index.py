@@ -153,8 +153,9 @@ def index_html(records: list[dict], result, *, note: str = "", year: int | None 
         strat = str(h.get("strategy") or "")
         dec = " · ".join(x for x in (str(h.get("health") or ""), str(h.get("decision") or ""))
                          if x)
+        decision = str(h.get("decision") or "")
         for k, v in (("am", am), ("class", cls), ("segment", seg), ("strategy", strat),
-                     ("decision", dec)):
+                     ("decision", decision)):
             if v:
                 values[k].add(v)
         rev, plan, profit = _num(h.get("revenue")), _num(h.get("plan_revenue")), \
@@ -163,7 +164,8 @@ def index_html(records: list[dict], result, *, note: str = "", year: int | None 
         for k, v in (("revenue", rev), ("plan", plan), ("profit", profit)):
             totals[k] += v or 0.0
         totals["alerts"] += alerts
-        data = {"am": am, "class": cls, "segment": seg, "strategy": strat, "decision": dec,
+        data = {"am": am, "class": cls, "segment": seg, "strategy": strat,
+                "decision": decision,
                 "alerts": alerts, "revenue": rev if rev is not None else "",
                 "plan": plan if plan is not None else "",
                 "profit": profit if profit is not None else ""}
@@ -195,7 +197,7 @@ def index_html(records: list[dict], result, *, note: str = "", year: int | None 
                select("segment", "Buying driver", sorted(values["segment"])),
                select("strategy", "Strategy", sorted(values["strategy"]))]
     if has_review:
-        filters.append(select("decision", "Health · decision", sorted(values["decision"])))
+        filters.append(select("decision", "Review decision", sorted(values["decision"])))
     filters.append('<label>Alerts <select class="filter" data-key="alerts"><option value="">'
                    'all</option><option value="yes">with alerts</option><option value="no">'
                    "none</option></select></label>")

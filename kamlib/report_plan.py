@@ -99,9 +99,12 @@ def _situation(a, signals) -> list:
                         else "") + f" ({fmt.kg(comp.get('others_kg'))} a year elsewhere).")
     rv = a.plan.review
     if rv:
-        items.append(f"Review: health {rv.get('health')}, decision "
-                     f"{rv.get('decision')}" + (" - decaying" if rv.get("decaying") else "")
-                     + ".")
+        h = _num(rv.get("health"))
+        items.append("Review: " + (f"health {h:.0f}/100, " if math.isfinite(h) else "")
+                     + f"decision {rv.get('decision')}"
+                     + (f" - decaying ({rv.get('decay_reasons')})" if rv.get("decaying")
+                        and rv.get("decay_reasons") else (" - decaying" if rv.get("decaying")
+                                                          else "")) + ".")
     seg = str(f.get("segment") or "")
     if seg:
         items.append(f"Buys mainly on {seg}.")

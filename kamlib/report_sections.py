@@ -1488,7 +1488,8 @@ def signals(a: Account) -> list[dict]:
         if rv and rv.get("health") is not None:
             bad = str(rv.get("decision")) in ("downgrade", "drop") or bool(rv.get("decaying"))
             out.append({"signal": "Review", "level": "alert" if bad else "ok",
-                        "evidence": f"health {rv.get('health')}, decision "
+                        "evidence": f"health {_health_text(rv.get('health')) or 'n/a'}, "
+                                    "decision "
                                     f"{rv.get('decision')}"
                                     + (f": {rv.get('reasons')}" if rv.get("reasons") else "")})
     otif = _y(a, "on_time_in_full_rate")
@@ -1651,6 +1652,11 @@ def next_actions(a: Account) -> Html:
                           ". Update the plan after each visit.")
 
 
+def _health_text(h) -> str:
+    """The review's health (0-100) as ``"62/100"``; '' when unknown."""
+    return f"{_num(h):.0f}/100" if _ok(h) else ""
+
+
 def summary(a: Account) -> Html:
     """The plan on a page (:func:`kamlib.report_plan.summary`)."""
     from kamlib import report_plan
@@ -1738,7 +1744,8 @@ def headline(a: Account) -> Headline:
         "strategy": a.plan.strategy if a.plan is not None else "",
         "plan_revenue": f(a.plan.forecast.get("plan_revenue")) if a.plan is not None else None,
         "actions": len(acts),
-        "health": str((a.plan.review or {}).get("health") or "") if a.plan is not None else "",
+        "health": _health_text((a.plan.review or {}).get("health")) if a.plan is not None
+        else "",
         "decision": str((a.plan.review or {}).get("decision") or "") if a.plan is not None
         else "",
     })

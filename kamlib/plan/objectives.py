@@ -52,10 +52,11 @@ QUANTITATIVE = ("volume", "share_of_wallet", "net_price", "revenue", "rebate_tie
 
 
 def units() -> dict[str, str]:
-    """The unit of each metric (quantity and currency from :mod:`kamlib.formatting`
-    when it names them, so a company's own units change here only)."""
-    q = getattr(fmt, "QUANTITY_UNIT", "kg")
-    c = getattr(fmt, "CURRENCY", "EUR")
+    """The unit of each metric: the current company's quantity unit and currency
+    (:func:`kamlib.formatting.current_company`; "quantity" / "money" when not set)."""
+    co = fmt.current_company()
+    q = co.quantity_unit or "quantity"
+    c = co.currency or "money"
     return {"volume": q, "share_of_wallet": "share", "net_price": f"{c}/{q}",
             "revenue": c, "rebate_tier": "tier", "on_time_in_full": "share",
             "complaints": "count", "relationship_level": "level",

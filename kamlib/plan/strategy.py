@@ -11,9 +11,11 @@ One strategy per account and plan year, chosen by the first rule that applies:
    years, or its volume fell by more than ``volume_drop`` in each of the last two
    years, or the review flags it as decaying - and there is volume left to win (share
    of wallet below ``max_share_of_wallet`` or unknown);
-4. **growth** - its portfolio action is "invest for growth", or it is a class-B
-   (growing) account, or the review decided to develop it - with volume left to win;
-5. **hold** - every other account (maintain, invest selectively, or no headroom).
+4. **growth** - the review decided to develop it; without a review decision, its
+   portfolio action is "invest for growth" or it is a class-B (growing) account - with
+   volume left to win;
+5. **hold** - every other account (the review decided to keep it; maintain, invest
+   selectively; or no volume left to win).
 
 The strategy sets the targets (``kamlib.plan.forecast.plan_year``) and the strategy
 sentence of the plan's first page (:func:`sentences`).
@@ -77,8 +79,9 @@ def choose(hist: pd.DataFrame, key: pd.DataFrame | None, relationship: pd.DataFr
         action.isin(["manage for cash", "withdraw"]).to_numpy()
     recovery = (np.nan_to_num(profit, nan=0.0) < 0) | (stage == "disintegrating").to_numpy()
     winback = (share_fell | vol_fell | decaying) & headroom
-    growth = (action.eq("invest for growth").to_numpy() | cls.eq("B").to_numpy()
-              | decision.eq("develop").to_numpy()) & headroom
+    reviewed = decision.ne("").to_numpy()
+    growth = (decision.eq("develop").to_numpy() | (~reviewed & (
+        action.eq("invest for growth").to_numpy() | cls.eq("B").to_numpy()))) & headroom
     conds = [harvest, recovery, winback, growth]
     names = ["harvest", "recovery", "win-back", "growth"]
     strat = np.select(conds, names, default="hold")
@@ -99,8 +102,10 @@ def choose(hist: pd.DataFrame, key: pd.DataFrame | None, relationship: pd.DataFr
          np.where(decision.eq("develop").to_numpy(), "the review decided: develop",
                   np.where(cls.eq("B").to_numpy(), "a growing class-B account",
                            "portfolio position: invest for growth"))],
-        default=np.where(headroom, "portfolio position: " + action.replace("", "maintain")
-                         .to_numpy(object), "little share of wallet left to win"))
+        default=np.where(~headroom, "little share of wallet left to win",
+                         np.where(reviewed, "the review decided: " + decision.to_numpy(object),
+                                  "portfolio position: " + action.replace("", "maintain")
+                                  .to_numpy(object))))
     return pd.DataFrame({"strategy": strat, "why": why, "decision": decision.to_numpy()},
                         index=ids)
 
