@@ -182,11 +182,23 @@ def figure(fig, alt: str, caption=None, *, dpi: int = 96) -> Html:
 
 
 def section(title, *blocks, anchor: str | None = None, lead=None) -> Html:
-    """A report section: a heading, an optional lead sentence, then the blocks."""
+    """A report section: a heading, an optional lead sentence, then the blocks.
+
+    Printed, the heading (and its lead) stays on the page of the block that follows it,
+    and so does each ``<h3>`` block with the next one (``div.keep``: no stranded
+    headings)."""
     aid = f' id="{esc(anchor)}"' if anchor else ""
     lead_html = f'<p class="lead">{esc(lead)}</p>' if lead else ""
-    body = "".join(esc(b) for b in blocks if b is not None)
-    return Html(f"<section{aid}><h2>{esc(title)}</h2>{lead_html}{body}</section>")
+    parts = [esc(b) for b in blocks if b is not None]
+    # printed, a heading never ends a page: it is kept with the block that follows it
+    head = f"<h2>{esc(title)}</h2>{lead_html}" + (parts.pop(0) if parts else "")
+    body = [f'<div class="keep">{head}</div>']
+    while parts:
+        b = parts.pop(0)
+        if b.lstrip().startswith("<h3") and parts:
+            b = f'<div class="keep">{b}{parts.pop(0)}</div>'
+        body.append(b)
+    return Html(f"<section{aid}>{''.join(body)}</section>")
 
 
 def paragraph(text, class_: str | None = None) -> Html:
@@ -261,6 +273,7 @@ footer { margin-top: 2.5rem; font-size: .8rem; color: var(--muted);
 }
 @page { size: A4; margin: 14mm 12mm; }
 .strategy { font-size: 1.05rem; font-weight: 600; margin: .6rem 0; }
+table.actions-table { font-size: .84rem; }
 .swot { display: grid; grid-template-columns: 1fr 1fr; gap: .5rem; }
 .swot-cell { border: 1px solid var(--line); border-radius: 4px; padding: .3rem .6rem; }
 .swot-cell h4 { margin: .2rem 0; font-size: .9rem; }
@@ -274,6 +287,7 @@ footer { margin-top: 2.5rem; font-size: .8rem; color: var(--muted);
   table.data tr, .swot-cell, li { break-inside: avoid; page-break-inside: avoid; }
   section > h2 { break-after: avoid; page-break-after: avoid; }
   .toc { display: none; }
+  .keep { break-inside: avoid; page-break-inside: avoid; }
 }
 """
 

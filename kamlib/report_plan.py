@@ -137,7 +137,7 @@ def summary(a, signals=None) -> Html:
     blocks.append(H.table(["#", "Action", "Owner", "Due"],
                           [[i + 1, r["action"], _owner(r), _due(r["due"])]
                            for i, (_, r) in enumerate(acts.iterrows())],
-                          numeric=[True, False, False, False]))
+                          numeric=[True, False, False, True]))
     sig = [x for x in (signals if signals is not None else rs.signals(a))
            if x["level"] in ("alert", "watch")]
     sig.sort(key=lambda x: 0 if x["level"] == "alert" else 1)
@@ -173,8 +173,8 @@ def plan_objectives(a) -> Html:
                               numeric=[False, True, True, True, False], caption=title))
     f = ap.forecast
     sup = ap.supply
-    lines = [("Plan volume", f"{fmt.kg(f['plan_volume_kg'])}: the one forecast behind "
-                             "the volume target, the rebate tier, peak-season stock and "
+    lines = [("Plan volume", f"{fmt.kg(f['plan_volume_kg'])}: the figure behind the "
+                             "volume target, the rebate tier, the peak-season stock and "
                              "the visits' agenda")]
     if math.isfinite(_num(sup.get("plan_reserve_kg"))):
         lines.append(("Peak-season stock", f"{fmt.kg(sup['plan_reserve_kg'])} reserved, "
@@ -201,7 +201,8 @@ def action_plan(a) -> Html:
                                  "sponsorship rule (see the appendix).")
     return H.section("Action plan", H.table(
         ["#", "Action", "Owner", "Due", "Resources", "Measure of success", "Objective"],
-        rows, numeric=[True] + [False] * 6, note=note), anchor="actions",
+        rows, numeric=[True, False, False, True, False, False, False], note=note,
+        class_="actions-table"), anchor="actions",
         lead=f"{len(rows)} actions for {ap.plan_year}, most urgent first; update the plan "
              "after each visit.")
 

@@ -1462,17 +1462,25 @@ def signals(a: Account) -> list[dict]:
     ct = a.rows.get("complaint_trend")
     rising = bool(ct.get("rising")) if ct else (c0 > c2 and c0 >= 2)
     lvl = "alert" if rising and c0 >= 2 * max(c2, 1) else ("watch" if rising else "ok")
+    cut = a.plan.objective("complaints") if a.plan is not None else None
+    cut_to = _num(cut["target"]) if cut else math.nan
+    if _ok(cut_to) and cut_to < c0 and lvl == "ok":
+        lvl = "watch"  # the plan cuts them: not a fine mark next to that action
     out.append({"signal": "Complaints", "level": lvl,
                 "evidence": f"{c2} in {y - 2} → {c0} in {y}"
-                            + (" (rising per 100 orders)" if rising else "")})
+                            + (" (rising per 100 orders)" if rising else "")
+                            + (f"; the plan cuts them to {cut_to:.0f}" if _ok(cut_to)
+                               and cut_to < c0 else "")})
     open_c = a.interactions.loc[(a.interactions["type"] == "complaint")
                                 & a.interactions["days_to_resolve"].isna()]
     if len(open_c):
         out.append({"signal": "Open complaints", "level": "watch",
                     "evidence": f"{len(open_c)} still open, the oldest received "
                                 f"{date(open_c['date'].min())}"})
-    lvl, text, _ = _contact_signal(a)
-    out.append({"signal": "Decision makers' last contact", "level": lvl, "evidence": text})
+    if a.plan is None:  # a plan's decision-maker rule covers recency and strength
+        lvl, text, _ = _contact_signal(a)
+        out.append({"signal": "Decision makers' last contact", "level": lvl,
+                    "evidence": text})
     if a.plan is not None:
         for rule, label in (("decision makers", "Decision-maker relationships"),
                             ("relationship level", "Relationship level"),
@@ -1489,14 +1497,20 @@ def signals(a: Account) -> list[dict]:
             bad = str(rv.get("decision")) in ("downgrade", "drop") or bool(rv.get("decaying"))
             out.append({"signal": "Review", "level": "alert" if bad else "ok",
                         "evidence": f"health {_health_text(rv.get('health')) or 'n/a'}, "
-                                    "decision "
-                                    f"{rv.get('decision')}"
-                                    + (f": {rv.get('reasons')}" if rv.get("reasons") else "")})
+                                    f"decision {rv.get('decision')}"
+                                    + (f"; decaying: {rv.get('decay_reasons')}"
+                                       if rv.get("decaying") and rv.get("decay_reasons")
+                                       else "")})
     otif = _y(a, "on_time_in_full_rate")
     if _ok(otif):
-        out.append({"signal": "On time in full", "level": "watch" if otif < rs.otif_min
+        target = rs.otif_min
+        if a.plan is not None:  # the plan's target, so the mark and the action agree
+            from kamlib.plan.config import plan_settings
+
+            target = plan_settings(a.settings).otif_target
+        out.append({"signal": "On time in full", "level": "watch" if otif < target - 1e-9
                     else "ok", "evidence": f"{fmt.pct(otif)} of deliveries in {y} "
-                                           f"(target {fmt.pct(rs.otif_min)})"})
+                                           f"(target {fmt.pct(target)})"})
     it = a.interactions
     iy = it.loc[it["date"].dt.year == y]
     n_innov = int(iy["type"].isin(["trial", "training", "technical request"]).sum())

@@ -27,7 +27,8 @@ class PlanSettings:
     net price change a harvest or recovery plan asks for (fraction).
 
     Service targets: ``otif_target`` - on time in full to aim for; ``complaint_cut`` -
-    share of last year's complaints to remove (0.5 = halve them).
+    share of last year's complaints to remove (0.5 = halve them), for accounts with at
+    least ``complaint_min`` complaints a year (fewer are kept, not cut).
 
     Status rules: ``decision_maker_min_strength`` - a decision maker's relationship
     strength (1-5) below this is weak; ``decision_maker_influence`` - influence (1-5)
@@ -60,6 +61,7 @@ class PlanSettings:
     harvest_price_change: float = 0.03
     otif_target: float = 0.95
     complaint_cut: float = 0.5
+    complaint_min: int = 3
     decision_maker_min_strength: int = 3
     decision_maker_influence: int = 4
     contact_days: int = 90
@@ -85,6 +87,8 @@ class PlanSettings:
             v = getattr(self, name)
             if not 1 <= v <= 5:
                 raise SettingsError(f"plan.{name} = {v}: a score on the 1-5 scale")
+        if self.complaint_min < 1:
+            raise SettingsError("plan.complaint_min must be at least 1")
         if self.contact_days < 1:
             raise SettingsError("plan.contact_days must be at least 1")
         if self.min_group_size < 3:

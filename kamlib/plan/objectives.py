@@ -8,7 +8,8 @@ tier by construction).
 
 Qualitative (service and relationship): ``on_time_in_full`` (target: the plan's
 ``otif_target``, or the current rate when already above), ``complaints`` (target:
-last year's count × (1 − ``complaint_cut``), rounded down), ``relationship_level``
+last year's count × (1 − ``complaint_cut``), rounded down, from ``complaint_min``
+complaints a year; fewer are kept, not cut), ``relationship_level``
 (target: the recommended level, or the current one when above), ``decision_makers``
 (target: the weakest decision maker's relationship at least
 ``decision_maker_min_strength``/5), ``contact_coverage`` (roles of the buying centre
@@ -89,11 +90,11 @@ def objectives(fc: pd.DataFrame, strat: pd.DataFrame, rebate_plan: pd.DataFrame,
 
     ids = fc.index
     st = strat["strategy"].reindex(ids).astype(str)
-    why_s = "strategy " + st + ": " + strat["why"].reindex(ids).astype(str)
+    why_s = st + " - " + strat["why"].reindex(ids).astype(str)
     base = fc["baseline_kg"].map(fmt.kg)
     parts = [
         _rows(ids, "volume", fc["volume_kg"], fc["plan_volume_kg"],
-              (why_s + " (trend alone: " + base + ")").to_numpy(object)),
+              (why_s + "; the trend alone gives " + base).to_numpy(object)),
         _rows(ids, "share_of_wallet", fc["share_of_wallet"], fc["plan_share_of_wallet"],
               np.where(np.isfinite(fc["share_of_wallet"].to_numpy(float)),
                        "the plan volume against the customer's estimated total use",
@@ -120,10 +121,14 @@ def objectives(fc: pd.DataFrame, strat: pd.DataFrame, rebate_plan: pd.DataFrame,
                                 "already at target: keep it", "delivery reliability "
                                 f"target {fmt.pct(ps.otif_target)}")))
     comp = q["complaints"].fillna(0).to_numpy(float)
+    many = comp >= ps.complaint_min
     parts.append(_rows(ids, "complaints", comp.astype(int),
-                       np.floor(comp * (1 - ps.complaint_cut)).astype(int),
-                       np.where(comp > 0, "cut last year's complaints by "
-                                f"{fmt.pct(ps.complaint_cut)}", "keep it at none")))
+                       np.where(many, np.floor(comp * (1 - ps.complaint_cut)), comp
+                                ).astype(int),
+                       np.where(many, "cut last year's complaints by "
+                                f"{fmt.pct(ps.complaint_cut)}",
+                                np.where(comp > 0, "few: keep them at this level or below",
+                                         "keep it at none"))))
     rank = {lv: i for i, lv in enumerate(LEVELS)}
     obs = q["observed_level"].astype(object)
     rec = q["recommended_level"].astype(object)

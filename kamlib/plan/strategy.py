@@ -131,14 +131,21 @@ def sentences(fc: pd.DataFrame, strat: pd.DataFrame, segment: pd.Series,
     share_part = np.where(known, " and share of wallet from " + sow + " to " + psow, "")
     from_comp = np.where(comp.to_numpy() != "", " from " + comp.to_numpy(object), "")
     y = str(plan_year)
+    v0, v1 = fc["volume_kg"].to_numpy(float), fc["volume_1y"].to_numpy(float)
+    fell = (v1 > 0) & (v0 < 0.99 * v1)
+    drop = pd.Series(np.round(100 * np.divide(v0 - v1, v1, out=np.zeros(len(v0)),
+                                              where=v1 > 0))).map(lambda x: f"{x:+.0f}%")
+    turn = np.where(fell, "reverse the " + drop.to_numpy(object) + " of "
+                    + str(plan_year - 1) + " and ", "")
     text = np.select(
         [st == "growth", st == "win-back", st == "hold", st == "harvest"],
-        ["Grow: take volume from " + vol + " to " + pvol + " in " + y + share_part
+        ["Grow: " + turn + "take volume from " + vol + " to " + pvol + " in " + y + share_part
          + ", " + how + ".",
          "Win back: regain share of wallet" + from_comp + " - " + sow + " to " + psow
          + ", volume " + vol + " to " + pvol + " in " + y + " - " + how + ".",
-         "Hold: keep volume at " + pvol + " in " + y + " and protect the margin, " + how
-         + ".",
+         "Hold: " + np.where(fell, "stop the " + drop.to_numpy(object) + " of "
+                             + str(plan_year - 1) + ", ", "") + "keep volume at " + pvol
+         + " in " + y + " and protect the margin, " + how + ".",
          "Harvest: protect the margin - net price "
          + fc["net_price"].map(fmt.price).to_numpy(object) + " to "
          + fc["plan_net_price"].map(fmt.price).to_numpy(object)
