@@ -280,7 +280,13 @@ table.actions-table { font-size: .84rem; }
 .swot-cell ul { margin: .2rem 0; padding-left: 1.1rem; font-size: .88rem; }
 @media print {
   .first-page { break-after: page; page-break-after: always; }
-  .first-page table.data { font-size: .82rem; }
+  .first-page { font-size: 9.5pt; }
+  .first-page h2 { margin-top: .8rem; }
+  .first-page h3 { margin: .5rem 0 .2rem; }
+  .first-page ul { margin: .1rem 0; }
+  .first-page li { margin: 0; }
+  .first-page table.data { font-size: .8rem; margin: .2rem 0; }
+  .first-page table.data td, .first-page table.data th { padding: .12rem .4rem; }
   .appendix { break-before: page; page-break-before: always; }
   h2 + .lead, h3 + table, h3 + p, h3 + ul, h3 + dl, h3 + div { break-before: avoid;
     page-break-before: avoid; }

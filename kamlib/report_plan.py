@@ -75,6 +75,15 @@ def _due(x) -> str:
     return pd.Timestamp(x).strftime("%d %b").lstrip("0")
 
 
+def first_reason(text) -> str:
+    """The first of the review's reasons (``"a; b; c"``), with how many more."""
+    parts = [p.strip() for p in str(text or "").split(";") if p.strip()]
+    if not parts:
+        return ""
+    more = f" (and {len(parts) - 1} more signs)" if len(parts) > 1 else ""
+    return parts[0] + more
+
+
 def _missing(a) -> Html:
     return H.tag("p", "No plan for this account: plans are made for the key accounts.",
                  class_="unavailable")
@@ -86,9 +95,9 @@ def _situation(a, signals) -> list:
     y, y0 = a.year, a.year - 1
     k = a.rows.get("key") or {}
     f = a.plan.forecast
-    items = [f"{rs.change(rs._y(a, 'revenue'), rs._y(a, 'revenue', y0))} revenue in {y} "
-             f"({fmt.eur(rs._y(a, 'revenue'))}), volume {fmt.kg(f['volume_kg'])} "
-             f"({rs.change(f['volume_kg'], f['volume_1y'])})."]
+    items = [f"Revenue {fmt.eur(rs._y(a, 'revenue'))} in {y} "
+             f"({rs.change(rs._y(a, 'revenue'), rs._y(a, 'revenue', y0))} on {y0}), volume "
+             f"{fmt.kg(f['volume_kg'])} ({rs.change(f['volume_kg'], f['volume_1y'])})."]
     if rs._ok(k.get("profit")):
         items.append(f"Profit after rebates and cost to serve: {fmt.eur(k['profit'])} "
                      f"({fmt.pct(k.get('profit_margin'))} of revenue).")
@@ -102,12 +111,8 @@ def _situation(a, signals) -> list:
         h = _num(rv.get("health"))
         items.append("Review: " + (f"health {h:.0f}/100, " if math.isfinite(h) else "")
                      + f"decision {rv.get('decision')}"
-                     + (f" - decaying ({rv.get('decay_reasons')})" if rv.get("decaying")
-                        and rv.get("decay_reasons") else (" - decaying" if rv.get("decaying")
-                                                          else "")) + ".")
-    seg = str(f.get("segment") or "")
-    if seg:
-        items.append(f"Buys mainly on {seg}.")
+                     + (" - decaying: " + first_reason(rv.get("decay_reasons"))
+                        if rv.get("decaying") else "") + ".")
     return items
 
 
@@ -145,7 +150,9 @@ def summary(a, signals=None) -> Html:
     if sig:
         blocks.append(H.bullets([Html(f"{H.badge(x['level'], x['level'])} "
                                       f"<strong>{H.esc(x['signal'])}</strong>: "
-                                      f"{H.esc(x['evidence'])}") for x in sig[:5]]))
+                                      f"{H.esc(x['evidence'])}") for x in sig[:4]]
+                                + ([f"and {len(sig) - 4} more in the risks section"]
+                                   if len(sig) > 4 else [])))
     else:
         blocks.append(H.tag("p", "No alert and nothing to watch."))
     return Html(f'<div class="first-page">{H.section("Plan on a page", *blocks, anchor="summary")}'

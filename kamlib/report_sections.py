@@ -1492,14 +1492,16 @@ def signals(a: Account) -> list[dict]:
             if st.get("level") in ("ok", "watch", "alert"):
                 out.append({"signal": label, "level": st["level"],
                             "evidence": str(st.get("text", ""))})
+        from kamlib import report_plan
+
         rv = a.plan.review
         if rv and rv.get("health") is not None:
             bad = str(rv.get("decision")) in ("downgrade", "drop") or bool(rv.get("decaying"))
             out.append({"signal": "Review", "level": "alert" if bad else "ok",
                         "evidence": f"health {_health_text(rv.get('health')) or 'n/a'}, "
                                     f"decision {rv.get('decision')}"
-                                    + (f"; decaying: {rv.get('decay_reasons')}"
-                                       if rv.get("decaying") and rv.get("decay_reasons")
+                                    + ("; decaying: " + report_plan.first_reason(
+                                        rv.get("decay_reasons")) if rv.get("decaying")
                                        else "")})
     otif = _y(a, "on_time_in_full_rate")
     if _ok(otif):

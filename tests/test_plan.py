@@ -111,7 +111,7 @@ def test_plan_volume_follows_the_strategy():
               edited_volume=[False, False, False, False, False, True, False])
     st = pd.Series(["growth", "win-back", "hold", "harvest", "growth", "growth", "recovery"],
                    index=h.index)
-    fc = pf.plan_year(h, st, PS, max_share_of_wallet=0.9)
+    fc = pf.plan_year(h.assign(loss=[False] * 6 + [True]), st, PS, max_share_of_wallet=0.9)
     # growth +3%; win-back to 55% of 200; hold stops the fall; harvest keeps the trend;
     # growth capped by the potential (never below last year); an edit wins; recovery holds
     assert fc["plan_volume_kg"].round(6).tolist() == [103.0, 110.0, 100.0, 95.0, 100.0,
@@ -120,6 +120,9 @@ def test_plan_volume_follows_the_strategy():
                                                       10.3]
     assert fc.at["C1", "plan_share_of_wallet"] == pytest.approx(0.55)
     assert fc.at["C0", "plan_revenue"] == pytest.approx(1030.0)
+    # a recovery of the relationship (no loss) does not raise the price
+    fc = pf.plan_year(h.assign(loss=[False] * 7), st, PS, max_share_of_wallet=0.9)
+    assert fc.at["C6", "plan_net_price"] == pytest.approx(10.0)
 
 
 def test_strategy_rules_in_order():
@@ -205,7 +208,7 @@ def test_objectives_headline_follows_the_strategy():
     qual = pd.DataFrame({"otif": [0.97, 0.80], "complaints": [0, 5],
                          "observed_level": ["reactive", "proactive"],
                          "recommended_level": ["proactive", "proactive"],
-                         "weakest_dm": [2.0, 4.0], "roles_known": [3, 5], "roles_total": 5,
+                         "weakest_dm": [4.0, 2.0], "roles_known": [3, 5], "roles_total": 5,
                          "executive_visits": [0, 0], "executive_target": [0, 1],
                          "joint_activities": [0, 2], "trainings_planned": [0, 1]},
                         index=h.index)
@@ -221,6 +224,9 @@ def test_objectives_headline_follows_the_strategy():
     assert t[("C1", "on_time_in_full")] == pytest.approx(0.95)
     assert t[("C1", "complaints")] == 2 and t[("C0", "relationship_level")] == "proactive"
     assert ("C0", "executive_visits") not in t.index and t[("C1", "executive_visits")] == 1
+    # an unchanged target is never a headline objective: the next one is taken
+    assert o.loc[(o["customer_id"] == "C1") & (o["metric"] == "relationship_level"),
+                 "headline"].item() == 0
 
 
 def test_owner_names_come_from_who_handled_the_account():
@@ -284,7 +290,8 @@ CHECKED_PAIRS = [
     "relationship action ↔ recommended level above the current one",
     "cliff warning ↔ cliff action",
     "executive sponsor ↔ sponsor action ↔ executive-visits objective",
-    "price rise (harvest/recovery) ↔ strategy",
+    "price rise ↔ strategy (harvest, or recovery of a loss-making account only)",
+    "strategy ↔ the strategy's own action",
     "strategy sentence ↔ plan volume",
     "decision-maker mark ↔ weakest relationship",
     "rebates paid ↔ rebate projection",
@@ -342,9 +349,14 @@ def check_invariants(P, kd, s) -> list[str]:
         if spons != ("executive sponsor" in rules) or spons != ((cid, "executive_visits")
                                                                  in obj.index):
             bad.append(f"{cid}: executive sponsorship, action and objective disagree")
-        if bool(rules & {"strategy: harvest", "strategy: recovery"}) != (
-                st in ("harvest", "recovery")):
-            bad.append(f"{cid}: price-rise action against a {st} strategy")
+        rises = a["action"].str.startswith(("Raise the net price",
+                                             "Return the account to profit")).any()
+        margin_first = st == "harvest" or (st == "recovery" and P.strategy.at[cid, "loss"])
+        if rises != margin_first or (f["plan_net_price"] > f["baseline_price"] + 1e-9) != (
+                margin_first and not f["edited_price"]):
+            bad.append(f"{cid}: price rise against a {st} strategy")
+        if ("strategy: " + st) not in rules:
+            bad.append(f"{cid}: no action for its {st} strategy")
         if fmt.kg(f["plan_volume_kg"]) not in P.strategy.at[cid, "sentence"]:
             bad.append(f"{cid}: the strategy sentence does not name the plan volume")
         if not a["owner_role"].isin(OWNER_ROLES).all():

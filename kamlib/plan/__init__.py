@@ -204,7 +204,8 @@ def build(kd, s, tables: dict, *, as_of=None) -> Plan:
 
     hist = _forecast.history(kd, year, so)
     strat = _strategy.choose(hist, key, rel, ps, review=review, max_share_of_wallet=max_sow)
-    fc = _forecast.plan_year(hist, strat["strategy"], ps, max_sow)
+    fc = _forecast.plan_year(hist.assign(loss=strat["loss"].to_numpy(bool)),
+                             strat["strategy"], ps, max_sow)
 
     rb = kd.rebates
     paid_ids = (rb.loc[(rb["rebate_paid"] > 0) & (rb["year"] <= year), "customer_id"]

@@ -190,10 +190,17 @@ def actions(ctx: dict, ps: PlanSettings, plan_year: int) -> pd.DataFrame:
         "Raise the net price to " + price_t + " and hold service to the package budget",
         "sales management", d(3, 31), "price letter; the service package's budget",
         "net price of " + price_t, "net_price", 1)
-    add("strategy: recovery", st == "recovery",
+    loss = ctx["strategy"]["loss"].reindex(ids).fillna(False).to_numpy(bool) \
+        if "loss" in ctx["strategy"] else np.ones(len(ids), bool)
+    add("strategy: recovery", (st == "recovery") & loss,
         "Return the account to profit: reprice to " + price_t + " and cut cost to serve",
         "sales management", d(3, 31), "price negotiation; fewer, fuller deliveries",
         "profit after cost to serve above zero", "net_price", 1)
+    add("strategy: recovery", (st == "recovery") & ~loss,
+        "Recovery meeting with the customer's management: what went wrong, and what it "
+        "takes to keep " + kg("plan_volume_kg") + " with us",
+        "sales management", d(2, 28), "a sales manager's and an executive's day",
+        "a recovery plan agreed with the customer", "share_of_wallet", 1)
     # 3. decision makers
     s = stat["decision makers"]
     lv = s["level"].fillna("ok").to_numpy()

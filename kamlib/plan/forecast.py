@@ -20,7 +20,7 @@ the plan projects volume on its own.
    potential; ``service.objectives.max_share_of_wallet``) but never below last year's
    volume; a target edited by the account manager (``service.objectives.overrides``)
    always wins. Net price: the service proposal, plus ``harvest_price_change`` for
-   harvest and recovery (unless edited).
+   harvest and for the recovery of an account that loses money (unless edited).
 3. :func:`rebate_at_plan` - the customer's rebate schedule applied to the plan volume
    (:func:`kamlib.rebates.apply_schedule`): tier, rate, rebate, distance to the next
    tier, and the retroactive cliffs near the plan volume.
@@ -110,7 +110,9 @@ def plan_year(hist: pd.DataFrame, strategy: pd.Series, ps: PlanSettings,
     vol = np.where(vol > v, np.minimum(vol, cap), vol)
     vol = np.where(out["edited_volume"].to_numpy(bool), base, vol)
     price = out["baseline_price"].to_numpy(float)
-    up = np.isin(st, ["harvest", "recovery"]) & ~out["edited_price"].to_numpy(bool)
+    loss = out["loss"].to_numpy(bool) if "loss" in out.columns else np.zeros(len(st), bool)
+    up = ((st == "harvest") | ((st == "recovery") & loss)) & \
+        ~out["edited_price"].to_numpy(bool)
     price = np.where(up, out["net_price"].to_numpy(float) * (1 + ps.harvest_price_change),
                      price)
     out["strategy"] = st

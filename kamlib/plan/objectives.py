@@ -35,6 +35,8 @@ HEADLINE_BY_STRATEGY = {
     "hold": ("volume", "on_time_in_full", "complaints", "relationship_level"),
     "harvest": ("net_price", "revenue", "on_time_in_full", "complaints"),
     "recovery": ("net_price", "complaints", "decision_makers", "volume"),
+    "recovery of the relationship": ("share_of_wallet", "volume", "decision_makers",
+                                     "relationship_level", "complaints"),
 }
 """The objectives shown first for each strategy, in order (those without a target are
 skipped)."""
@@ -90,6 +92,8 @@ def objectives(fc: pd.DataFrame, strat: pd.DataFrame, rebate_plan: pd.DataFrame,
 
     ids = fc.index
     st = strat["strategy"].reindex(ids).astype(str)
+    loss = strat["loss"].reindex(ids).fillna(False).astype(bool) if "loss" in strat else \
+        pd.Series(True, index=ids)
     why_s = st + " - " + strat["why"].reindex(ids).astype(str)
     base = fc["baseline_kg"].map(fmt.kg)
     parts = [
@@ -100,7 +104,7 @@ def objectives(fc: pd.DataFrame, strat: pd.DataFrame, rebate_plan: pd.DataFrame,
                        "the plan volume against the customer's estimated total use",
                        "total use unknown: ask for it at the first visit")),
         _rows(ids, "net_price", fc["net_price"], fc["plan_net_price"],
-              np.where(st.isin(["harvest", "recovery"]).to_numpy(),
+              np.where((st.eq("harvest") | (st.eq("recovery") & loss)).to_numpy(),
                        "protect the margin: " + st.to_numpy(object),
                        "the price change proposed for its buying driver")),
         _rows(ids, "revenue", fc["revenue"], fc["plan_revenue"],
@@ -162,7 +166,8 @@ def objectives(fc: pd.DataFrame, strat: pd.DataFrame, rebate_plan: pd.DataFrame,
     out["label"] = out["metric"].map(LABELS)
     out["kind"] = np.where(out["metric"].isin(QUANTITATIVE), "quantitative", "qualitative")
     out["unit"] = out["metric"].map(units())
-    out["headline"] = _headline(out, st)
+    out["headline"] = _headline(out, st.where(~(st.eq("recovery") & ~loss),
+                                              "recovery of the relationship"))
     order = {m: i for i, m in enumerate(LABELS)}
     out["_o"] = out["metric"].map(order)
     out = out.sort_values(["customer_id", "_o"], kind="stable").drop(columns="_o")
@@ -171,7 +176,8 @@ def objectives(fc: pd.DataFrame, strat: pd.DataFrame, rebate_plan: pd.DataFrame,
 
 
 def _headline(obj: pd.DataFrame, strategy: pd.Series) -> np.ndarray:
-    """1-3 for the first three objectives of each account's strategy with a target."""
+    """1-3 for the first three objectives of each account's strategy with a target that
+    differs from the current value (an unchanged one says nothing on a first page)."""
     st = strategy.reindex(obj["customer_id"]).to_numpy(object)
     pos = np.full(len(obj), 99)
     for name, metrics in HEADLINE_BY_STRATEGY.items():
@@ -179,7 +185,10 @@ def _headline(obj: pd.DataFrame, strategy: pd.Series) -> np.ndarray:
         for i, met in enumerate(metrics):
             pos[m & (obj["metric"].to_numpy() == met)] = i
     tgt = pd.to_numeric(obj["target"], errors="coerce")
-    has = tgt.notna().to_numpy() | obj["metric"].eq("relationship_level").to_numpy()
+    cur = pd.to_numeric(obj["current"], errors="coerce")
+    same = np.where(tgt.notna() & cur.notna(), np.isclose(tgt.fillna(0), cur.fillna(0)),
+                    obj["current"].astype(str).to_numpy() == obj["target"].astype(str).to_numpy())
+    has = (tgt.notna().to_numpy() | obj["metric"].eq("relationship_level").to_numpy()) & ~same
     pos = np.where(has, pos, 99)
     rank = pd.Series(pos).groupby(obj["customer_id"].to_numpy()).rank(method="first")
     return np.where((pos < 99) & (rank.to_numpy() <= 3), rank.to_numpy(), 0).astype(int)

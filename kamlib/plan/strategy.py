@@ -55,7 +55,8 @@ def choose(hist: pd.DataFrame, key: pd.DataFrame | None, relationship: pd.DataFr
     ``profit``); ``relationship``: :func:`kamlib.service.relationship_levels`
     (``stage``); ``review``: :func:`kamlib.review.account_review` (``decision``,
     ``decaying``) when available. Index customer_id. Columns: ``strategy``, ``why``
-    (text), ``decision`` (the review's, '' without one).
+    (text), ``decision`` (the review's, '' without one), ``loss`` (a recovery because the
+    account loses money, rather than a disintegrating relationship).
     """
     ids = hist.index
     action = pd.Series(_col(key, "portfolio_action", ids, ""), index=ids).fillna("").astype(str)
@@ -106,8 +107,9 @@ def choose(hist: pd.DataFrame, key: pd.DataFrame | None, relationship: pd.DataFr
                          np.where(reviewed, "the review decided: " + decision.to_numpy(object),
                                   "portfolio position: " + action.replace("", "maintain")
                                   .to_numpy(object))))
-    return pd.DataFrame({"strategy": strat, "why": why, "decision": decision.to_numpy()},
-                        index=ids)
+    loss = (strat == "recovery") & (np.nan_to_num(profit, nan=0.0) < 0)
+    return pd.DataFrame({"strategy": strat, "why": why, "decision": decision.to_numpy(),
+                         "loss": loss}, index=ids)
 
 
 def sentences(fc: pd.DataFrame, strat: pd.DataFrame, segment: pd.Series,
@@ -150,8 +152,13 @@ def sentences(fc: pd.DataFrame, strat: pd.DataFrame, segment: pd.Series,
          + fc["net_price"].map(fmt.price).to_numpy(object) + " to "
          + fc["plan_net_price"].map(fmt.price).to_numpy(object)
          + ", service held to its budget; volume may ease to " + pvol + " in " + y + "."],
-        default="Recover: bring the account back to profit through price and cost to "
-                "serve - net price " + fc["net_price"].map(fmt.price).to_numpy(object)
-                + " to " + fc["plan_net_price"].map(fmt.price).to_numpy(object)
-                + " - and stop the fall of volume at " + pvol + " in " + y + ".")
+        default=np.where(
+            strat["loss"].reindex(ids).fillna(False).to_numpy(bool),
+            "Recover: bring the account back to profit through price and cost to serve - "
+            "net price " + fc["net_price"].map(fmt.price).to_numpy(object) + " to "
+            + fc["plan_net_price"].map(fmt.price).to_numpy(object)
+            + " - and stop the fall of volume at " + pvol + " in " + y + ".",
+            "Recover the relationship: meet the decision makers with an executive, find "
+            "out what went wrong, and stop the fall of volume at " + pvol + " in " + y
+            + np.where(known, " (share of wallet " + sow + " to " + psow + ")", "") + "."))
     return pd.Series(text, index=ids, name="sentence")
