@@ -293,6 +293,7 @@ CHECKED_PAIRS = [
     "price rise ↔ strategy (harvest, or recovery of a loss-making account only)",
     "strategy ↔ the strategy's own action",
     "strategy sentence ↔ plan volume",
+    "first page ↔ three objectives that move",
     "decision-maker mark ↔ weakest relationship",
     "rebates paid ↔ rebate projection",
 ]
@@ -359,6 +360,17 @@ def check_invariants(P, kd, s) -> list[str]:
             bad.append(f"{cid}: no action for its {st} strategy")
         if fmt.kg(f["plan_volume_kg"]) not in P.strategy.at[cid, "sentence"]:
             bad.append(f"{cid}: the strategy sentence does not name the plan volume")
+        heads = P.objectives.loc[(P.objectives["customer_id"] == cid)
+                                 & (P.objectives["headline"] > 0)]
+        if sorted(heads["headline"]) != [1, 2, 3]:
+            bad.append(f"{cid}: not three objectives for the first page")
+        mine = P.objectives.loc[P.objectives["customer_id"] == cid]
+        moving = (pd.to_numeric(mine["target"], errors="coerce")
+                  != pd.to_numeric(mine["current"], errors="coerce")) & (
+            mine["current"].astype(str) != mine["target"].astype(str))
+        flat = heads.loc[heads["current"].astype(str) == heads["target"].astype(str)]
+        if len(flat) and moving.sum() >= 3:
+            bad.append(f"{cid}: an unchanged first-page objective though others move")
         if not a["owner_role"].isin(OWNER_ROLES).all():
             bad.append(f"{cid}: an action without a known owner role")
         if (a["owner_role"].eq("account manager") & a["owner"].eq("")).any():

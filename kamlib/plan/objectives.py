@@ -38,8 +38,9 @@ HEADLINE_BY_STRATEGY = {
     "recovery of the relationship": ("share_of_wallet", "volume", "decision_makers",
                                      "relationship_level", "complaints"),
 }
-"""The objectives shown first for each strategy, in order (those without a target are
-skipped)."""
+"""The objectives shown first for each strategy, in order (those without a target, or
+with a target equal to the current value, are skipped; other objectives that move fill
+the three places)."""
 
 LABELS = {
     "volume": "Volume", "share_of_wallet": "Share of wallet", "net_price": "Net price",
@@ -176,10 +177,12 @@ def objectives(fc: pd.DataFrame, strat: pd.DataFrame, rebate_plan: pd.DataFrame,
 
 
 def _headline(obj: pd.DataFrame, strategy: pd.Series) -> np.ndarray:
-    """1-3 for the first three objectives of each account's strategy with a target that
-    differs from the current value (an unchanged one says nothing on a first page)."""
+    """1-3 for the first three objectives of each account: the strategy's own that move,
+    then other objectives that move, then (only to fill the three places) the strategy's
+    own that stay where they are."""
     st = strategy.reindex(obj["customer_id"]).to_numpy(object)
-    pos = np.full(len(obj), 99)
+    # after the strategy's own, any other objective that moves, in the order of LABELS
+    pos = 10 + obj["metric"].map({m: i for i, m in enumerate(LABELS)}).fillna(80).to_numpy(int)
     for name, metrics in HEADLINE_BY_STRATEGY.items():
         m = st == name
         for i, met in enumerate(metrics):
@@ -188,7 +191,8 @@ def _headline(obj: pd.DataFrame, strategy: pd.Series) -> np.ndarray:
     cur = pd.to_numeric(obj["current"], errors="coerce")
     same = np.where(tgt.notna() & cur.notna(), np.isclose(tgt.fillna(0), cur.fillna(0)),
                     obj["current"].astype(str).to_numpy() == obj["target"].astype(str).to_numpy())
-    has = (tgt.notna().to_numpy() | obj["metric"].eq("relationship_level").to_numpy()) & ~same
-    pos = np.where(has, pos, 99)
+    has = tgt.notna().to_numpy() | obj["metric"].eq("relationship_level").to_numpy()
+    # unchanged targets only fill the places left: the strategy's own first ("keep")
+    pos = np.where(has & ~same, pos, np.where(has & (pos < 10), 50 + pos, 99))
     rank = pd.Series(pos).groupby(obj["customer_id"].to_numpy()).rank(method="first")
     return np.where((pos < 99) & (rank.to_numpy() <= 3), rank.to_numpy(), 0).astype(int)

@@ -160,5 +160,6 @@ def sentences(fc: pd.DataFrame, strat: pd.DataFrame, segment: pd.Series,
             + " - and stop the fall of volume at " + pvol + " in " + y + ".",
             "Recover the relationship: meet the decision makers with an executive, find "
             "out what went wrong, and stop the fall of volume at " + pvol + " in " + y
-            + np.where(known, " (share of wallet " + sow + " to " + psow + ")", "") + "."))
+            + np.where(fell, " (" + drop.to_numpy(object) + " in " + str(plan_year - 1)
+                       + ")", "") + "."))
     return pd.Series(text, index=ids, name="sentence")
