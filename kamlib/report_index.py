@@ -43,8 +43,10 @@ _SCRIPT = """
     });
   });
   var filters = document.querySelectorAll('select.filter');
+  var totals = document.getElementById('totals');
+  var cur = totals ? (totals.getAttribute('data-currency') || '') : '';
   function money(x) {
-    var a = Math.abs(x), s = x < 0 ? '-' : '';
+    var a = Math.abs(x), s = (x < 0 ? '-' : '') + (cur ? cur + ' ' : '');
     if (a >= 1e6) { return s + (a / 1e6).toFixed(2) + ' m'; }
     if (a >= 1e3) { return s + (a / 1e3).toFixed(0) + ' k'; }
     return s + a.toFixed(0);
@@ -131,7 +133,7 @@ def index_html(records: list[dict], result, *, note: str = "", year: int | None 
         cols.append(("Health · decision", False))
     cols += [(f"Revenue{y}", True), ("Change", True), (f"Plan revenue{y1}", True),
              ("Profit", True), ("Share of wallet", True), ("Alerts", True),
-             ("First action", False), ("Files", False)]
+             ("Most urgent action", False), ("Files", False)]
     head = "".join(f'<th scope="col"{" class=num" if n else ""} title="click to sort">'
                    f"{H.esc(c)}</th>" for c, n in cols)
     rows = []
@@ -202,7 +204,8 @@ def index_html(records: list[dict], result, *, note: str = "", year: int | None 
                    'all</option><option value="yes">with alerts</option><option value="no">'
                    "none</option></select></label>")
     money = fmt.eur
-    total = (f'<p class="totals" id="totals">Shown: <strong data-t="n">{len(ok)}</strong> '
+    total = (f'<p class="totals" id="totals" data-currency="'
+             f'{H.esc(fmt.current_company().currency)}">Shown: <strong data-t="n">{len(ok)}</strong> '
              f'accounts · revenue{H.esc(y)} <strong data-t="revenue">{H.esc(money(totals["revenue"]))}'
              f'</strong> · plan revenue{H.esc(y1)} <strong data-t="plan">'
              f'{H.esc(money(totals["plan"]))}</strong> · profit after cost to serve '

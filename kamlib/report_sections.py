@@ -1668,6 +1668,14 @@ def next_actions(a: Account) -> Html:
                           ". Update the plan after each visit.")
 
 
+def _first_action(a: Account, acts: list[dict]) -> str:
+    """The most urgent action after agreeing the plan (every plan starts with that)."""
+    if a.plan is not None and len(a.plan.actions):
+        rest = a.plan.actions.loc[a.plan.actions["rule"] != "agree targets", "action"]
+        return str(rest.iloc[0]) if len(rest) else str(a.plan.actions["action"].iloc[0])
+    return acts[0]["action"] if acts else ""
+
+
 def _health_text(h) -> str:
     """The review's health (0-100) as ``"62/100"``; '' when unknown."""
     return f"{_num(h):.0f}/100" if _ok(h) else ""
@@ -1756,7 +1764,7 @@ def headline(a: Account) -> Headline:
         "share_of_wallet": f(sow),
         "score": f(k.get("score")),
         "alerts": sum(x["level"] == "alert" for x in signals(a)),
-        "first_action": acts[0]["action"] if acts else "",
+        "first_action": _first_action(a, acts),
         "strategy": a.plan.strategy if a.plan is not None else "",
         "plan_revenue": f(a.plan.forecast.get("plan_revenue")) if a.plan is not None else None,
         "actions": len(acts),

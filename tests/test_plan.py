@@ -477,3 +477,45 @@ def test_other_company_data_plans_are_coherent(tmp_path):
     P = p.tables["plan"]
     assert P.plan_year == 2020 and len(P.customer_ids) > 0
     assert check_invariants(P, p.kd, p.s) == []
+
+
+# --------------------------------------------------------- the rendered plan
+
+
+@pytest.mark.parametrize("cid", ["C0209", "C0036", "C0275", "C0136"])
+def test_rendered_plan_reads_for_a_director(batch_plan, cid):
+    """Large A, growing B, price-driven, decaying: the HTML says what the plan object says,
+    with methods only in the appendix and marks that agree with the actions."""
+    import re
+
+    from kamlib import report_html as H
+    from kamlib import report_sections as rs
+
+    a = rs.account(cid)
+    html = "".join(str(x) for x in rs.render_all(a))
+    body = html.split('id="appendix"')[0]
+    for name in ("Shapiro", "Kotler", "Levitt", "V = U + B", "goal '", "kamlib."):
+        assert name not in body, (cid, name)
+    ap = a.plan
+    first = html.split('id="glance"')[0]
+    assert H.esc(ap.sentence) in first
+    top = ap.objectives.loc[ap.objectives["headline"] > 0]
+    assert len(top) == 3 and all(H.esc(x) in first for x in top["label"])
+    for act in ap.actions["action"].head(5):
+        assert H.esc(act) in first
+    # a weak decision-maker relationship never reads "ok"
+    sig = {x["signal"]: x["level"] for x in rs.signals(a)}
+    dm = ap.status["decision makers"]
+    assert sig["Decision-maker relationships"] == dm["level"]
+    if dm["weakest"] < PS.decision_maker_min_strength:
+        assert sig["Decision-maker relationships"] != "ok"
+    # the on-time mark agrees with the delivery action
+    has_action = (ap.actions["rule"] == "delivery reliability").any()
+    assert (sig["On time in full"] == "watch") == has_action
+    # the rebate section shows the plan volume's tier
+    if ap.rebate is not None:
+        tier = int(ap.rebate["tier"])
+        assert (f"tier {tier} at" in html) or (tier == 0 and "below the first threshold" in html)
+    page = H.document("x", html, extra_css=H.running_css(f"Key account plan: {a.name}"))
+    assert re.search(r'@top-left \{ content: "Key account plan: [^"]+"', page)
+    assert 'counter(page) " of " counter(pages)' in page and '"Confidential"' in page
