@@ -118,6 +118,10 @@ def test_plan_volume_follows_the_strategy():
                                                       120.0, 100.0]
     assert fc["plan_net_price"].round(6).tolist() == [10.0, 10.0, 10.0, 10.3, 10.0, 10.0,
                                                       10.3]
+    # the proposal of +2% is held back for a win-back (and a relationship recovery)
+    up = pf.plan_year(h.assign(baseline_price=[10.2] * 7, loss=[False] * 7), st, PS)
+    assert up["plan_net_price"].round(6).tolist() == [10.2, 10.0, 10.2, 10.3, 10.2, 10.2,
+                                                      10.0]
     assert fc.at["C1", "plan_share_of_wallet"] == pytest.approx(0.55)
     assert fc.at["C0", "plan_revenue"] == pytest.approx(1030.0)
     # a recovery of the relationship (no loss) does not raise the price
@@ -292,6 +296,7 @@ CHECKED_PAIRS = [
     "executive sponsor ↔ sponsor action ↔ executive-visits objective",
     "price rise ↔ strategy (harvest, or recovery of a loss-making account only)",
     "strategy ↔ the strategy's own action",
+    "win-back / recovery of a relationship ↔ no price rise",
     "strategy sentence ↔ plan volume",
     "first page ↔ three objectives that move",
     "decision-maker mark ↔ weakest relationship",
@@ -356,6 +361,9 @@ def check_invariants(P, kd, s) -> list[str]:
         if rises != margin_first or (f["plan_net_price"] > f["baseline_price"] + 1e-9) != (
                 margin_first and not f["edited_price"]):
             bad.append(f"{cid}: price rise against a {st} strategy")
+        if (st == "win-back" or (st == "recovery" and not P.strategy.at[cid, "loss"])) and \
+                f["plan_net_price"] > f["net_price"] + 1e-9 and not f["edited_price"]:
+            bad.append(f"{cid}: a price rise while winning back a {st} account")
         if ("strategy: " + st) not in rules:
             bad.append(f"{cid}: no action for its {st} strategy")
         if fmt.kg(f["plan_volume_kg"]) not in P.strategy.at[cid, "sentence"]:

@@ -20,7 +20,8 @@ the plan projects volume on its own.
    potential; ``service.objectives.max_share_of_wallet``) but never below last year's
    volume; a target edited by the account manager (``service.objectives.overrides``)
    always wins. Net price: the service proposal, plus ``harvest_price_change`` for
-   harvest and for the recovery of an account that loses money (unless edited).
+   harvest and for the recovery of an account that loses money; at most last year's
+   price for a win-back and for the recovery of a relationship (unless edited).
 3. :func:`rebate_at_plan` - the customer's rebate schedule applied to the plan volume
    (:func:`kamlib.rebates.apply_schedule`): tier, rate, rebate, distance to the next
    tier, and the retroactive cliffs near the plan volume.
@@ -115,6 +116,10 @@ def plan_year(hist: pd.DataFrame, strategy: pd.Series, ps: PlanSettings,
         ~out["edited_price"].to_numpy(bool)
     price = np.where(up, out["net_price"].to_numpy(float) * (1 + ps.harvest_price_change),
                      price)
+    # winning share back, or a relationship, is not the time to raise the price
+    hold = ((st == "win-back") | ((st == "recovery") & ~loss)) & \
+        ~out["edited_price"].to_numpy(bool)
+    price = np.where(hold, np.minimum(price, out["net_price"].to_numpy(float)), price)
     out["strategy"] = st
     out["plan_volume_kg"] = vol
     out["plan_net_price"] = price
