@@ -41,9 +41,31 @@ def _cmd_generate(a: argparse.Namespace) -> int:
     return 0
 
 
+def _sample_is_ambiguous(value: str) -> str:
+    """The message when ``value`` is ``sample`` and the working folder has its own
+    ``./sample`` (which is not the bundled one), else ``""``."""
+    from kamlib import data
+
+    local = Path("sample")
+    if str(value) != "sample" or not local.exists():
+        return ""
+    try:
+        if local.resolve() == Path(data.SAMPLE_DIR).resolve():
+            return ""
+    except OSError:
+        pass
+    return (f"'sample' is ambiguous here: it names the bundled sample data "
+            f"({data.SAMPLE_DIR}), and this folder has its own ./sample. Write "
+            "`./sample` for the folder here, or the full path above for the bundled data.")
+
+
 def _cmd_check(a: argparse.Namespace) -> int:
     from kamlib import data
 
+    ambiguous = _sample_is_ambiguous(a.path)
+    if ambiguous:
+        print(f"kam data check: {ambiguous}", file=sys.stderr)
+        return 2
     report = data.check(a.path)
     print(report.text())
     return 0 if report.ok else 1
@@ -260,8 +282,26 @@ def main(argv: list[str] | None = None) -> int:
     a = parser.parse_args(argv)
     try:
         return a.func(a)
-    except (DataError, SettingsError, FileNotFoundError) as exc:
+    except (DataError, SettingsError) as exc:
         print(f"kam: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # a batch inside another command (kam demo)
+        from kamlib.batch_guard import FolderError
+        from kamlib.reports import BatchStopped, ReportError
+
+        if not isinstance(exc, (ReportError, FolderError)):
+            raise
+        print(f"kam: {exc}", file=sys.stderr)
+        return exc.exit_code if isinstance(exc, BatchStopped) else 2
+    except OSError as exc:  # the environment: permissions, a full or read-only disk
+        from kamlib.batch_guard import describe_os_error
+
+        if exc.errno is None:  # one of ours, with its own sentence
+            print(f"kam: {exc}", file=sys.stderr)
+            return 1
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"kam: {describe_os_error(exc, f'reading or writing{where}')}.",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # pragma: no cover
         print("kam: interrupted", file=sys.stderr)

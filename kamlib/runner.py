@@ -28,6 +28,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kamlib import paths
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 CHAPTER_PATTERN = "[0-9][0-9]_*.ipynb"
@@ -264,7 +266,7 @@ def run_chapters(
     out_dir.mkdir(parents=True, exist_ok=True)
     params = _data_parameter(data_source)
     tasks = [
-        _Task(p.resolve(), (out_dir / p.name).resolve(), folder.resolve(), params, html,
+        _Task(p.resolve(), paths.inside(out_dir, p.name), folder.resolve(), params, html,
               kernel_name, timeout)
         for p in chapters
     ]
@@ -416,7 +418,7 @@ def write_exercise_copies(
     for path in chapter_paths(folder):
         nb = nbformat.read(path, as_version=4)
         copy_nb = exercise_copy(nb, folder, out_dir)
-        target = out_dir / path.name
+        target = paths.inside(out_dir, path.name)  # checked: never outside out_dir
         nbformat.write(copy_nb, target)
         written.append(target)
     return written
