@@ -35,7 +35,7 @@ HEADLINE_BY_STRATEGY = {
     "hold": ("volume", "on_time_in_full", "complaints", "relationship_level"),
     "harvest": ("net_price", "revenue", "on_time_in_full", "complaints"),
     "recovery": ("net_price", "complaints", "decision_makers", "volume"),
-    "recovery of the relationship": ("share_of_wallet", "volume", "decision_makers",
+    "recovery of the relationship": ("volume", "share_of_wallet", "decision_makers",
                                      "relationship_level", "complaints"),
 }
 """The objectives shown first for each strategy, in order (those without a target, or
@@ -179,9 +179,9 @@ def objectives(fc: pd.DataFrame, strat: pd.DataFrame, rebate_plan: pd.DataFrame,
 
 
 def _headline(obj: pd.DataFrame, strategy: pd.Series) -> np.ndarray:
-    """1-3 for the first three objectives of each account: the strategy's own that move,
-    then other objectives that move, then (only to fill the three places) the strategy's
-    own that stay where they are."""
+    """1-3 for the first three objectives of each account: the strategy's first (always),
+    its others that move, then other objectives that move, then (only to fill the three
+    places) the strategy's own that stay where they are."""
     st = strategy.reindex(obj["customer_id"]).to_numpy(object)
     # after the strategy's own, any other objective that moves, in the order of LABELS
     pos = 10 + obj["metric"].map({m: i for i, m in enumerate(LABELS)}).fillna(80).to_numpy(int)
@@ -194,7 +194,9 @@ def _headline(obj: pd.DataFrame, strategy: pd.Series) -> np.ndarray:
     same = np.where(tgt.notna() & cur.notna(), np.isclose(tgt.fillna(0), cur.fillna(0)),
                     obj["current"].astype(str).to_numpy() == obj["target"].astype(str).to_numpy())
     has = tgt.notna().to_numpy() | obj["metric"].eq("relationship_level").to_numpy()
-    # unchanged targets only fill the places left: the strategy's own first ("keep")
-    pos = np.where(has & ~same, pos, np.where(has & (pos < 10), 50 + pos, 99))
+    # the strategy's first objective always leads (a "keep" is a target too); other
+    # unchanged targets only fill the places left
+    pos = np.where(has & (~same | (pos == 0)), pos,
+                   np.where(has & (pos < 10), 50 + pos, 99))
     rank = pd.Series(pos).groupby(obj["customer_id"].to_numpy()).rank(method="first")
     return np.where((pos < 99) & (rank.to_numpy() <= 3), rank.to_numpy(), 0).astype(int)
