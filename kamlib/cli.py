@@ -8,6 +8,8 @@
     kam review --out FILE          # the periodic review of the key accounts (.csv/.xlsx)
     kam chapters --out build       # execute the playbook chapters on the bundled data
     kam exercises --out build/exercises   # learners' copies, solutions removed
+    kam pair [--check]             # the chapters' py:percent pairs (jupytext)
+    kam site --out build/site      # the offline course site, links checked
     kam demo                       # the main job: chapters (and reports) into build/
 
 Errors the user can fix are printed as one clear message (exit 1 or 2), never as a
@@ -103,6 +105,42 @@ def _cmd_exercises(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_pair(a: argparse.Namespace) -> int:
+    from kamlib.course import pairing
+
+    if a.check:
+        problems = pairing.check_pairs()
+        for line in problems:
+            print(line)
+        if problems:
+            return 1
+        print("Every chapter's py:percent pair is in sync with its notebook.")
+        return 0
+    for p in pairing.write_pairs():
+        print(p)
+    return 0
+
+
+def _cmd_site(a: argparse.Namespace) -> int:
+    from kamlib.course import site
+
+    result = site.build(Path(a.out), chapters_dir=a.chapters)
+    print(f"Wrote {len(result.pages)} pages into {a.out} ({len(result.copied)} linked "
+          f"repository files under {site.FILES_DIR}/): open {Path(a.out) / 'index.html'}")
+    if result.external_links:
+        print(f"{len(result.external_links)} link(s) to other sites (not followed).")
+    for path in result.announced:
+        print(f"Announced in the learning path, not written yet (shown unlinked): {path}")
+    for line in result.problems:
+        print(f"PROBLEM {line}", file=sys.stderr)
+    if result.problems:
+        print(f"{len(result.problems)} problem(s): broken links, outside loads or raw TeX.",
+              file=sys.stderr)
+        return 1
+    print("Links work, nothing is loaded from outside, no formula is left as TeX.")
+    return 0
+
+
 def _cmd_demo(a: argparse.Namespace) -> int:
     from kamlib import runner
 
@@ -131,7 +169,7 @@ evidence."""
 
 
 def _cmd_review(a: argparse.Namespace) -> int:
-    from kamlib import data, review, settings
+    from kamlib import data, formatting, review, settings
     from kamlib.review.config import COMPONENTS
 
     out = Path(a.out)
@@ -144,7 +182,8 @@ def _cmd_review(a: argparse.Namespace) -> int:
     if a.year is not None:
         s = settings.replace(s, "period.analysis_year", a.year)
     try:
-        table = review.account_review(kd, s)
+        with formatting.using(settings.company_for(s, kd)):  # evidence in its units
+            table = review.account_review(kd, s)
     except ValueError as exc:
         print(f"kam review: {exc}", file=sys.stderr)
         return 1
@@ -253,6 +292,18 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("exercises", help="write learners' copies without solutions")
     ex.add_argument("--out", default="build/exercises")
     ex.set_defaults(func=_cmd_exercises)
+
+    pa = sub.add_parser("pair", help="write the chapters' py:percent pairs (jupytext)")
+    pa.add_argument("--check", action="store_true",
+                    help="only check the pairs are in sync; exit 1 if not")
+    pa.set_defaults(func=_cmd_pair)
+
+    si = sub.add_parser("site", help="render the chapters, glossary and background "
+                        "as an offline site, and check its links")
+    si.add_argument("--out", default="build/site")
+    si.add_argument("--chapters", default=None,
+                    help="folder of executed chapters (default: the committed notebooks)")
+    si.set_defaults(func=_cmd_site)
 
     de = sub.add_parser("demo", help="the main job on the bundled data")
     de.add_argument("--out", default="build")

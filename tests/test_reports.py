@@ -26,7 +26,6 @@ import pandas as pd
 import pytest
 
 from kamlib import cli, reports
-from kamlib import formatting as fmt
 from kamlib import report_html as H
 from kamlib import report_sections as rs
 
@@ -122,16 +121,22 @@ def test_notebook_to_html_refuses_remote_content():
 
 
 def test_small_formatters():
+    from kamlib import formatting
+
+    with formatting.using(formatting.SAMPLE_COMPANY):  # EUR and kg, whatever ran before
+        _small_formatters()
+
+
+def _small_formatters():
     assert rs.change(110, 100) == "+10%"
     assert rs.change(99.9, 100) == "0%"
     assert rs.change(50, 0) == "new" and rs.change(float("nan"), 1) == "n/a"
     assert rs.points(0.48, 0.60) == "-12 pts"
     assert rs.date(pd.Timestamp("2025-10-04")) == "4 Oct 2025"
     assert rs.auto("price_elasticity", -1.234) == "-1.23"
-    with fmt.using(fmt.SAMPLE_COMPANY):  # the units are the current company's
-        assert rs.auto("target_volume_kg", 12500.0) == "12.5 t"
-        assert rs.auto("share_of_wallet", 0.456) == "46%"
-        assert rs.auto("rebate_earned", 2500.0) == "EUR 2.5 k"
+    assert rs.auto("target_volume_kg", 12500.0) == "12.5 t"
+    assert rs.auto("share_of_wallet", 0.456) == "46%"
+    assert rs.auto("rebate_earned", 2500.0) == "EUR 2.5 k"
     assert reports.slug("Galdor Feed A.Ş.") == "galdor-feed-a-s"
     assert reports.parse_formats("html, pdf") == ("html", "pdf")
     with pytest.raises(reports.ReportError, match="html, pdf"):
