@@ -182,11 +182,23 @@ def figure(fig, alt: str, caption=None, *, dpi: int = 96) -> Html:
 
 
 def section(title, *blocks, anchor: str | None = None, lead=None) -> Html:
-    """A report section: a heading, an optional lead sentence, then the blocks."""
+    """A report section: a heading, an optional lead sentence, then the blocks.
+
+    Printed, the heading (and its lead) stays on the page of the block that follows it,
+    and so does each ``<h3>`` block with the next one (``div.keep``: no stranded
+    headings)."""
     aid = f' id="{esc(anchor)}"' if anchor else ""
     lead_html = f'<p class="lead">{esc(lead)}</p>' if lead else ""
-    body = "".join(esc(b) for b in blocks if b is not None)
-    return Html(f"<section{aid}><h2>{esc(title)}</h2>{lead_html}{body}</section>")
+    parts = [esc(b) for b in blocks if b is not None]
+    # printed, a heading never ends a page: it is kept with the block that follows it
+    head = f"<h2>{esc(title)}</h2>{lead_html}" + (parts.pop(0) if parts else "")
+    body = [f'<div class="keep">{head}</div>']
+    while parts:
+        b = parts.pop(0)
+        if b.lstrip().startswith("<h3") and parts:
+            b = f'<div class="keep">{b}{parts.pop(0)}</div>'
+        body.append(b)
+    return Html(f"<section{aid}>{''.join(body)}</section>")
 
 
 def paragraph(text, class_: str | None = None) -> Html:
@@ -260,7 +272,45 @@ footer { margin-top: 2.5rem; font-size: .8rem; color: var(--muted);
   a { color: inherit; text-decoration: none; }
 }
 @page { size: A4; margin: 14mm 12mm; }
+.strategy { font-size: 1.05rem; font-weight: 600; margin: .6rem 0; }
+table.actions-table { font-size: .84rem; }
+.swot { display: grid; grid-template-columns: 1fr 1fr; gap: .5rem; }
+.swot-cell { border: 1px solid var(--line); border-radius: 4px; padding: .3rem .6rem; }
+.swot-cell h4 { margin: .2rem 0; font-size: .9rem; }
+.swot-cell ul { margin: .2rem 0; padding-left: 1.1rem; font-size: .88rem; }
+@media print {
+  .first-page { break-after: page; page-break-after: always; }
+  .first-page { font-size: 9.5pt; }
+  .first-page h2 { margin-top: .8rem; }
+  .first-page h3 { margin: .5rem 0 .2rem; }
+  .first-page ul { margin: .1rem 0; }
+  .first-page li { margin: 0; }
+  .first-page table.data { font-size: .8rem; margin: .2rem 0; }
+  .first-page table.data td, .first-page table.data th { padding: .12rem .4rem; }
+  .appendix { break-before: page; page-break-before: always; }
+  h2 + .lead, h3 + table, h3 + p, h3 + ul, h3 + dl, h3 + div { break-before: avoid;
+    page-break-before: avoid; }
+  table.data tr, .swot-cell, li { break-inside: avoid; page-break-inside: avoid; }
+  section > h2 { break-after: avoid; page-break-after: avoid; }
+  .toc { display: none; }
+  .keep { break-inside: avoid; page-break-inside: avoid; }
+}
 """
+
+
+def running_css(account: str, confidential: str = "Confidential") -> str:
+    """The printed page's running header (the account, "Confidential") and page numbers
+    ("Page 2 of 9"), as CSS page-margin boxes that Chromium prints to PDF."""
+    def q(s):
+        s = str(s).replace("\\", " ").replace('"', "'").replace("\n", " ")
+        return '"' + s.replace("<", "‹").replace(">", "›") + '"'
+
+    box = "font: 8pt system-ui, sans-serif; color: #5b6675;"
+    return ("@page { margin: 16mm 12mm 14mm;"
+            f" @top-left {{ content: {q(account)}; {box} }}"
+            f" @top-right {{ content: {q(confidential)}; {box} }}"
+            f' @bottom-right {{ content: "Page " counter(page) " of " counter(pages); {box} }}'
+            " }")
 
 
 def document(title: str, body: str, *, lang: str = "en", extra_css: str = "") -> str:
@@ -397,14 +447,17 @@ def _output_html(output: dict) -> tuple[str, str]:
     return "", ""
 
 
-def notebook_to_html(nb, title: str, *, footer: str = "") -> tuple[str, str]:
+def notebook_to_html(nb, title: str, *, footer: str = "", running_header: str | None = None
+                     ) -> tuple[str, str]:
     """The executed template as a report: outputs only, no code, nothing remote.
 
     Markdown cells are rendered (mistune); code cells contribute their outputs:
     ``text/html`` as is (the template's sections build it with this module, escaping
     the data), PNG images inline, markdown rendered, plain text escaped in ``<pre>``.
     Cells tagged in :data:`SKIP_TAGS` are left out; widget outputs and the headline
-    figures are not rendered; ``stderr`` (warnings) is collected, not shown.
+    figures are not rendered; ``stderr`` (warnings) is collected, not shown. Printed,
+    every page carries ``running_header`` (default: the title) and "Confidential" at the
+    top and its page number at the bottom (:func:`running_css`).
 
     Returns ``(html, stderr_text)``. Raises ``ValueError`` when the result would load
     anything from the internet or run a script (see :func:`remote_resources`).
@@ -429,7 +482,8 @@ def notebook_to_html(nb, title: str, *, footer: str = "") -> tuple[str, str]:
     body = "\n".join(parts)
     if footer:
         body += f"\n<footer>{esc(footer)}</footer>"
-    page = document(title, body)
+    page = document(title, body, extra_css=running_css(
+        title if running_header is None else running_header))
     problems = remote_resources(page)
     if problems:
         raise ValueError(

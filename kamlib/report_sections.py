@@ -293,6 +293,21 @@ def _build_portfolio(data_source, settings_file, analysis_year, rs: ReportSettin
         for name in ("relationship", "packages", "visit_plan", "objectives", "supply"):
             p.status[name] = p.status.get("accounts", "missing") if acc is None else \
                 "no key accounts"
+    try:
+        import importlib
+
+        review = importlib.import_module("kamlib.review")
+    except ImportError:
+        review = None
+    if review is not None and "key" in p.tables:
+        _optional(p, "review", review, "account_review",
+                  lambda f: f(kd, s, key_table=p.tables["key"]))
+    if "objectives" in p.tables:
+        from kamlib import plan as _plan
+
+        _optional(p, "plan", _plan, "build", lambda f: f(kd, s, p.tables, as_of=as_of))
+    else:
+        p.status["plan"] = p.status.get("objectives", "missing")
     p.peers = _peers(p)
     return p
 
@@ -394,6 +409,8 @@ class Account:
     show_personal_details: bool = False
     visits: pd.DataFrame | None = None
     levers: pd.DataFrame | None = None
+    plan: object = None
+    """The account's :class:`kamlib.plan.AccountPlan` (None: not a planned account)."""
     _memo: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -475,7 +492,9 @@ def account(customer_id: str, data_source="sample", settings_file=None,
     if plan is not None and hasattr(plan, "for_customer"):
         visits = plan.for_customer(cid).copy()
     levers = _rows_of(p.tables.get("levers"), cid)
+    the_plan = p.tables.get("plan")
     return Account(
+        plan=the_plan.for_customer(cid) if the_plan is not None else None,
         customer_id=cid, name=str(prof.get("customer_name", cid)), profile=prof,
         orders=p.rows("orders", cid), interactions=p.rows("interactions", cid),
         contacts=p.rows("contacts", cid), assessments=p.rows("assessments", cid),
@@ -618,11 +637,13 @@ def title(a: Account) -> Html:
             if peers.get("revenue") is not None else "no portfolio comparisons")
     conf = (f"Confidential. Figures of {a.name} only; {comp}. Analysis year {a.year}, "
             f"data up to {date(a.as_of)}.")
-    toc = [("glance", "At a glance"), ("profile", "Profile and buying centre"),
+    toc = [("summary", "Plan on a page"), ("glance", "At a glance"),
+           ("objectives", "Objectives"), ("actions", "Action plan"), ("risks", "Risks"),
+           ("opportunities", "Opportunities"), ("profile", "Profile and buying centre"),
            ("history", "History"), ("position", "Position"),
            ("sensitivity", "Buying drivers"), ("rebates", "Rebates"),
            ("service", "Service and relationship"), ("visits", "Visit plan"),
-           ("objectives", "Objectives"), ("risks", "Risks"), ("actions", "Next actions")]
+           ("appendix", "Appendix")]
     links = " · ".join(f'<a href="#{k}">{H.esc(v)}</a>' for k, v in toc)
     return Html(
         f"<header><h1>Key account plan: {H.esc(a.name)}</h1>"
@@ -690,7 +711,7 @@ def at_a_glance(a: Account) -> Html:
     seg = _segment(a)
     if seg:
         status += f" · buying driver: {seg}"
-    acts = actions_list(a)[:3]
+    acts = actions_list(a)[:3] if a.plan is None else []
     blocks = [H.tag("p", H.tag("strong", status)), H.kpis(items)]
     if acts:
         blocks.append(H.tag("h3", "First things to do"))
@@ -934,11 +955,9 @@ def position(a: Account) -> Html:
              if _ok(k.get("score")) else "n/a"),
             ("Revenue rank", f"{count(k.get('revenue_rank'))} of "
                              f"{a.peers.get('n_active', '?')} active customers"),
-            ("Fuzzy evaluation", f"{k.get('fuzzy_grade', 'n/a')} "
-                                 f"({_num(k.get('fuzzy_score')):.0f}/100)"
-             if _ok(k.get("fuzzy_score")) else "n/a"),
+            ("Evaluation against the criteria", _fuzzy_text(a, k)),
             ("Profit now × future", str(k.get("profitability_quadrant") or "n/a")),
-            ("Price × cost to serve (Shapiro)", str(k.get("shapiro_quadrant") or "n/a")),
+            ("Price × cost to serve", str(k.get("shapiro_quadrant") or "n/a")),
             ("Portfolio action", str(k.get("portfolio_action") or "n/a")),
             ("Profit after cost to serve", f"{fmt.eur(k.get('profit'))} "
                                            f"({fmt.pct(k.get('profit_margin'))} of revenue)"),
@@ -950,7 +969,7 @@ def position(a: Account) -> Html:
              + " (discounted future profit)"),
         ]
         blocks.append(H.facts(facts))
-        reasons = str(k.get("reasons") or "")
+        reasons = plain_reasons(str(k.get("reasons") or ""))
         if reasons:
             blocks.append(H.tag("h3", "Why: the decision in words"))
             blocks.append(H.bullets([r.strip() for r in reasons.split(";") if r.strip()]))
@@ -983,6 +1002,26 @@ def position(a: Account) -> Html:
                               note="Portfolio figures are medians over the group: no "
                                    "other customer's figures are shown."))
     return H.section("Position", *blocks, anchor="position")
+
+
+def plain_reasons(text: str) -> str:
+    """The key-account list's reasons without method names (they are in the appendix):
+    ``"score 76/100 (rank 8, goal 'balanced'; strongest: ...)"`` ->
+    ``"score 76/100 (rank 8; strongest: ...)"``."""
+    import re
+
+    text = re.sub(r",\s*goal '[^']*'", "", text)
+    return re.sub(r"\s*\((Levitt|Kotler|Shapiro|Curry)\)", "", text)
+
+
+def _fuzzy_text(a: Account, k: dict) -> str:
+    """The fuzzy evaluation's grade consistent with its score (plan status rule)."""
+    if not _ok(k.get("fuzzy_score")):
+        return "n/a"
+    grade = k.get("fuzzy_grade", "n/a")
+    if a.plan is not None and a.plan.status.get("fuzzy grade", {}).get("grade"):
+        grade = a.plan.status["fuzzy grade"]["grade"]
+    return f"{grade} ({_num(k.get('fuzzy_score')):.0f}/100)"
 
 
 def _generic(df: pd.DataFrame, drop=()) -> Html:
@@ -1062,6 +1101,11 @@ def sensitivity(a: Account) -> Html:
                 + " — the % change of volume for a 1% change of its net price"
                 + (f"; {r.get('elasticity_note')}" if r.get("elasticity_note") and
                    str(r.get("elasticity_note")) not in ("nan", "<NA>") else "") + ".")))
+    if a.plan is not None and r is not None:
+        sp = a.plan.status.get("segment and price response", {})
+        if sp.get("level") in ("watch", "info") and sp.get("text"):
+            blocks.append(H.tag("p", Html(f"{H.badge(sp['level'], sp['level'])} "
+                                          f"{H.esc(str(sp['text']).capitalize())}.")))
     lst = a.status.get("levers", "missing")
     blocks.append(H.tag("h3", "Recommended levers"))
     if lst != "ok":
@@ -1077,8 +1121,8 @@ def sensitivity(a: Account) -> Html:
             rows = [[i + 1, x, w, b] for i, (x, w, b) in enumerate(zip(
                 top["lever"], top["why"], top.get("benefit", [""] * len(top))))]
             more = len(lv) - len(top)
-            note = ("Benefit: the terms of the customer's value V = U + B + R − C − T the "
-                    "lever moves (utility, brand, relationship, cost, time).")
+            note = ("Customer benefit: what the lever improves for the customer - the "
+                    "product's use, our brand, the relationship, its costs, its time.")
             if more > 0:
                 note += (f" {more} more lever(s) with weaker evidence: "
                          + "; ".join(lv["lever"].astype(str).iloc[MAX_LEVERS:]) + ".")
@@ -1098,6 +1142,8 @@ def rebates(a: Account) -> Html:
     """Rebates paid by year, and the projection of next year's rebate with the distance
     to the next tier (``kamlib.rebates.account_projection``: price-sensitive key
     accounts), with the tiers of the customer's schedule."""
+    if a.plan is not None:
+        return H.section("Rebates", *_plan_rebates(a), anchor="rebates")
     blocks = []
     st = a.status.get("rebate_projection", "missing")
     r = a.rows.get("rebate_projection")
@@ -1164,6 +1210,67 @@ def rebates(a: Account) -> Html:
     return H.section("Rebates", *blocks, anchor="rebates")
 
 
+def _plan_rebates(a: Account) -> list:
+    """The rebate part of a plan: the schedule at the plan volume (the volume
+    objective's figure), the thresholds near it, and the rebates paid against the
+    programme in force."""
+    ap = a.plan
+    r = ap.rebate
+    y1 = ap.plan_year
+    blocks = []
+    if r is None:
+        blocks.append(H.tag("p", "No rebate projection: the account is not paid rebates and "
+                                 "does not buy on price.", class_="unavailable"))
+    else:
+        basis = r.get("basis", "kg")
+        tier = _num(r.get("tier"))
+        to_next = r.get("to_next_tier")
+        cliff = ap.status.get("rebate cliff") or {}
+        lines = [
+            ("Schedule", f"{r.get('schedule')} ({r.get('method')}, on {basis})"),
+            (f"Plan volume {y1}", _basis_amount(r.get("plan_volume"), basis)
+             + " (the volume objective)"),
+            ("Tier reached", f"tier {tier:.0f} at {fmt.pct(r.get('rate'), 1)}"
+             if _ok(tier) and tier > 0 else "below the first threshold"),
+            (f"Rebate {y1}", fmt.eur(r.get("rebate"))),
+            ("Next tier", f"{_basis_amount(to_next, basis)} more reaches "
+                          f"{fmt.pct(r.get('next_tier_rate'), 1)}, worth "
+                          f"{fmt.eur(r.get('value_of_next_tier'))} to the customer"
+             if _ok(to_next) else "at the top tier"),
+            ("Thresholds near the plan", Html(H.badge(cliff.get("level", "info"),
+                                                      cliff.get("level", "info")) + " "
+                                              + H.esc(cliff.get("text", "")))),
+        ]
+        blocks.append(H.facts(lines))
+        tiers = _schedule_tiers(a, str(r.get("schedule")))
+        if tiers is not None and len(tiers):
+            blocks.append(H.table(
+                ["Tier", "From", "Rate", "Method"],
+                [[f"{int(t)}", _basis_amount(th, b), fmt.pct(rt, 1), m] for t, th, rt, b, m
+                 in zip(tiers["tier"], tiers["threshold"], tiers["rate"], tiers["basis"],
+                        tiers["method"])],
+                numeric=[True, True, True, False], caption="The schedule's tiers"))
+    h = ap.rebate_history
+    if len(h):
+        rows = [[str(int(y)), fmt.eur(p), fmt.pct(pr, 1), fmt.pct(sr, 1),
+                 "matches" if m else "differs"]
+                for y, p, pr, sr, m in zip(h["year"], h["rebate_paid"], h["paid_rate"],
+                                           h["schedule_rate"], h["matches"])]
+        st = ap.status.get("rebate history") or {}
+        note = str(st.get("text", ""))
+        if r is not None and str(h["schedule"].iloc[0]) != str(r.get("schedule")):
+            note += (f" The plan uses the {r.get('schedule')} schedule, which would have paid "
+                     f"{fmt.pct(h['plan_schedule_rate'].iloc[-1], 1)} on the volume of "
+                     f"{int(h['year'].iloc[-1])}: the change of terms is part of this plan.")
+        blocks.append(H.table(
+            ["Year", "Rebate paid", "Share of revenue", f"{h['schedule'].iloc[0]} would pay",
+             "Against the programme"], rows, numeric=[False, True, True, True, False],
+            caption="Rebates paid", note=note.strip().capitalize() if note else None))
+    else:
+        blocks.append(H.tag("p", "No rebate was paid to this customer in the history."))
+    return blocks
+
+
 def _schedule_tiers(a: Account, name: str):
     """The tiers of the named rebate schedule (from the settings), or None."""
     try:
@@ -1198,7 +1305,7 @@ def service(a: Account) -> Html:
         rec, obs = r.get("recommended_level"), r.get("observed_level")
         gap = _num(r.get("gap"))
         blocks.append(H.facts([
-            ("Recommended (Kotler)", f"{rec}: {level_meaning.get(rec, '')}"),
+            ("Recommended", f"{rec}: {level_meaning.get(rec, '')}"),
             ("What we do now", f"{obs}: {level_meaning.get(obs, '')}"),
             ("Gap", (f"{gap:+.0f} level(s)" if _ok(gap) else "n/a")
              + (f" — {r.get('action')}" if r.get("action") else "")),
@@ -1217,17 +1324,18 @@ def service(a: Account) -> Html:
         services = [x.strip() for x in str(pk.get("services") or "").split(";") if x.strip()]
         if services:
             blocks.append(H.bullets(services))
-        within = pk.get("within_budget")
+        bud = (a.plan.status.get("service budget") if a.plan is not None else None) or {}
         blocks.append(H.facts([
             ("Visits a year", f"{count(pk.get('visits_per_year'))} visits, "
                               f"{count(pk.get('executive_visits_per_year'))} executive"),
-            ("Cost-to-serve budget", f"{fmt.eur(pk.get('cost_to_serve_budget'))} a year "
-                                     f"({fmt.pct(pk.get('budget_share_of_margin'))} of the "
-                                     "gross margin)"),
-            ("Within budget", Html(H.badge("yes", "ok") if within else
-                                   H.badge("no: the package costs more than the margin "
-                                           "allows", "watch"))),
-            ("Cost to serve last year", fmt.eur(pk.get("current_cost_to_serve"))),
+            ("Package budget", f"{fmt.eur(pk.get('cost_to_serve_budget'))} a year "
+                               f"({fmt.pct(pk.get('budget_share_of_margin'))} of the gross "
+                               "margin)"),
+            ("Same activities last year", fmt.eur(pk.get("current_service_cost"))),
+            ("Budget check", Html(H.badge(bud.get("level", "info"), bud.get("level", "info"))
+                                  + " " + H.esc(bud.get("text", ""))) if bud else "n/a"),
+            ("Whole cost to serve last year", fmt.eur(pk.get("current_cost_to_serve"))
+             + " (orders, deliveries and complaints included)"),
         ]))
     sp = a.rows.get("supply")
     if a.status.get("supply") == "ok" and sp is not None:
@@ -1266,6 +1374,10 @@ def visits(a: Account) -> Html:
 def objectives(a: Account) -> Html:
     """Next year's targets: volume, net price, revenue, share of wallet, visit cycle,
     trainings and services (``kamlib.service.objectives``)."""
+    if a.plan is not None:
+        from kamlib import report_plan
+
+        return report_plan.plan_objectives(a)
     st = a.status.get("objectives", "missing")
     if not a.is_key and a.status.get("key") == "ok":
         return H.section("Objectives", not_key_note("Objectives"), anchor="objectives")
@@ -1346,22 +1458,57 @@ def signals(a: Account) -> list[dict]:
     ct = a.rows.get("complaint_trend")
     rising = bool(ct.get("rising")) if ct else (c0 > c2 and c0 >= 2)
     lvl = "alert" if rising and c0 >= 2 * max(c2, 1) else ("watch" if rising else "ok")
+    cut = a.plan.objective("complaints") if a.plan is not None else None
+    cut_to = _num(cut["target"]) if cut else math.nan
+    if _ok(cut_to) and cut_to < c0 and lvl == "ok":
+        lvl = "watch"  # the plan cuts them: not a fine mark next to that action
     out.append({"signal": "Complaints", "level": lvl,
                 "evidence": f"{c2} in {y - 2} → {c0} in {y}"
-                            + (" (rising per 100 orders)" if rising else "")})
+                            + (" (rising per 100 orders)" if rising else "")
+                            + (f"; the plan cuts them to {cut_to:.0f}" if _ok(cut_to)
+                               and cut_to < c0 else "")})
     open_c = a.interactions.loc[(a.interactions["type"] == "complaint")
                                 & a.interactions["days_to_resolve"].isna()]
     if len(open_c):
         out.append({"signal": "Open complaints", "level": "watch",
                     "evidence": f"{len(open_c)} still open, the oldest received "
                                 f"{date(open_c['date'].min())}"})
-    lvl, text, _ = _contact_signal(a)
-    out.append({"signal": "Decision makers' last contact", "level": lvl, "evidence": text})
+    if a.plan is None:  # a plan's decision-maker rule covers recency and strength
+        lvl, text, _ = _contact_signal(a)
+        out.append({"signal": "Decision makers' last contact", "level": lvl,
+                    "evidence": text})
+    if a.plan is not None:
+        for rule, label in (("decision makers", "Decision-maker relationships"),
+                            ("relationship level", "Relationship level"),
+                            ("service budget", "Service budget"),
+                            ("segment and price response", "Price response"),
+                            ("rebate cliff", "Rebate threshold"),
+                            ("rebate history", "Rebate terms")):
+            st = a.plan.status.get(rule) or {}
+            if st.get("level") in ("ok", "watch", "alert"):
+                out.append({"signal": label, "level": st["level"],
+                            "evidence": str(st.get("text", ""))})
+        from kamlib import report_plan
+
+        rv = a.plan.review
+        if rv and rv.get("health") is not None:
+            bad = str(rv.get("decision")) in ("downgrade", "drop") or bool(rv.get("decaying"))
+            out.append({"signal": "Review", "level": "alert" if bad else "ok",
+                        "evidence": f"health {_health_text(rv.get('health')) or 'n/a'}, "
+                                    f"decision {rv.get('decision')}"
+                                    + ("; decaying: " + report_plan.first_reason(
+                                        rv.get("decay_reasons")) if rv.get("decaying")
+                                       else "")})
     otif = _y(a, "on_time_in_full_rate")
     if _ok(otif):
-        out.append({"signal": "On time in full", "level": "watch" if otif < rs.otif_min
+        target = rs.otif_min
+        if a.plan is not None:  # the plan's target, so the mark and the action agree
+            from kamlib.plan.config import plan_settings
+
+            target = plan_settings(a.settings).otif_target
+        out.append({"signal": "On time in full", "level": "watch" if otif < target - 1e-9
                     else "ok", "evidence": f"{fmt.pct(otif)} of deliveries in {y} "
-                                           f"(target {fmt.pct(rs.otif_min)})"})
+                                           f"(target {fmt.pct(target)})"})
     it = a.interactions
     iy = it.loc[it["date"].dt.year == y]
     n_innov = int(iy["type"].isin(["trial", "training", "technical request"]).sum())
@@ -1393,7 +1540,7 @@ def risks(a: Account) -> Html:
     rows = [[H.badge(x["level"], x["level"]), x["signal"], x["evidence"]] for x in sig]
     lead = (f"{n_alert} alert(s) and {n_watch} point(s) to watch. Relationships decay by "
             "nature: falling volume and share of wallet, rising complaints, contacts not "
-            "seen for long and routine without innovation are the signs (Levitt).")
+            "seen for long and routine without innovation are the signs.")
     return H.section("Risks and decay signals", H.table(["Status", "Signal", "Evidence"],
                                                         rows), anchor="risks", lead=lead)
 
@@ -1410,6 +1557,14 @@ def actions_list(a: Account) -> list[dict]:
     """
     if "actions" in a._memo:
         return a._memo["actions"]
+    if a.plan is not None:
+        out = [{"action": r["action"], "priority": int(r["priority"]),
+                "priority_label": _PRIORITY[int(r["priority"])][0],
+                "level": _PRIORITY[int(r["priority"])][1], "owner": r["owner"],
+                "owner_role": r["owner_role"], "due": r["due"]}
+               for _, r in a.plan.actions.iterrows()]
+        a._memo["actions"] = out
+        return out
     acts: list[tuple[int, str]] = []
     sig = {x["signal"]: x for x in signals(a)}
     k = a.rows.get("key") or {}
@@ -1490,7 +1645,12 @@ def actions_list(a: Account) -> list[dict]:
 
 
 def next_actions(a: Account) -> Html:
-    """The next actions as a numbered list with their urgency."""
+    """The action plan (:func:`kamlib.report_plan.action_plan`); without a plan, the
+    next actions as a numbered list with their urgency."""
+    if a.plan is not None:
+        from kamlib import report_plan
+
+        return report_plan.action_plan(a)
     acts = actions_list(a)
     if not acts:
         body = H.tag("p", "Nothing urgent: keep the visit plan and review the account at "
@@ -1502,6 +1662,40 @@ def next_actions(a: Account) -> Html:
     return H.section("Next actions", body, anchor="actions",
                      lead=f"Owner: {a.profile.get('account_manager') or 'the account manager'}"
                           ". Update the plan after each visit.")
+
+
+def _first_action(a: Account, acts: list[dict]) -> str:
+    """The most urgent action after agreeing the plan (every plan starts with that)."""
+    if a.plan is not None and len(a.plan.actions):
+        rest = a.plan.actions.loc[a.plan.actions["rule"] != "agree targets", "action"]
+        return str(rest.iloc[0]) if len(rest) else str(a.plan.actions["action"].iloc[0])
+    return acts[0]["action"] if acts else ""
+
+
+def _health_text(h) -> str:
+    """The review's health (0-100) as ``"62/100"``; '' when unknown."""
+    return f"{_num(h):.0f}/100" if _ok(h) else ""
+
+
+def summary(a: Account) -> Html:
+    """The plan on a page (:func:`kamlib.report_plan.summary`)."""
+    from kamlib import report_plan
+
+    return report_plan.summary(a, signals(a))
+
+
+def opportunities(a: Account) -> Html:
+    """Opportunities and competition (:func:`kamlib.report_plan.opportunities`)."""
+    from kamlib import report_plan
+
+    return report_plan.opportunities(a)
+
+
+def appendix(a: Account) -> Html:
+    """Methods, formulas and status rules (:func:`kamlib.report_plan.appendix`)."""
+    from kamlib import report_plan
+
+    return report_plan.appendix(a)
 
 
 def footer(a: Account) -> Html:
@@ -1566,13 +1760,20 @@ def headline(a: Account) -> Headline:
         "share_of_wallet": f(sow),
         "score": f(k.get("score")),
         "alerts": sum(x["level"] == "alert" for x in signals(a)),
-        "first_action": acts[0]["action"] if acts else "",
+        "first_action": _first_action(a, acts),
+        "strategy": a.plan.strategy if a.plan is not None else "",
+        "plan_revenue": f(a.plan.forecast.get("plan_revenue")) if a.plan is not None else None,
+        "actions": len(acts),
+        "health": _health_text((a.plan.review or {}).get("health")) if a.plan is not None
+        else "",
+        "decision": str((a.plan.review or {}).get("decision") or "") if a.plan is not None
+        else "",
     })
 
 
-SECTIONS = ("title", "at_a_glance", "profile", "history", "position", "sensitivity",
-            "rebates", "service", "visits", "objectives", "risks", "next_actions",
-            "footer")
+SECTIONS = ("title", "summary", "at_a_glance", "objectives", "next_actions", "risks",
+            "opportunities", "profile", "history", "position", "sensitivity", "rebates",
+            "service", "visits", "appendix", "footer")
 """The sections of the account plan, in the template's order."""
 
 

@@ -49,8 +49,9 @@ the portfolio (customer data) lives in a private temporary folder, never in ``OU
 
 **Outputs** in ``OUT``: one ``<customer_id>_<name>.html`` (and ``.pdf``) per account
 (slugs: :func:`kamlib.paths.safe_name`),
-``index.html`` (a sortable table of the accounts with links and headline figures, and
-the failed accounts with their error), ``run.log`` (one line per account, errors in
+``index.html`` (:mod:`kamlib.report_index`: the accounts with links, headline figures,
+filters and totals, and the failed accounts with their error), ``actions.csv`` and
+``objectives.csv`` (every planned account's actions and objectives), ``run.log`` (one line per account, errors in
 full), ``reports.json`` (the manifest the up-to-date check reads).
 """
 
@@ -85,6 +86,8 @@ FALLBACK_TOP_N = 40
 """``accounts="key"`` without ``kamlib.selection.key_accounts``: the top N customers by
 revenue of the analysis year stand in for the key accounts (said in the log)."""
 MANIFEST = "reports.json"
+PLAN_TABLES = ("actions.csv", "objectives.csv")
+"""The batch's plan tables (:func:`kamlib.report_index.write_plan_tables`)."""
 INDEX = "index.html"
 RUN_LOG = "run.log"
 FAILED_DIR = "failed"
@@ -957,10 +960,11 @@ class _Halt(Exception):
 
 def _foreign_files(out: Path, manifest: dict, has_manifest: bool) -> list[str]:
     """The entries of ``out`` that no batch wrote: not the batch's own files (index,
-    log, manifest, lock, ``failed/``) and not a file named in the manifest."""
+    log, manifest, lock, ``failed/``, ``actions.csv``, ``objectives.csv``) and not a file
+    named in the manifest."""
     own = {guard.LOCK_NAME}
     if has_manifest:
-        own |= {INDEX, RUN_LOG, MANIFEST, FAILED_DIR}
+        own |= {INDEX, RUN_LOG, MANIFEST, FAILED_DIR, *PLAN_TABLES}
         for rec in manifest.values():
             if isinstance(rec, dict):
                 own |= {str(v) for v in (rec.get("files") or {}).values()}
@@ -1247,6 +1251,13 @@ def _run_batch_body(cfg, log, started, data_param, accounts, out, workers, forma
     _write(lambda: _save_manifest(out, manifest, meta), out / MANIFEST, done=result)
     _write(lambda: _write_index(result, chosen, unknown, note, s, out), out / INDEX,
            done=result)
+    if uses_portfolio and result.succeeded:  # the plans' actions and objectives
+        from kamlib import report_index
+
+        if port is None:
+            port = compute_portfolio()
+        _write(lambda: [log(f"wrote {p.name}") for p in report_index.write_plan_tables(
+            out, port, result.succeeded, _atomic_write)], out / PLAN_TABLES[0], done=result)
     log(f"done: {len(result.succeeded)} ok ({len(result.written)} written, "
         f"{len(result.skipped)} up to date), {len(result.failed)} failed, "
         f"{result.seconds:.1f} s; index {out / INDEX}")
@@ -1440,125 +1451,7 @@ def _collect(pool: _Pool, todo, result, manifest, meta, signature, out, log, bar
 
 # ------------------------------------------------------------------------ index
 
-
-_SORT_SCRIPT = """
-document.querySelectorAll('table.sortable th').forEach(function (th, col) {
-  th.addEventListener('click', function () {
-    var table = th.closest('table'), body = table.tBodies[0];
-    var asc = th.getAttribute('aria-sort') !== 'ascending';
-    table.querySelectorAll('th').forEach(function (h) { h.removeAttribute('aria-sort'); });
-    th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
-    var rows = Array.prototype.slice.call(body.rows);
-    rows.sort(function (a, b) {
-      var x = a.cells[col].getAttribute('data-v'), y = b.cells[col].getAttribute('data-v');
-      var nx = parseFloat(x), ny = parseFloat(y), r;
-      if (!isNaN(nx) && !isNaN(ny)) { r = nx - ny; }
-      else { r = String(x).localeCompare(String(y)); }
-      return asc ? r : -r;
-    });
-    rows.forEach(function (r) { body.appendChild(r); });
-  });
-});
-"""
-
-
-def index_html(records: list[dict], result: BatchResult, *, note: str = "",
-               year: int | None = None, company: str = "") -> str:
-    """``index.html``: the accounts with links and headline figures (a table sortable by
-    clicking a column header), and the failed accounts with their error.
-
-    For the analyst running the batch (it lists every account); each account manager is
-    sent only their own report. Self-contained: an inline style sheet and a small inline
-    script for sorting (nothing is loaded from anywhere); without scripts the table
-    still reads, in revenue order.
-    """
-    from kamlib import formatting as fmt
-    from kamlib import report_html as H
-    from kamlib import report_sections
-
-    def cell(text, value=None, num=False):
-        v = text if value is None else value
-        cls = ' class="num"' if num else ""
-        return f'<td{cls} data-v="{H.esc(v)}">{H.esc(text)}</td>'
-
-    ok = [r for r in records if r.get("status") == "ok"]
-    bad = [r for r in records if r.get("status") != "ok"]
-    y = f" {year}" if year else ""
-    def rs_change(x):
-        return report_sections.change(1 + x, 1)
-
-    cols = [("Customer", False), ("Account manager", False), ("Key · class · tier", False),
-            ("Buying driver", False), (f"Revenue{y}", True), ("Change", True),
-            ("Gross margin", True), ("Profit", True), ("Share of wallet", True),
-            ("Score", True), ("Alerts", True), ("First action", False), ("Files", False)]
-    head = "".join(f'<th scope="col"{" class=num" if n else ""} title="click to sort">'
-                   f"{H.esc(c)}</th>" for c, n in cols)
-    rows = []
-    for r in ok:
-        h = r.get("headline") or {}
-        files = r.get("files", {})
-        main = files.get("html") or files.get("pdf") or ""
-        name = r.get("customer_name") or h.get("customer_name") or r["customer_id"]
-        link = (f'<a href="{H.esc(main)}">{H.esc(name)}</a> <span class="id">'
-                f'{H.esc(r["customer_id"])}</span>')
-        links = " · ".join(f'<a href="{H.esc(v)}">{H.esc(k.upper())}</a>'
-                           for k, v in sorted(files.items()))
-
-        def num(key):
-            v = h.get(key)
-            return "" if v is None else v
-
-        rows.append(
-            "<tr>"
-            f'<td data-v="{H.esc(name)}">{link}</td>'
-            + cell(h.get("account_manager", ""))
-            + cell(" · ".join(x for x in ("key" if h.get("is_key") else "",
-                                          h.get("abc_class") or "", h.get("tier") or "")
-                              if x) or h.get("status", ""))
-            + cell(h.get("segment", ""))
-            + cell(fmt.eur(h.get("revenue")), num("revenue"), True)
-            + cell("n/a" if h.get("revenue_change") is None else
-                   rs_change(h["revenue_change"]), num("revenue_change"), True)
-            + cell(fmt.pct(h.get("gross_margin_pct")), num("gross_margin_pct"), True)
-            + cell(fmt.eur(h.get("profit")), num("profit"), True)
-            + cell(fmt.pct(h.get("share_of_wallet")), num("share_of_wallet"), True)
-            + cell("n/a" if h.get("score") is None else f"{h['score']:.0f}",
-                   num("score"), True)
-            + cell(str(h.get("alerts", "")), num("alerts"), True)
-            + cell(h.get("first_action", ""))
-            + f"<td>{links}</td></tr>"
-        )
-    failed_rows = "".join(
-        f'<tr><td>{H.esc(r["customer_id"])}</td><td>{H.esc(r.get("customer_name", ""))}'
-        f'</td><td>{H.esc(r.get("error", ""))}'
-        + (f' <span class="id">(executed notebook kept: {H.esc(r["kept_notebook"])})</span>'
-           if r.get("kept_notebook") else "")
-        + "</td></tr>" for r in bad)
-    summary = (f"{len(ok)} report(s) ready ({len(result.written)} written now, "
-               f"{len(result.skipped)} already up to date), {len(bad)} failed; "
-               f"{result.seconds:.0f} s. Run log: ")
-    body = [
-        f"<h1>Key account plans{H.esc(' - ' + company) if company else ''}{H.esc(y)}</h1>",
-        f'<p class="subtitle">{H.esc(summary)}<a href="{RUN_LOG}">{RUN_LOG}</a>. '
-        f'{H.esc(note)}.</p>',
-        '<p class="confidential">For the analyst: this page lists every account. Send '
-        "each account manager only the reports of their own accounts.</p>",
-    ]
-    if bad:
-        body.append(f'<h2 id="failed">Failed ({len(bad)})</h2>'
-                    '<table class="data"><thead><tr><th>Customer</th><th>Name</th>'
-                    f"<th>Error</th></tr></thead><tbody>{failed_rows}</tbody></table>")
-    body.append(f"<h2>Accounts ({len(ok)})</h2>"
-                '<p class="note">Click a column header to sort.</p>'
-                f'<table class="data sortable"><thead><tr>{head}</tr></thead>'
-                f"<tbody>{''.join(rows)}</tbody></table>")
-    css = (".id{color:var(--muted);font-size:.8rem} th{cursor:pointer}"
-           " body{max-width:90rem}")
-    page = H.document("Key account plans", "\n".join(body), extra_css=css)
-    # the index (not a report) may sort with a small inline script; still nothing remote
-    page = page.replace("default-src 'none';", "default-src 'none'; script-src "
-                        "'unsafe-inline';")
-    return page.replace("</body>", f"<script>{_SORT_SCRIPT}</script>\n</body>")
+from kamlib.report_index import index_html  # noqa: E402  (moved; kept importable here)
 
 
 # -------------------------------------------------------------------------- CLI

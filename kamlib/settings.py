@@ -35,6 +35,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 
 from kamlib import formatting
 from kamlib.errors import SettingsError
+from kamlib.plan.config import PlanSettings
 from kamlib.rebates import RebateSettings
 from kamlib.report_sections import ReportSettings
 from kamlib.review.config import ReviewSettings
@@ -125,6 +126,8 @@ class Settings:
     service: ServiceSettings = field(default_factory=ServiceSettings)
     review: ReviewSettings = field(default_factory=ReviewSettings)
     reports: ReportSettings = field(default_factory=ReportSettings)
+    plan: PlanSettings = field(default_factory=PlanSettings)
+
     columns: dict[str, str] = field(default_factory=dict)
     """The column map (``[columns]``): the playbook's column = the export's header,
     e.g. ``net_amount = "Netwr"`` or ``"orders.order_date" = "Fkdat"``. Completes or

@@ -340,6 +340,17 @@ def test_batch_reports_privacy_failures_and_reruns(tmp_path, key_ids, raw, monke
     assert f"FAILED {fail_id}" in log and all(f"ok     {c}" in log for c in ok_ids)
     manifest = json.loads((out / "reports.json").read_text(encoding="utf-8"))
     assert manifest["accounts"][fail_id]["status"] == "failed"
+    # the batch's action plans and objectives: the accounts with a report, nothing else
+    acts = pd.read_csv(out / "actions.csv", dtype=str)
+    assert list(acts.columns[:6]) == ["customer_id", "action", "owner", "due", "measure",
+                                      "objective"]
+    assert set(acts["customer_id"]) == set(ok_ids)
+    assert acts["owner"].notna().all() and acts["due"].str.startswith("2026-").all()
+    objs = pd.read_csv(out / "objectives.csv", dtype=str)
+    assert list(objs.columns[:6]) == ["customer_id", "metric", "current", "target", "unit",
+                                      "why"]
+    assert set(objs["customer_id"]) == set(ok_ids)
+    assert {"volume", "share_of_wallet"} <= set(objs["metric"])
 
     # every report: whole, self-contained, no code, its own customer only
     names = raw["customers"].set_index("customer_id")["customer_name"]
@@ -353,7 +364,8 @@ def test_batch_reports_privacy_failures_and_reruns(tmp_path, key_ids, raw, monke
         for heading in ("At a glance", "Profile and buying centre", "History", "Position",
                         "Buying drivers and levers", "Rebates", "Service and relationship",
                         "Visit plan", "Objectives", "Risks and decay signals",
-                        "Next actions", "How to read this plan"):
+                        "Action plan", "How to read this plan", "Plan on a page",
+                        "Opportunities and competition", "Appendix: methods and rules"):
             assert f">{heading}</h2>" in page, (cid, heading)
         assert H.remote_resources(page) == [], cid
         assert "<script" not in page.lower()

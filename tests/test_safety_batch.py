@@ -348,13 +348,13 @@ def test_a_read_only_out_is_a_sentence(tmp_path, capsys):
 def test_a_full_disk_stops_the_batch_with_what_was_written(tmp_path):
     """A real full disk: ``--out`` on a tmpfs with room for about one report."""
     out = tmp_path / "small"
-    if not _mount_tmpfs(out, "size=256k"):
+    if not _mount_tmpfs(out, "size=320k"):  # six reports of ~36 kB and the index fit
         pytest.skip("needs root to mount a small tmpfs (a full disk)")
     try:
         template = _template(tmp_path / "t.ipynb", [
             SHOW, "HTML('<p>' + 'x' * 30000 + '</p>')"])
         filler = out / "filler.bin"
-        filler.write_bytes(b"\0" * (256 * 1024 - 70 * 1024))
+        filler.write_bytes(b"\0" * (320 * 1024 - 70 * 1024))
         with pytest.raises(reports.BatchStopped) as e:  # --force: the filler is not ours
             reports.run_batch(accounts=IDS[:6], out=out, workers=1, template=template,
                               progress=False, force=True)
