@@ -3,6 +3,8 @@
     kam data generate --customers 300 --years 5 --seed 7 --out data/sample
     kam data check PATH            # exit 1 and a list of problems, or 0 and a summary
     kam data dictionary            # rewrite data/README.md from kamlib/schema.py
+    kam data template --out F.xlsx [--sample]   # the Excel input template
+    kam workshop --data PATH       # serve the workshop app (Voila) on 127.0.0.1
     kam settings init | show       # create / print the settings file (kam_settings.toml)
     kam calendars --out DIR        # each account manager's visit plan as .ics
     kam chapters --out build       # execute the playbook chapters on the bundled data
@@ -45,7 +47,38 @@ def _cmd_check(a: argparse.Namespace) -> int:
 
     report = data.check(a.path)
     print(report.text())
-    return 0 if report.ok else 1
+    ok = report.ok
+    if report.ok:
+        from kamlib.workshop import template
+
+        left = template.leftover_examples(a.path)
+        if left:
+            print(f"\nProblem: {Path(a.path).name}: row 2 of the sheet(s) "
+                  f"{', '.join(left)} is still the template's example row (customer "
+                  "C0042, ...): it would be read as real data. Overwrite it with your "
+                  "own first row, or delete the row.")
+            ok = False
+    return 0 if ok else 1
+
+
+def _cmd_template(a: argparse.Namespace) -> int:
+    from kamlib.workshop import template
+
+    out = Path(a.out)
+    if a.check:
+        want = template.template_bytes(None)
+        if not out.exists() or out.read_bytes() != want:
+            print(f"{out} is out of date: run `kam data template --out {out}`.")
+            return 1
+        print(f"{out} is up to date.")
+        return 0
+    try:
+        path = template.write_template(out, sample="sample" if a.sample else None)
+    except ValueError as exc:
+        print(f"kam data template: {exc}", file=sys.stderr)
+        return 2
+    print(path)
+    return 0
 
 
 def _cmd_dictionary(a: argparse.Namespace) -> int:
@@ -137,6 +170,16 @@ def build_parser() -> argparse.ArgumentParser:
     c = dsub.add_parser("check", help="check a company export; exit 1 if it has problems")
     c.add_argument("path", help="folder of CSV/Parquet files, or an Excel workbook")
     c.set_defaults(func=_cmd_check)
+
+    tp = dsub.add_parser("template", help="write the Excel input template (one sheet "
+                         "per table, a README sheet)")
+    tp.add_argument("--out", default=str(PROJECT_ROOT / "data" / "templates" /
+                                         "kam_input.xlsx"), help="the .xlsx to write")
+    tp.add_argument("--sample", action="store_true",
+                    help="write the bundled sample data into it (instead of example rows)")
+    tp.add_argument("--check", action="store_true",
+                    help="only check that OUT is what the generator writes")
+    tp.set_defaults(func=_cmd_template)
 
     dd = dsub.add_parser("dictionary", help="write data/README.md from the schema")
     dd.add_argument("--out", default=str(PROJECT_ROOT / "data" / "README.md"))
