@@ -133,6 +133,18 @@ def _cmd_calendars(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_workshop(a: argparse.Namespace) -> int:
+    from kamlib.workshop import serve
+
+    try:
+        return serve.run(a.data, a.port, settings_file=a.settings,
+                         decisions_file=a.decisions, ip=a.ip, preheat=a.preheat,
+                         cull_idle=a.cull_idle)
+    except serve.ServeError as exc:
+        print(f"kam workshop: {exc}", file=sys.stderr)
+        return 2
+
+
 def _cmd_settings(a: argparse.Namespace) -> int:
     from kamlib import settings
 
@@ -202,6 +214,24 @@ def build_parser() -> argparse.ArgumentParser:
     ca.add_argument("--settings", default=str(PROJECT_ROOT / "kam_settings.toml"))
     ca.add_argument("--out", default="build/calendars")
     ca.set_defaults(func=_cmd_calendars)
+
+    ws = sub.add_parser("workshop", help="serve the workshop app (Voila) on this computer")
+    ws.add_argument("--data", default="sample",
+                    help="'sample', a folder of CSV files or a filled .xlsx template")
+    ws.add_argument("--port", type=int, default=8866)
+    ws.add_argument("--ip", default="127.0.0.1",
+                    help="address to listen on (default: this computer only)")
+    ws.add_argument("--settings", default=None,
+                    help="settings to start from (default: kam_settings.toml of the project)")
+    ws.add_argument("--decisions", default="workshop_decisions.toml",
+                    help="where 'Save the decisions' writes (default: "
+                         "./workshop_decisions.toml)")
+    ws.add_argument("--preheat", type=int, default=0,
+                    help="kernels kept started and executed ahead of visitors (0 = none)")
+    ws.add_argument("--cull-idle", type=int, default=900,
+                    help="seconds after which a kernel without activity and without an "
+                         "open page is shut down")
+    ws.set_defaults(func=_cmd_workshop)
 
     ch = sub.add_parser("chapters", help="execute the playbook chapters")
     ch.add_argument("--out", default="build/chapters")
