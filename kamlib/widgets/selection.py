@@ -73,6 +73,15 @@ def key_account_table_view(ka: pd.DataFrame, max_rows: int = 15) -> pd.DataFrame
     return out.head(max_rows)
 
 
+RULE_LABELS = {
+    "abc": "class A or B",
+    "abc_and_score": "class A or B; A needs the min score",
+    "score_min": "score at least the min score",
+    "score_top_n": "the top N scores",
+}
+"""The key-account rules (:data:`kamlib.selection.KEY_RULES`) in words, for the menu."""
+
+
 @interactive
 def key_account_workshop(kd, s, settings_file: str | None = None, facts=None,
                          show_chart: bool = True, *, on_change=None, prepare=None,
@@ -102,22 +111,26 @@ def key_account_workshop(kd, s, settings_file: str | None = None, facts=None,
     for c, crit in selection.CRITERIA.items():
         sliders[c] = W.FloatSlider(value=float(raw.get(c, 0.0)), min=0, max=5, step=0.5,
                                    description=crit.label, continuous_update=False,
-                                   style={"description_width": "130px"},
-                                   layout=W.Layout(width="330px"))
+                                   tooltip=f"{crit.label}: {crit.meaning}",
+                                   style={"description_width": "125px"},
+                                   layout=W.Layout(width="305px"))
     families = [W.VBox([W.HTML(f"<b>{fam}</b>")]
                        + [sl for c, sl in sliders.items()
                           if selection.CRITERIA[c].family == fam])
                 for fam in selection.FAMILIES]
     ka_s, ab = s.selection.key_accounts, s.selection.abc
-    rule = W.Dropdown(options=list(selection.KEY_RULES), value=ka_s.rule, description="Rule",
-                      style={"description_width": "110px"})
+    rule = W.Dropdown(options=[(RULE_LABELS.get(r, r), r) for r in selection.KEY_RULES],
+                      value=ka_s.rule, description="Rule",
+                      style={"description_width": "110px"}, layout=W.Layout(width="300px"))
     min_score = W.FloatSlider(value=ka_s.min_score, min=0, max=100, step=1,
                               description="Min score", continuous_update=False,
                               style={"description_width": "110px"})
     top_n = W.IntSlider(value=ka_s.top_n, min=0, max=150, description="Top N (score)",
                         continuous_update=False, style={"description_width": "110px"})
-    loss = W.Dropdown(options=["exclude", "flag", "include"], value=ka_s.loss_makers,
-                      description="Loss makers", style={"description_width": "110px"})
+    loss = W.Dropdown(options=[("not key", "exclude"), ("key, flagged", "flag"),
+                               ("key", "include")], value=ka_s.loss_makers,
+                      description="Loss makers", style={"description_width": "110px"},
+                      layout=W.Layout(width="300px"))
     top_share = W.FloatSlider(value=ab.top_share, min=0.05, max=0.5, step=0.01,
                               description="A: top share", readout_format=".0%",
                               continuous_update=False, style={"description_width": "110px"})

@@ -374,7 +374,7 @@ class WorkshopApp:
             on_change=on_change, show_near=10)
         self.tabs.children[2].children = [
             W.HTML(f"<h2>Design the volume rebate</h2><p class='kam-hint'>On {len(ids)} "
-                   f"customers: {who}, last year's volumes. Change a threshold or a rate "
+                   f"customer{'s' if len(ids) != 1 else ''}: {who}, last year's volumes. Change a threshold or a rate "
                    "(press Enter): the cost, the customers just below a threshold and the "
                    "break-even update. 'retroactive' pays the rate on all the volume once "
                    "a threshold is reached; 'marginal' only on the volume above it.</p>"),

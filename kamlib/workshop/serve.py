@@ -103,10 +103,11 @@ def wait_until_up(url: str, proc: subprocess.Popen | None = None,
 
 def start(data, port: int = DEFAULT_PORT, *, settings_file=None, decisions_file=None,
           ip: str = "127.0.0.1", preheat: int = 0, cull_idle: int = CULL_IDLE_SECONDS,
-          cull_interval: int = CULL_INTERVAL_SECONDS, quiet: bool = False
-          ) -> tuple[subprocess.Popen, str]:
+          cull_interval: int = CULL_INTERVAL_SECONDS, quiet: bool = False,
+          log: str | Path | None = None) -> tuple[subprocess.Popen, str]:
     """Start Voilà in the background; return (process, URL) once it listens. The caller
-    ends it (``proc.terminate()``). Raises :class:`ServeError`."""
+    ends it (``proc.terminate()``). ``quiet``: no server messages; ``log``: write them
+    to this file instead. Raises :class:`ServeError`."""
     try:
         import voila  # noqa: F401
     except ImportError:
@@ -123,6 +124,9 @@ def start(data, port: int = DEFAULT_PORT, *, settings_file=None, decisions_file=
                          "stop it, or pass another --port.")
     url = f"http://{ip}:{port}/"
     out = subprocess.DEVNULL if quiet else None
+    if log is not None:
+        Path(log).parent.mkdir(parents=True, exist_ok=True)
+        out = open(log, "ab")  # noqa: SIM115 - handed to the child, closed with it
     proc = subprocess.Popen(
         voila_command(port, ip=ip, preheat=preheat, cull_idle=cull_idle,
                       cull_interval=cull_interval),
