@@ -209,6 +209,28 @@ def to_dict(d: Decisions) -> dict:
     return out
 
 
+def summary_lines(d: Decisions) -> list[str]:
+    """The decisions in plain sentences, for the room to read before saving."""
+    from kamlib.selection import CRITERIA
+
+    lines = []
+    if d.goal == "custom":
+        w = sorted(d.weights.items(), key=lambda kv: (-kv[1], kv[0]))
+        lines.append("Scorecard: the room's own weights - " + ", ".join(
+            f"{CRITERIA[c].label} {v:g}" for c, v in w) + " (the rest count 0).")
+    elif d.goal is not None:
+        lines.append(f"Scorecard: the '{d.goal}' goal's preset weights.")
+    for k, v in d.key_accounts.items():
+        lines.append(f"Threshold changed: {k.replace('_', ' ')} = {v}.")
+    for o in d.overrides:
+        lines.append(f"{o.customer_name or o.customer_id} ({o.customer_id}) "
+                     f"{'is key' if o.key else 'is not key'}: {o.reason}.")
+    if d.schedule is not None:
+        lines.append(f"Rebate schedule for the {d.schedule_segment}-sensitive accounts: "
+                     + d.schedule.describe())
+    return lines
+
+
 def dumps(d: Decisions) -> str:
     import tomli_w
 

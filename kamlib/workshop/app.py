@@ -58,6 +58,10 @@ STYLE = """
                       font-size: 13px; }
 .kam-app .kam-ok { color: #1D6B2E; }
 .kam-app .widget-label { font-size: 14px; }
+.kam-app .widget-html-content { line-height: 1.4; }
+.kam-app .lm-TabBar-tab { flex: 0 0 210px !important; max-width: none !important;
+                          font-size: 15px; }
+.kam-app pre { line-height: 1.3; }
 </style>
 """
 
@@ -391,20 +395,28 @@ class WorkshopApp:
         self.save_status = W.HTML()
         self.save_status.add_class("kam-save-status")
         self.preview = W.HTML()
+        self.preview.add_class("kam-save-preview")
+        self.file_text = W.HTML()
+        file_box = W.Accordion(children=[self.file_text])
+        file_box.set_title(0, "Show the file itself")
+        file_box.selected_index = None
         self.save_button.on_click(self._save)
         self.tabs.children[3].children = [
             W.HTML("<h2>Save what the room agreed</h2><p class='kam-hint'>The weights, the "
                    "thresholds, the customers decided against the rule (with reasons) and "
                    "the rebate schedule go into one small file. The account plans are "
                    "then made with it: <code>kam reports --decisions FILE</code>.</p>"),
-            self.decisions_path, self.save_button, self.save_status, self.preview]
+            self.preview, self.decisions_path, self.save_button, self.save_status, file_box]
 
     def _refresh_save_preview(self) -> None:
         from kamlib import decisions
 
-        text = decisions.dumps(self.session.decisions())
-        self.preview.value = ("<p class='kam-hint'>What will be saved:</p>"
-                              f"<pre style='font-size:12.5px'>{_esc(text)}</pre>")
+        d = self.session.decisions()
+        items = "".join(f"<li>{_esc(x)}</li>" for x in decisions.summary_lines(d))
+        self.preview.value = (
+            f"<div class='kam-box'><b>What will be saved</b> "
+            f"({len(self.session.key_ids)} key accounts):<ul>{items}</ul></div>")
+        self.file_text.value = f"<pre style='font-size:12.5px'>{_esc(decisions.dumps(d))}</pre>"
 
     def _save(self, _=None) -> None:
         path = Path(self.decisions_path.value.strip() or DEFAULT_DECISIONS).expanduser()

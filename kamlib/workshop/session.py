@@ -133,9 +133,17 @@ class Session:
 
     def decisions(self, now=None) -> decisions.Decisions:
         """What the room decided: the scorecard, the thresholds that differ from the
-        start, the overrides, the schedule (for the price segment)."""
-        return decisions.from_state(self.s, self.base, tuple(self.overrides.values()),
-                                    self.schedule, "price", data=self.source, now=now)
+        start, the overrides, the schedule (for the price segment; described as agreed
+        in the workshop when it has no description)."""
+        import dataclasses
+
+        d = decisions.from_state(self.s, self.base, tuple(self.overrides.values()),
+                                 self.schedule, "price", data=self.source, now=now)
+        if not self.schedule.description:
+            sc = dataclasses.replace(self.schedule, description="Agreed in the workshop of "
+                                     + d.workshop["saved"][:10] + ".")
+            d = dataclasses.replace(d, schedule=sc)
+        return d
 
     def save(self, path: str | Path, now=None) -> Path:
         return decisions.save_decisions(self.decisions(now), path)
