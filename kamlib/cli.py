@@ -7,6 +7,7 @@
     kam workshop --data PATH       # serve the workshop app (Voila) on 127.0.0.1
     kam settings init | show       # create / print the settings file (kam_settings.toml)
     kam calendars --out DIR        # each account manager's visit plan as .ics
+    kam review --out FILE          # the periodic review of the key accounts (.csv/.xlsx)
     kam chapters --out build       # execute the playbook chapters on the bundled data
     kam exercises --out build/exercises   # learners' copies, solutions removed
     kam demo                       # the main job: chapters (and reports) into build/
@@ -145,6 +146,58 @@ def _cmd_workshop(a: argparse.Namespace) -> int:
         return 2
 
 
+REVIEW_COLUMNS = ["customer_name", "account_manager", "abc_class", "health", "decision",
+                  "decaying", "reasons", "action", "health_trend", "selected_for",
+                  "still_holds", "no_longer_holds", "selection_note"]
+"""Columns of ``kam review`` (after ``customer_id``), then every component's score and
+evidence."""
+
+
+def _cmd_review(a: argparse.Namespace) -> int:
+    from kamlib import data, review, settings
+    from kamlib.review.config import COMPONENTS
+
+    out = Path(a.out)
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        print(f"kam review: --out {out} must end in .csv or .xlsx", file=sys.stderr)
+        return 2
+    kd = data.load(a.data)
+    s = settings.load(a.settings)
+    if a.year is not None:
+        s = settings.replace(s, "period.analysis_year", a.year)
+    try:
+        table = review.account_review(kd, s)
+    except ValueError as exc:
+        print(f"kam review: {exc}", file=sys.stderr)
+        return 1
+    cols = REVIEW_COLUMNS + [f"{c}_{k}" for c in COMPONENTS for k in ("score", "evidence")]
+    table = table[cols].copy()
+    table["health"] = table["health"].round(1)
+    for c in COMPONENTS:
+        table[f"{c}_score"] = table[f"{c}_score"].round(1)
+    table = table.reset_index()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    if suffix == ".csv":
+        table.to_csv(tmp, index=False, encoding="utf-8")
+    else:
+        with pd_excel_writer(tmp) as w:
+            table.to_excel(w, sheet_name="review", index=False)
+    tmp.replace(out)
+    counts = table["decision"].value_counts()
+    summary = ", ".join(f"{k} {int(counts.get(k, 0))}" for k in review.DECISIONS)
+    print(f"{out}: {len(table)} key accounts reviewed ({summary}; "
+          f"{int(table['decaying'].sum())} decaying)")
+    return 0
+
+
+def pd_excel_writer(path: Path):
+    import pandas as pd
+
+    return pd.ExcelWriter(path, engine="openpyxl")
+
+
 def _cmd_settings(a: argparse.Namespace) -> int:
     from kamlib import settings
 
@@ -232,6 +285,15 @@ def build_parser() -> argparse.ArgumentParser:
                     help="seconds after which a kernel without activity and without an "
                          "open page is shut down")
     ws.set_defaults(func=_cmd_workshop)
+
+    rv = sub.add_parser("review", help="the periodic review of the key accounts: health, "
+                        "decay, keep / develop / downgrade / drop (.csv or .xlsx)")
+    rv.add_argument("--data", default="sample", help="'sample' or the path of an export")
+    rv.add_argument("--settings", default=str(PROJECT_ROOT / "kam_settings.toml"))
+    rv.add_argument("--year", type=int, default=None,
+                    help="the review year (default: period.analysis_year)")
+    rv.add_argument("--out", required=True, help="the table to write: FILE.csv or FILE.xlsx")
+    rv.set_defaults(func=_cmd_review)
 
     ch = sub.add_parser("chapters", help="execute the playbook chapters")
     ch.add_argument("--out", default="build/chapters")

@@ -1,11 +1,82 @@
-"""Numbers as a sales person reads them: EUR, tonnes, percentages.
+"""Numbers as a sales person reads them: money, quantities, percentages.
 
 Used by the notebooks and reports so that the same quantity always reads the same way.
+The currency and the quantity unit are the company's (settings ``[company]``): a
+:class:`Company` says them, and every helper takes ``company=`` (default: the current
+company, set once per run with :func:`set_company` or for a block with :func:`using`)::
+
+    from kamlib import formatting as fmt
+    fmt.money(1_234_567, fmt.Company(currency="CHF"))   # 'CHF 1.23 m'
+    fmt.quantity(12_500, fmt.Company(quantity_unit="kg"))  # '12.5 t'
+    fmt.quantity(12_500, fmt.Company(quantity_unit="pcs"))  # '12,500 pcs'
+    fmt.money(1_234_567)                                  # '1.23 m' (no currency set)
+
+``eur()``, ``kg()`` and ``price()`` are the older names of :func:`money`,
+:func:`quantity` and :func:`unit_price`: they use the current company too, so they say
+EUR and kg only when the company's currency and unit are EUR and kg (the bundled sample).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Company:
+    """Who the analysis is for, as the text shows it (resolved: never ``None``).
+
+    ``name``: the company's name ("your company" when not set); ``currency``: the code
+    or sign written before amounts ("EUR", "CHF", "$"; ``""`` = none); ``quantity_unit``:
+    the unit of the quantity columns ("kg", "l", "pcs"; ``""`` = none; "kg" is shown in
+    tonnes from 1,000); ``product``: what it sells, in words ("niacin"; ``""`` = "the
+    product").
+    """
+
+    name: str = "your company"
+    currency: str = ""
+    quantity_unit: str = ""
+    product: str = ""
+
+    @property
+    def product_words(self) -> str:
+        """The product in a sentence: ``"niacin"`` or ``"the product"``."""
+        return self.product or "the product"
+
+
+NEUTRAL = Company()
+"""The company of data that is not the sample: no name, currency, unit or product."""
+
+SAMPLE_COMPANY = Company(name="Auronia Nutrichem", currency="EUR", quantity_unit="kg",
+                         product="niacin")
+"""The fictional company of the bundled sample (worked example of the chapters)."""
+
+_CURRENT: contextvars.ContextVar[Company] = contextvars.ContextVar(
+    "kam_company", default=NEUTRAL)
+
+
+def current_company() -> Company:
+    """The company the helpers use when none is passed."""
+    return _CURRENT.get()
+
+
+def set_company(company: Company) -> None:
+    """Make ``company`` the current one (the chapters and reports do it once per run)."""
+    if not isinstance(company, Company):
+        raise TypeError(f"set_company takes a formatting.Company, got {company!r}")
+    _CURRENT.set(company)
+
+
+@contextlib.contextmanager
+def using(company: Company):
+    """``with fmt.using(c): ...``: ``c`` is the current company inside the block."""
+    token = _CURRENT.set(company)
+    try:
+        yield company
+    finally:
+        _CURRENT.reset(token)
 
 
 def _nan(x) -> bool:
@@ -15,32 +86,74 @@ def _nan(x) -> bool:
         return True
 
 
-def eur(x, decimals: int | None = None) -> str:
-    """``eur(1234567) -> 'EUR 1.23 m'``; ``eur(5300) -> 'EUR 5.3 k'``; ``eur(12.5) -> 'EUR 12.50'``."""
+def _company(company: Company | None) -> Company:
+    return current_company() if company is None else company
+
+
+def money(x, company: Company | None = None, decimals: int | None = None) -> str:
+    """An amount in the company's currency, rounded as a sales person says it.
+
+    ``money(1234567) -> 'EUR 1.23 m'``; ``money(5300) -> 'EUR 5.3 k'``;
+    ``money(12.5) -> 'EUR 12.50'`` (currency EUR); without a currency ``'1.23 m'``.
+    """
     if _nan(x):
         return "n/a"
+    cur = _company(company).currency
+    pre = f"{cur} " if cur else ""
     x = float(x)
     if x == 0:
-        return "EUR 0"
+        return f"{pre}0"
     sign = "-" if x < 0 else ""
     a = abs(x)
     if a >= 1e6:
-        return f"{sign}EUR {a / 1e6:.{2 if decimals is None else decimals}f} m"
+        return f"{sign}{pre}{a / 1e6:.{2 if decimals is None else decimals}f} m"
     if a >= 1e4:
-        return f"{sign}EUR {a / 1e3:.{0 if decimals is None else decimals}f} k"
+        return f"{sign}{pre}{a / 1e3:.{0 if decimals is None else decimals}f} k"
     if a >= 1e3:
-        return f"{sign}EUR {a / 1e3:.{1 if decimals is None else decimals}f} k"
-    return f"{sign}EUR {a:,.{2 if decimals is None else decimals}f}"
+        return f"{sign}{pre}{a / 1e3:.{1 if decimals is None else decimals}f} k"
+    return f"{sign}{pre}{a:,.{2 if decimals is None else decimals}f}"
 
 
-def kg(x) -> str:
-    """``kg(12500) -> '12.5 t'``; ``kg(800) -> '800 kg'``."""
+def quantity(x, company: Company | None = None) -> str:
+    """A quantity in the company's unit: ``'12.5 t'`` / ``'800 kg'`` for kg (tonnes from
+    1,000 kg); ``'12,500 pcs'`` for another unit; ``'12,500'`` without a unit."""
     if _nan(x):
         return "n/a"
+    unit = _company(company).quantity_unit
     x = float(x)
-    if abs(x) >= 1000:
-        return f"{x / 1000:,.1f} t"
-    return f"{x:,.0f} kg"
+    if unit == "kg":
+        if abs(x) >= 1000:
+            return f"{x / 1000:,.1f} t"
+        return f"{x:,.0f} kg"
+    return f"{x:,.0f} {unit}" if unit else f"{x:,.0f}"
+
+
+def unit_price(x, company: Company | None = None) -> str:
+    """A price per unit: ``'EUR 9.80/kg'``; ``'9.80 per unit'`` without currency and unit."""
+    if _nan(x):
+        return "n/a"
+    c = _company(company)
+    amount = f"{c.currency} {float(x):.2f}" if c.currency else f"{float(x):.2f}"
+    return f"{amount}/{c.quantity_unit}" if c.quantity_unit else f"{amount} per unit"
+
+
+def money_label(scale: str = "", company: Company | None = None) -> str:
+    """The unit of an axis or column of amounts: ``money_label("m") -> 'EUR m'``,
+    ``money_label() -> 'EUR'``; without a currency ``'m'`` / ``'amount'``."""
+    cur = _company(company).currency
+    return " ".join(p for p in (cur, scale) if p) or "amount"
+
+
+def quantity_label(company: Company | None = None) -> str:
+    """The unit of an axis of quantities: ``'kg'``, ``'pcs'``, or ``'units'`` when unset."""
+    return _company(company).quantity_unit or "units"
+
+
+def price_label(company: Company | None = None) -> str:
+    """The unit of a price axis: ``'EUR/kg'``; ``'per unit'`` when neither is set."""
+    c = _company(company)
+    unit = c.quantity_unit or "unit"
+    return f"{c.currency}/{unit}" if c.currency else f"per {unit}"
 
 
 def pct(x, decimals: int = 0) -> str:
@@ -50,8 +163,16 @@ def pct(x, decimals: int = 0) -> str:
     return f"{100 * float(x):.{decimals}f}%"
 
 
+def eur(x, decimals: int | None = None) -> str:
+    """:func:`money` in the current company's currency (the older name)."""
+    return money(x, None, decimals)
+
+
+def kg(x) -> str:
+    """:func:`quantity` in the current company's unit (the older name)."""
+    return quantity(x)
+
+
 def price(x) -> str:
-    """A price per kg: ``price(9.8) -> 'EUR 9.80/kg'``."""
-    if _nan(x):
-        return "n/a"
-    return f"EUR {float(x):.2f}/kg"
+    """:func:`unit_price` for the current company (the older name)."""
+    return unit_price(x)

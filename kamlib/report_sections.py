@@ -108,7 +108,9 @@ class Portfolio:
     ``accounts``, ``segments``, ``levers``, ``rebate_projection``, ``relationship``,
     ``packages``, ``visit_plan``, ``objectives``, ``complaint_trend``, ``supply``),
     ``status``: for each, ``"ok"``, ``"missing"`` (function not written yet) or the
-    error; ``peers``: anonymised medians (see :func:`_peers`).
+    error; ``peers``: anonymised medians (see :func:`_peers`); ``company``: who the
+    text speaks of (:func:`kamlib.settings.company_for`: the sample company on the
+    sample, neutral words on other data), made current for :mod:`kamlib.formatting`.
     """
 
     kd: object
@@ -125,6 +127,7 @@ class Portfolio:
     peers: dict = field(default_factory=dict)
     positions: dict = field(default_factory=dict)
     key: tuple = ()
+    company: fmt.Company = field(default_factory=fmt.Company)
 
     def rows(self, table: str, customer_id: str) -> pd.DataFrame:
         """The rows of ``table`` (a raw table of ``kd``) for one customer (positional)."""
@@ -265,7 +268,9 @@ def _build_portfolio(data_source, settings_file, analysis_year, rs: ReportSettin
     complaints = comp.groupby([comp["customer_id"], comp["date"].dt.year.rename("year")]
                               ).size()
     p = Portfolio(kd=kd, s=s, rs=rs, year=year, years=years, as_of=as_of, yearly=yearly,
-                  wallet=wallet, complaints=complaints)
+                  wallet=wallet, complaints=complaints,
+                  company=settings.company_for(s, kd))
+    fmt.set_company(p.company)
     for table in ("orders", "interactions", "contacts", "assessments", "rebates"):
         df = getattr(kd, table)
         p.positions[table] = (df.groupby("customer_id", sort=False).indices
@@ -438,6 +443,7 @@ def account(customer_id: str, data_source="sample", settings_file=None,
     not a customer.
     """
     p = portfolio(data_source, settings_file, analysis_year or None, rs)
+    fmt.set_company(p.company)  # money() and quantity() speak this company's units
     cid = str(customer_id).strip()
     cust = p.kd.customers
     match = cust.loc[cust["customer_id"].astype(str) == cid]

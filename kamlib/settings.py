@@ -33,9 +33,11 @@ try:  # Python 3.11+
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
+from kamlib import formatting
 from kamlib.errors import SettingsError
 from kamlib.rebates import RebateSettings
 from kamlib.report_sections import ReportSettings
+from kamlib.review.config import ReviewSettings
 from kamlib.segmentation import SegmentationSettings
 from kamlib.selection import SelectionSettings
 from kamlib.service import ServiceSettings
@@ -75,16 +77,90 @@ class PeriodSettings:
 
 
 @dataclass(frozen=True)
+class CompanySettings:
+    """Who the analysis is for: the words and units the text uses (``[company]``).
+
+    ``name``: the company's name; ``currency``: the code or sign written before amounts
+    ("EUR", "CHF", "$"); ``quantity_unit``: the unit of the quantities ("kg", "l",
+    "pcs"); ``product``: what it sells, in words ("niacin"). Empty = not set: on the
+    bundled sample the sample company's values are used (Auronia Nutrichem, EUR, kg,
+    niacin), on any other data neutral ones ("your company", no currency sign, no unit,
+    "the product"). See :func:`company_for`.
+    """
+
+    name: str = ""
+    currency: str = ""
+    quantity_unit: str = ""
+    product: str = ""
+
+    def __post_init__(self) -> None:
+        for key in ("name", "currency", "quantity_unit", "product"):
+            value = getattr(self, key)
+            if value != value.strip() or "\n" in value:
+                raise SettingsError(f"company.{key} must be one line without leading or "
+                                    f"trailing spaces, got {value!r}")
+        if len(self.currency) > 8:
+            raise SettingsError(f"company.currency is a code or sign such as 'EUR' or '$', "
+                                f"got {self.currency!r}")
+
+
+@dataclass(frozen=True)
 class Settings:
     """All decisions of the playbook. Every section has defaults."""
 
-    company_name: str = "Auronia Nutrichem"
+    company: CompanySettings = field(default_factory=CompanySettings)
     period: PeriodSettings = field(default_factory=PeriodSettings)
     selection: SelectionSettings = field(default_factory=SelectionSettings)
     segmentation: SegmentationSettings = field(default_factory=SegmentationSettings)
     rebates: RebateSettings = field(default_factory=RebateSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
+    review: ReviewSettings = field(default_factory=ReviewSettings)
     reports: ReportSettings = field(default_factory=ReportSettings)
+
+
+    @property
+    def company_name(self) -> str:
+        """The company's name as set (``""`` when not set; see :func:`company_for`)."""
+        return self.company.name
+
+
+def is_sample(data) -> bool:
+    """True when ``data`` (a ``KamData``, ``"sample"`` or a path) is the bundled sample."""
+    source = getattr(data, "source", data)
+    if source is None:
+        return False
+    if str(source) == "sample":
+        return True
+    from kamlib.data import SAMPLE_DIR
+
+    try:
+        return Path(source).expanduser().resolve() == SAMPLE_DIR.resolve()
+    except (OSError, TypeError, ValueError):
+        return False
+
+
+def company_for(s: "Settings", data=None) -> formatting.Company:
+    """The company the text speaks of, for settings ``s`` and ``data``.
+
+    What ``[company]`` sets is used; what it leaves empty is the sample company's on the
+    bundled sample (Auronia Nutrichem, EUR, kg, niacin) and neutral on any other data
+    ("your company", no currency, no unit, "the product"): nothing computed from another
+    company's data speaks of the sample company or its product. ``data``: a
+    ``KamData``, ``"sample"`` or the path of an export (``None`` = not the sample).
+    """
+    c = s.company
+    base = formatting.SAMPLE_COMPANY if is_sample(data) else formatting.NEUTRAL
+    return formatting.Company(
+        name=c.name or base.name, currency=c.currency or base.currency,
+        quantity_unit=c.quantity_unit or base.quantity_unit, product=c.product or base.product)
+
+
+def use_company(s: "Settings", data=None) -> formatting.Company:
+    """Make :func:`company_for` the current company of :mod:`kamlib.formatting`
+    (``eur()``, ``money()``, ... then speak its currency and unit). Returns it."""
+    company = company_for(s, data)
+    formatting.set_company(company)
+    return company
 
 
 # --------------------------------------------------------------------------- reading
@@ -164,7 +240,16 @@ def _convert(tp, value, where: str, source: str):
 
 
 def from_dict(raw: dict, source: str = "settings") -> Settings:
-    """Build ``Settings`` from a nested dict (as read from TOML)."""
+    """Build ``Settings`` from a nested dict (as read from TOML).
+
+    The top-level ``company_name`` of older files is read as ``company.name``.
+    """
+    if isinstance(raw, dict) and "company_name" in raw:
+        raw = dict(raw)
+        name = raw.pop("company_name")
+        company = dict(raw.get("company") or {})
+        company.setdefault("name", name)
+        raw["company"] = company
     return _build(Settings, raw, "", source)
 
 
@@ -241,6 +326,8 @@ def replace(s, dotted: str, value, _done: str = ""):
     ``replace(s, "selection.abc.top_share", 0.25)``. The new value is validated like
     one read from the file; an error names the full dotted key.
     """
+    if dotted == "company_name" and not _done:  # the older name of company.name
+        dotted = "company.name"
     head, _, rest = dotted.partition(".")
     here = _join(_done, head)
     names = [f.name for f in fields(s)]

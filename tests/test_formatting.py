@@ -1,24 +1,79 @@
-"""Numbers as a sales person reads them."""
+"""Numbers as a sales person reads them, in the company's currency and unit."""
 
 import math
 
+import pytest
+
 from kamlib import formatting as fmt
+from kamlib import settings
+
+EURKG = fmt.Company(name="X", currency="EUR", quantity_unit="kg")
 
 
-def test_eur():
-    assert fmt.eur(1_234_567) == "EUR 1.23 m"
-    assert fmt.eur(45_600) == "EUR 46 k"
-    assert fmt.eur(5_300) == "EUR 5.3 k"
-    assert fmt.eur(12.5) == "EUR 12.50"
-    assert fmt.eur(0) == "EUR 0"
-    assert fmt.eur(-2_300) == "-EUR 2.3 k"
-    assert fmt.eur(math.nan) == "n/a" and fmt.eur(None) == "n/a"
+def test_money_in_the_companys_currency():
+    assert fmt.money(1_234_567, EURKG) == "EUR 1.23 m"
+    assert fmt.money(45_600, EURKG) == "EUR 46 k"
+    assert fmt.money(5_300, EURKG) == "EUR 5.3 k"
+    assert fmt.money(12.5, EURKG) == "EUR 12.50"
+    assert fmt.money(0, EURKG) == "EUR 0"
+    assert fmt.money(-2_300, EURKG) == "-EUR 2.3 k"
+    assert fmt.money(math.nan, EURKG) == "n/a" and fmt.money(None, EURKG) == "n/a"
+    chf = fmt.Company(currency="CHF")
+    assert fmt.money(1_234_567, chf) == "CHF 1.23 m"
+    assert fmt.money(1_234_567, fmt.NEUTRAL) == "1.23 m"
+    assert fmt.money(0, fmt.NEUTRAL) == "0"
 
 
-def test_kg_pct_price():
-    assert fmt.kg(12_500) == "12.5 t"
-    assert fmt.kg(800) == "800 kg"
+def test_quantity_price_and_labels():
+    assert fmt.quantity(12_500, EURKG) == "12.5 t"
+    assert fmt.quantity(800, EURKG) == "800 kg"
+    assert fmt.quantity(12_500, fmt.Company(quantity_unit="pcs")) == "12,500 pcs"
+    assert fmt.quantity(12_500, fmt.NEUTRAL) == "12,500"
+    assert fmt.quantity(math.nan, EURKG) == "n/a"
+    assert fmt.unit_price(9.8, EURKG) == "EUR 9.80/kg"
+    assert fmt.unit_price(9.8, fmt.Company(currency="$", quantity_unit="l")) == "$ 9.80/l"
+    assert fmt.unit_price(9.8, fmt.NEUTRAL) == "9.80 per unit"
+    assert fmt.money_label("m", EURKG) == "EUR m"
+    assert fmt.money_label("m", fmt.NEUTRAL) == "m"
+    assert fmt.money_label("", fmt.NEUTRAL) == "amount"
+    assert fmt.quantity_label(fmt.NEUTRAL) == "units"
+    assert fmt.price_label(EURKG) == "EUR/kg" and fmt.price_label(fmt.NEUTRAL) == "per unit"
     assert fmt.pct(0.153) == "15%"
     assert fmt.pct(0.153, 1) == "15.3%"
-    assert fmt.price(9.8) == "EUR 9.80/kg"
-    assert fmt.kg(math.nan) == "n/a"
+
+
+def test_older_names_use_the_current_company():
+    with fmt.using(EURKG):
+        assert fmt.eur(1_234_567) == "EUR 1.23 m"
+        assert fmt.kg(12_500) == "12.5 t"
+        assert fmt.price(9.8) == "EUR 9.80/kg"
+    with fmt.using(fmt.NEUTRAL):
+        assert fmt.eur(1_234_567) == "1.23 m"
+        assert fmt.kg(800) == "800"
+    with pytest.raises(TypeError, match="formatting.Company"):
+        fmt.set_company("EUR")
+
+
+def test_the_sample_company_only_on_the_sample(tmp_path):
+    s = settings.Settings()
+    assert settings.company_for(s, "sample") == fmt.SAMPLE_COMPANY
+    other = settings.company_for(s, tmp_path)
+    assert other == fmt.NEUTRAL
+    assert other.name == "your company" and other.product_words == "the product"
+    s2 = settings.replace(s, "company.currency", "CHF")
+    assert settings.company_for(s2, tmp_path).currency == "CHF"
+    assert settings.company_for(s2, "sample").currency == "CHF"  # what is set wins
+    assert settings.company_for(s2, "sample").product == "niacin"
+
+
+def test_company_section_read_and_checked(tmp_path):
+    f = tmp_path / "s.toml"
+    f.write_text('[company]\nname = "Nordfeed AG"\ncurrency = "CHF"\nquantity_unit = "l"\n')
+    s = settings.load(f)
+    assert (s.company.name, s.company.currency, s.company.quantity_unit) == (
+        "Nordfeed AG", "CHF", "l")
+    f.write_text('company_name = "Old Style"\n')  # older files keep working
+    assert settings.load(f).company.name == "Old Style"
+    f.write_text('[company]\ncurrency = "EUROPEAN EURO"\n')
+    with pytest.raises(settings.SettingsError, match="company.currency"):
+        settings.load(f)

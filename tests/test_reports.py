@@ -282,7 +282,7 @@ def test_signature_follows_every_input(tmp_path):
     t = tmp_path / "t.ipynb"
     t.write_text("{}")
     st = tmp_path / "s.toml"
-    st.write_text("company_name = 'A'\n")
+    st.write_text("[company]\nname = 'A'\n")
     base = dict(template=t, data_path=SAMPLE, settings_file=st, analysis_year=None,
                 show_personal_details=False, formats=("html",))
     sig = reports.batch_signature(**base)
@@ -290,9 +290,9 @@ def test_signature_follows_every_input(tmp_path):
     for change in ({"show_personal_details": True}, {"formats": ("html", "pdf")},
                    {"analysis_year": 2024}, {"settings_file": None}):
         assert reports.batch_signature(**{**base, **change}) != sig, change
-    st.write_text("company_name = 'B'\n")
+    st.write_text("[company]\nname = 'B'\n")
     assert reports.batch_signature(**base) != sig
-    st.write_text("company_name = 'A'\n")
+    st.write_text("[company]\nname = 'A'\n")
     t.write_text('{"x": 1}')
     assert reports.batch_signature(**base) != sig
 

@@ -1,0 +1,507 @@
+"""Account health 0-100: the components, their evidence, and the decay flag.
+
+Relationships decay by nature (Levitt, "After the sale is over", HBR 1983: attention
+and sensitivity weaken unless they are managed). The signs are falling volume and
+share of wallet, rising complaints, decision makers not seen for long and routine
+without innovation. :func:`health` measures each sign per customer as of a review date
+(default: 31 December of the analysis year), turns it into a score 0-100 on a stated
+scale, and combines the scores with the weights of the settings:
+
+    component score = 100 × clip((x - bad) / (good - bad), 0, 1)
+    health = Σ_c w_c × score_c / Σ_c w_c      (over the components with evidence)
+
+``bad`` and ``good`` are ``review.scales``, ``w_c`` ``review.weights``. The windows are
+12-month periods ending at the review date: *the last 12 months* (W0), the 12 before
+(W1) and the 12 before those (W2).
+
+Components (values and their units):
+
+- ``volume``: average yearly change of the kg bought, (kg W0 / kg W2)^(1/2) - 1.
+  Needs ``evidence.min_orders`` orders in W2 (a short history has no trend).
+- ``share_of_wallet``: change in points of share of wallet (our kg / the customer's
+  estimated total use, :func:`kamlib.measures.share_of_wallet`) from year Y-2 to Y.
+  Needs an estimate of total use in both years.
+- ``margin``: change in points of the gross margin rate (gross margin / revenue),
+  W0 against W2; same evidence as the volume.
+- ``complaints``: complaints received in W0 per 100 orders of W0, as a multiple of the
+  portfolio's rate (all complaints / all orders of the active customers, ×100). With
+  fewer than ``evidence.min_complaints`` complaints it is no signal and scores 100:
+  one complaint received a day before the review is not a trend.
+- ``resolution``: median days to resolve the complaints received in W0; a complaint
+  still open at the review date counts with its age so far. Same minimum.
+- ``contacts``: days since the decision maker seen longest ago was last contacted
+  (table ``contacts``, ``is_decision_maker``). Contact dates later than the review
+  date (a later snapshot) cannot say what the gap was then: no evidence.
+- ``delivery``: on-time-in-full rate of the order lines delivered in W0 (at least
+  ``evidence.min_deliveries`` lines).
+- ``service_gap``: Kotler's recommended relationship level minus the level observed
+  in W0, in levels (the rules of :class:`kamlib.service.RelationshipSettings`, with the
+  revenue, margin and interactions of W0); > 0 means under-served.
+
+An account is **decaying** when its health is below ``review.health_threshold`` and at
+least ``review.decay_min_signals`` components with evidence score below
+``review.signal_below``; with less than ``evidence.min_coverage`` of the weights
+backed by evidence there is no health (too little is known), and no decay flag.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kamlib.review.config import COMPONENT_LABELS, COMPONENTS, ReviewSettings
+
+LEVELS = ("basic", "reactive", "accountable", "proactive", "partnership")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def review_settings(s) -> ReviewSettings:
+    """The ``[review]`` section of the whole settings (defaults if it has none)."""
+    if isinstance(s, ReviewSettings):
+        return s
+    rv = getattr(s, "review", None)
+    return rv if isinstance(rv, ReviewSettings) else ReviewSettings()
+
+
+def analysis_year(s, year=None) -> int:
+    if year is not None:
+        return int(year)
+    period = getattr(s, "period", None)
+    if period is None:
+        raise TypeError("pass the whole kamlib.settings.Settings (with .period), or year=")
+    return int(period.analysis_year)
+
+
+def review_date(year: int) -> pd.Timestamp:
+    """The review date of a year: its last day."""
+    return pd.Timestamp(f"{int(year)}-12-31")
+
+
+def scale(x, bad: float, good: float) -> np.ndarray:
+    """Score 0-100: 0 at ``bad``, 100 at ``good``, linear between, capped (NaN stays)."""
+    x = np.asarray(x, dtype=float)
+    return 100.0 * np.clip((x - bad) / (good - bad), 0.0, 1.0)
+
+
+def _frac(num, den) -> np.ndarray:
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    return np.divide(num, den, out=np.full(np.broadcast(num, den).shape, np.nan),
+                     where=den != 0)
+
+
+def _fmt(fmt: str, x) -> np.ndarray:
+    """Vectorised number formatting (NaN → 'n/a')."""
+    x = np.asarray(x, dtype=float)
+    txt = np.char.mod(fmt, np.nan_to_num(x)).astype(object)
+    return np.where(np.isnan(x), "n/a", txt).astype(object)
+
+
+def _tonnes(kg) -> np.ndarray:
+    return _fmt("%.0f t", np.asarray(kg, dtype=float) / 1000.0)
+
+
+def _pct(x, signed: bool = False) -> np.ndarray:
+    return _fmt("%+.0f%%" if signed else "%.0f%%", 100 * np.asarray(x, dtype=float))
+
+
+def _points(x) -> np.ndarray:
+    return _fmt("%+.0f points", 100 * np.asarray(x, dtype=float))
+
+
+def _windows(dates: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
+    """0 = last 12 months up to as_of, 1 = the 12 before, 2 = the 12 before those, -1 else."""
+    d = dates.to_numpy(dtype="datetime64[ns]")
+    e0 = np.datetime64(as_of, "ns")
+    e1 = np.datetime64(as_of - pd.DateOffset(years=1), "ns")
+    e2 = np.datetime64(as_of - pd.DateOffset(years=2), "ns")
+    e3 = np.datetime64(as_of - pd.DateOffset(years=3), "ns")
+    return np.select([(d > e1) & (d <= e0), (d > e2) & (d <= e1), (d > e3) & (d <= e2)],
+                     [0, 1, 2], -1)
+
+
+def _by_window(df: pd.DataFrame, win: np.ndarray, cols, index: pd.Index) -> dict:
+    """{column: DataFrame customers × windows 0-2} of sums, plus 'orders' (distinct)."""
+    sub = df.loc[win >= 0].assign(_w=win[win >= 0])
+    sub = sub.assign(customer_id=sub["customer_id"].astype("string"))
+    g = sub.groupby(["customer_id", "_w"])
+    out = {}
+    for c in cols:
+        out[c] = g[c].sum().unstack("_w").reindex(index=index, columns=[0, 1, 2]).fillna(0.0)
+    out["orders"] = (g["order_id"].nunique().unstack("_w")
+                     .reindex(index=index, columns=[0, 1, 2]).fillna(0).astype("int64"))
+    return out
+
+
+# --------------------------------------------------------------------------- components
+
+
+def volume_component(w: dict, rv: ReviewSettings, first: pd.Series) -> pd.DataFrame:
+    """Volume trend from window sums ``w`` (see :func:`health`)."""
+    ev, sc = rv.evidence, rv.scales
+    v0, v1, v2 = (w["volume_kg"][k].to_numpy(float) for k in (0, 1, 2))
+    n2 = w["orders"][2].to_numpy()
+    ok = (n2 >= ev.min_orders) & (v2 > 0)
+    change = np.where(ok, np.sqrt(_frac(v0, v2)) - 1.0, np.nan)
+    score = np.where(ok, scale(change, sc.volume_change_bad, sc.volume_change_good), np.nan)
+    first_txt = pd.Series(first).dt.strftime("%Y-%m-%d").fillna("unknown").to_numpy(object)
+    text = np.where(
+        ok,
+        _pct(change, signed=True) + " a year over two years (" + _tonnes(v2) + " → "
+        + _tonnes(v1) + " → " + _tonnes(v0) + " in the last 12 months)",
+        np.where(n2 > 0, "too few orders 24-36 months ago (" + _fmt("%d", n2)
+                 + ") to see a trend",
+                 "history too short for a trend (first order " + first_txt + ")"))
+    return pd.DataFrame({"volume_value": change, "volume_score": score,
+                         "volume_evidence": text}, index=w["orders"].index)
+
+
+def margin_component(w: dict, rv: ReviewSettings) -> pd.DataFrame:
+    """Gross-margin-rate trend (points, last 12 months against 24-36 months ago)."""
+    ev, sc = rv.evidence, rv.scales
+    r0, r2 = w["revenue"][0].to_numpy(float), w["revenue"][2].to_numpy(float)
+    m0 = _frac(w["gross_margin"][0].to_numpy(float), r0)
+    m2 = _frac(w["gross_margin"][2].to_numpy(float), r2)
+    ok = (w["orders"][2].to_numpy() >= ev.min_orders) & (w["orders"][0].to_numpy()
+                                                          >= ev.min_orders)
+    ok &= ~np.isnan(m0) & ~np.isnan(m2)
+    change = np.where(ok, m0 - m2, np.nan)
+    score = np.where(ok, scale(change, sc.margin_change_bad, sc.margin_change_good), np.nan)
+    text = np.where(ok, "gross margin " + _pct(m2) + " → " + _pct(m0) + " of revenue ("
+                    + _points(change) + " in two years)",
+                    "too few orders in the windows compared to see a margin trend")
+    return pd.DataFrame({"margin_value": change, "margin_score": score,
+                         "margin_evidence": text}, index=w["orders"].index)
+
+
+def share_component(kd, year: int, rv: ReviewSettings, index: pd.Index) -> pd.DataFrame:
+    """Share-of-wallet trend: points from year - 2 to year (assessments' total use)."""
+    from kamlib import measures
+
+    sc = rv.scales
+    if len(kd.assessments):
+        o = kd.orders.loc[kd.orders["year"].between(year - 2, year)]
+        sow = measures.share_of_wallet(o, kd.assessments)["share_of_wallet"]
+        sow = sow.reset_index()
+        sow["customer_id"] = sow["customer_id"].astype("string")
+        t = sow.pivot_table(index="customer_id", columns="year", values="share_of_wallet",
+                            aggfunc="first")
+        t = t.reindex(index=index, columns=[year - 2, year - 1, year])
+    else:
+        t = pd.DataFrame(np.nan, index=index, columns=[year - 2, year - 1, year])
+    s2, s1, s0 = (t[c].to_numpy(float) for c in t.columns)
+    ok = ~np.isnan(s0) & ~np.isnan(s2)
+    change = np.where(ok, s0 - s2, np.nan)
+    score = np.where(ok, scale(change, sc.share_change_bad, sc.share_change_good), np.nan)
+    text = np.where(ok, _pct(s2) + f" in {year - 2} → " + _pct(s1) + f" → " + _pct(s0)
+                    + f" in {year} (" + _points(change) + ")",
+                    f"no estimate of the customer's total use in both {year - 2} and {year}")
+    out = pd.DataFrame({"share_of_wallet_value": change, "share_of_wallet_score": score,
+                        "share_of_wallet_evidence": text}, index=index)
+    out["share_of_wallet"] = s0
+    return out
+
+
+def complaint_components(kd, as_of: pd.Timestamp, w: dict, rv: ReviewSettings,
+                         portfolio_rate: float, index: pd.Index) -> pd.DataFrame:
+    """Complaint rate against the portfolio, and resolution time (last 12 months)."""
+    ev, sc = rv.evidence, rv.scales
+    it = kd.interactions
+    c = it.loc[it["type"] == "complaint"]
+    c = c.loc[_windows(c["date"], as_of) == 0]
+    cid = c["customer_id"].astype("string")
+    closed_at = c["date"] + pd.to_timedelta(c["days_to_resolve"], unit="D")
+    is_open = c["days_to_resolve"].isna() | (closed_at > as_of)
+    age = (as_of - c["date"]).dt.days.astype(float)
+    days = np.where(is_open, age, c["days_to_resolve"].to_numpy(float))
+    frame = pd.DataFrame({"customer_id": cid.to_numpy(), "days": days,
+                          "open": is_open.to_numpy(), "date": c["date"].to_numpy()})
+    g = frame.groupby("customer_id")
+    n = g.size().reindex(index, fill_value=0).to_numpy()
+    n_open = g["open"].sum().reindex(index, fill_value=0).to_numpy()
+    med = g["days"].median().reindex(index).to_numpy(float)
+    last = g["date"].max().reindex(index)
+    orders = w["orders"][0].to_numpy()
+    rate = 100.0 * _frac(n, orders)
+    ratio = _frac(rate, np.full(len(index), portfolio_rate))
+    enough_orders = orders >= ev.min_orders
+    counts = enough_orders & (n >= ev.min_complaints)
+    c_score = np.where(counts, np.nan_to_num(scale(ratio, sc.complaint_ratio_bad,
+                                                   sc.complaint_ratio_good), nan=100.0),
+                       100.0)
+    c_score = np.where(enough_orders, c_score, np.nan)
+    last_txt = last.dt.strftime("%Y-%m-%d").fillna("").to_numpy(object)
+    few = (_fmt("%d", n) + np.where(n == 1, " complaint", " complaints")
+           + " in the last 12 months" + np.where(n > 0, " (latest " + last_txt + ")", "")
+           + np.where(n > 0, f": fewer than {ev.min_complaints}, not a trend", ""))
+    c_text = np.where(
+        ~enough_orders, "too few orders in the last 12 months for a complaint rate",
+        np.where(counts, _fmt("%d", n) + " complaints in the last 12 months, "
+                 + _fmt("%.1f", rate) + " per 100 orders = " + _fmt("%.1f", ratio)
+                 + f" × the portfolio's {portfolio_rate:.1f}", few))
+    r_counts = n >= ev.min_complaints
+    r_score = np.where(r_counts, scale(med, sc.resolution_days_bad, sc.resolution_days_good),
+                       100.0)
+    r_text = np.where(r_counts, "median " + _fmt("%.0f", med) + " days to resolve"
+                      + np.where(n_open > 0, ", " + _fmt("%d", n_open) + " still open", "")
+                      + f" (scale: {sc.resolution_days_good:g} days good, "
+                        f"{sc.resolution_days_bad:g} bad)",
+                      np.where(n > 0, f"fewer than {ev.min_complaints} complaints to judge "
+                                      "the resolution time", "no complaint to resolve"))
+    return pd.DataFrame({
+        "complaints_value": ratio, "complaints_score": c_score, "complaints_evidence": c_text,
+        "resolution_value": np.where(n > 0, med, np.nan), "resolution_score": r_score,
+        "resolution_evidence": r_text, "complaints_12m": n, "open_complaints": n_open,
+    }, index=index)
+
+
+def contact_component(kd, as_of: pd.Timestamp, rv: ReviewSettings,
+                      index: pd.Index) -> pd.DataFrame:
+    """Days since the decision maker seen longest ago (table ``contacts``)."""
+    sc = rv.scales
+    c = kd.contacts
+    if not len(c):
+        nan = np.full(len(index), np.nan)
+        return pd.DataFrame({"contacts_value": nan, "contacts_score": nan,
+                             "contacts_evidence": "no contacts table"}, index=index)
+    dm = c.loc[c["is_decision_maker"].astype(bool)]
+    dm = dm.assign(customer_id=dm["customer_id"].astype("string"))
+    later = dm["last_contact_date"] > as_of
+    days = (as_of - dm["last_contact_date"]).dt.days.astype(float)
+    g = dm.assign(_days=days, _later=later).groupby("customer_id")
+    n_dm = g.size().reindex(index, fill_value=0).to_numpy()
+    worst = g["_days"].max().reindex(index).to_numpy(float)
+    any_later = g["_later"].any().reindex(index, fill_value=False).to_numpy(bool)
+    ok = (n_dm > 0) & ~np.isnan(worst) & ~any_later
+    score = np.where(ok, scale(worst, sc.contact_days_bad, sc.contact_days_good), np.nan)
+    text = np.where(
+        ok, _fmt("%d", n_dm) + np.where(n_dm == 1, " decision maker", " decision makers")
+        + ", the one seen longest ago last contacted " + _fmt("%d", worst) + " days ago",
+        np.where(n_dm == 0, "no decision maker recorded in the buying centre",
+                 np.where(any_later, "contact dates are later than the review date",
+                          "no contact date recorded for the decision makers")))
+    return pd.DataFrame({"contacts_value": np.where(ok, worst, np.nan),
+                         "contacts_score": score, "contacts_evidence": text}, index=index)
+
+
+def delivery_component(kd, as_of: pd.Timestamp, rv: ReviewSettings,
+                       index: pd.Index) -> pd.DataFrame:
+    """On time in full of the lines delivered in the last 12 months."""
+    ev, sc = rv.evidence, rv.scales
+    o = kd.orders.loc[kd.orders["is_delivered"].astype(bool)]
+    o = o.loc[_windows(o["actual_delivery_date"], as_of) == 0]
+    g = o.groupby(o["customer_id"].astype("string"))["on_time_in_full"]
+    n = g.size().reindex(index, fill_value=0).to_numpy()
+    rate = g.mean().reindex(index).to_numpy(float)
+    ok = n >= ev.min_deliveries
+    score = np.where(ok, scale(rate, sc.otif_bad, sc.otif_good), np.nan)
+    text = np.where(ok, _pct(rate) + " of " + _fmt("%d", n)
+                    + " deliveries on time in full in the last 12 months",
+                    "only " + _fmt("%d", n) + f" deliveries in the last 12 months (at least "
+                    f"{ev.min_deliveries} needed)")
+    return pd.DataFrame({"delivery_value": np.where(ok, rate, np.nan),
+                         "delivery_score": score, "delivery_evidence": text}, index=index)
+
+
+def observed_levels(counts: pd.DataFrame, rs) -> np.ndarray:
+    """Observed relationship level (0-4) from interaction counts by type (columns named
+    as ``schema.INTERACTION_TYPES``), by the rules of
+    :class:`kamlib.service.RelationshipSettings` ``rs``."""
+    visits = (counts["visit"] + counts["executive visit"]).to_numpy()
+    execs = counts["executive visit"].to_numpy()
+    joint = (counts["trial"] + counts["training"]).to_numpy()
+    any_contact = counts.sum(axis=1).to_numpy() > 0
+    return np.select(
+        [(visits >= rs.partnership_min_visits) & (execs >= rs.partnership_min_executive)
+         & (joint >= rs.partnership_min_joint),
+         (visits >= rs.proactive_min_visits) & (joint >= rs.proactive_min_joint),
+         visits >= rs.accountable_min_visits, any_contact],
+        [4, 3, 2, 1], 0)
+
+
+def service_gap_component(kd, s, as_of: pd.Timestamp, w: dict, revenue_all: pd.Series,
+                          abc_class: pd.Series | None, rv: ReviewSettings,
+                          index: pd.Index) -> pd.DataFrame:
+    """Recommended minus observed relationship level, last 12 months (see module doc)."""
+    from kamlib import schema
+    from kamlib.service import RelationshipSettings
+
+    sv = getattr(s, "service", None)
+    rs = sv.relationship if sv is not None else RelationshipSettings()
+    sc = rv.scales
+    active = revenue_all[revenue_all > 0]
+    rank = active.rank(ascending=False, method="first").reindex(index).to_numpy(float)
+    rel = rank / max(len(active), 1)
+    cust_step = np.where(np.isnan(rel), 0, np.select([rel <= rs.few_share,
+                                                      rel <= rs.medium_share], [2, 1], 0))
+    margin = _frac(w["gross_margin"][0].to_numpy(float), w["revenue"][0].to_numpy(float))
+    m = np.nan_to_num(margin, nan=-np.inf)
+    margin_step = np.select([m >= rs.margin_high, m >= rs.margin_low], [2, 1], 0)
+    if abc_class is None:
+        growth = np.zeros(len(index), dtype=int)
+    else:
+        growth = abc_class.reindex(index).astype("string").fillna("C").isin(
+            rs.growth_classes).to_numpy().astype(int)
+    rec = np.minimum(cust_step + margin_step + growth, len(LEVELS) - 1)
+    it = kd.interactions
+    it = it.loc[_windows(it["date"], as_of) == 0]
+    counts = it.groupby([it["customer_id"].astype("string"), "type"]).size().unstack(
+        fill_value=0)
+    counts = counts.reindex(index=index, columns=list(schema.INTERACTION_TYPES),
+                            fill_value=0).fillna(0)
+    obs = observed_levels(counts, rs)
+    gap = (rec - obs).astype(float)
+    score = scale(gap, sc.gap_bad, sc.gap_good)
+    names = np.array(LEVELS, dtype=object)
+    text = ("recommended " + names[rec] + ", observed " + names[obs]
+            + np.where(gap > 0, " (under-served by " + _fmt("%d", gap) + " level(s))",
+                       np.where(gap < 0, " (more than the margin pays for)", " (right level)")))
+    return pd.DataFrame({"service_gap_value": gap, "service_gap_score": score,
+                         "service_gap_evidence": text, "recommended_level": names[rec],
+                         "observed_level": names[obs]}, index=index)
+
+
+# --------------------------------------------------------------------------- health
+
+
+def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
+           abc_class: pd.Series | None = None) -> pd.DataFrame:
+    """Account health 0-100 with its components (formulas: module docstring).
+
+    ``kd``: :class:`kamlib.data.KamData`; ``s``: the whole settings (``review``,
+    ``period``, ``service.relationship``); ``year``: the review year (default
+    ``period.analysis_year``); ``as_of``: the review date (default 31 December of the
+    year; a quarter end for the trend); ``customers``: ids (default: every customer
+    with orders in the last 12 months); ``abc_class``: the ABC classes (for the
+    recommended relationship level's growth step; default: none).
+
+    Index ``customer_id``. Columns:
+
+    - ``health`` (0-100; NaN when less than ``evidence.min_coverage`` of the weights
+      has evidence), ``coverage`` (0-1, share of the weights with evidence),
+      ``signals`` (components with evidence scoring below ``review.signal_below``),
+      ``decaying`` (bool), ``reasons`` (the decay signals in words, or "no decay
+      signal");
+    - per component c in :data:`kamlib.review.config.COMPONENTS`: ``c_value`` (the
+      measured value, units in the module doc), ``c_score`` (0-100, NaN without
+      evidence), ``c_evidence`` (words);
+    - ``share_of_wallet`` (year, 0-1), ``complaints_12m``, ``open_complaints``
+      (counts), ``recommended_level``, ``observed_level``, ``volume_kg_12m``,
+      ``revenue_12m`` (EUR).
+
+    ``attrs``: ``as_of`` (date), ``portfolio_complaint_rate`` (per 100 orders).
+    """
+    rv = review_settings(s)
+    year = analysis_year(s, year)
+    as_of = review_date(year) if as_of is None else pd.Timestamp(as_of)
+    sow_year = as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
+    o = kd.orders
+    win = _windows(o["order_date"], as_of)
+    all_ids = pd.Index(o["customer_id"].astype("string").unique(), dtype="string")
+    wall = _by_window(o, win, ["volume_kg", "revenue", "gross_margin"], all_ids)
+    active = wall["orders"][0] > 0
+    if customers is None:
+        index = pd.Index(sorted(all_ids[active.to_numpy()]), dtype="string",
+                         name="customer_id")
+    else:
+        index = pd.Index([str(c) for c in customers], dtype="string", name="customer_id")
+        if index.has_duplicates:
+            raise ValueError("health: customers lists an id more than once: "
+                             f"{index[index.duplicated()].unique().tolist()[:5]}")
+    w = {k: v.reindex(index).fillna(0) for k, v in wall.items()}
+    first = o.groupby(o["customer_id"].astype("string"))["order_date"].min().reindex(index)
+
+    # portfolio complaint rate: all complaints / all orders of the active customers
+    it = kd.interactions
+    comp_w0 = it.loc[(it["type"] == "complaint") & (_windows(it["date"], as_of) == 0)]
+    act_ids = set(all_ids[active.to_numpy()])
+    n_comp = int(comp_w0["customer_id"].astype("string").isin(act_ids).sum())
+    n_ord = int(wall["orders"][0].sum())
+    portfolio_rate = 100.0 * n_comp / n_ord if n_ord else float("nan")
+
+    parts = [
+        volume_component(w, rv, first),
+        share_component(kd, sow_year, rv, index),
+        margin_component(w, rv),
+        complaint_components(kd, as_of, w, rv, portfolio_rate, index),
+        contact_component(kd, as_of, rv, index),
+        delivery_component(kd, as_of, rv, index),
+        service_gap_component(kd, s, as_of, w, wall["revenue"][0], abc_class, rv, index),
+    ]
+    out = pd.concat(parts, axis=1)
+    out.index.name = "customer_id"
+    weights = rv.weights.as_dict()
+    scores = out[[f"{c}_score" for c in COMPONENTS]].to_numpy(float)
+    wv = np.array([weights[c] for c in COMPONENTS])
+    has = ~np.isnan(scores)
+    wsum = (has * wv).sum(axis=1)
+    coverage = wsum / wv.sum()
+    value = np.divide((np.nan_to_num(scores) * wv).sum(axis=1), wsum,
+                      out=np.full(len(out), np.nan), where=wsum > 0)
+    enough = coverage >= rv.evidence.min_coverage - 1e-9
+    out["health"] = np.where(enough, value, np.nan)
+    out["coverage"] = coverage
+    red = has & (scores < rv.signal_below) & (wv > 0)
+    out["signals"] = red.sum(axis=1).astype("int64")
+    out["decaying"] = enough & (value < rv.health_threshold) & (
+        out["signals"].to_numpy() >= rv.decay_min_signals)
+    out["reasons"] = _reasons(out, red, enough)
+    out["main_signal"] = _reasons(out, red, enough, first_only=True)
+    out["volume_kg_12m"] = w["volume_kg"][0].to_numpy(float)
+    out["revenue_12m"] = w["revenue"][0].to_numpy(float)
+    lead = ["health", "coverage", "signals", "decaying", "reasons"]
+    out = out[lead + [c for c in out.columns if c not in lead]]
+    out.attrs["as_of"] = as_of
+    out.attrs["portfolio_complaint_rate"] = portfolio_rate
+    return out
+
+
+def _reasons(out: pd.DataFrame, red: np.ndarray, enough: np.ndarray,
+             first_only: bool = False) -> pd.Series:
+    """The decay signals in words, worst first ('no decay signal' when none); with
+    ``first_only`` the worst one only ('' when none)."""
+    n = len(out)
+    text = np.full(n, "", dtype=object)
+    scores = out[[f"{c}_score" for c in COMPONENTS]].to_numpy(float)
+    order = np.argsort(np.where(red, scores, np.inf), axis=1, kind="stable")
+    for j in range(1 if first_only else len(COMPONENTS)):  # components, not customers
+        k = order[:, j]
+        is_red = red[np.arange(n), k]
+        label = np.array([COMPONENT_LABELS[c] for c in COMPONENTS], dtype=object)[k]
+        ev = np.column_stack([out[f"{c}_evidence"].to_numpy(object)
+                              for c in COMPONENTS])[np.arange(n), k]
+        piece = label + ": " + ev
+        text = np.where(is_red, np.where(text == "", piece, text + "; " + piece), text)
+    if first_only:
+        return pd.Series(text, index=out.index, dtype="string")
+    text = np.where(text == "", "no decay signal", text)
+    text = np.where(enough, text, "not enough evidence for a health score; " + text)
+    return pd.Series(text, index=out.index, dtype="string")
+
+
+def health_trend(kd, s, year: int | None = None, customers=None, *, quarters=None,
+                 abc_class: pd.Series | None = None) -> pd.DataFrame:
+    """The health at the last ``quarters`` quarter ends up to the review date (default
+    ``review.trend_quarters``), oldest first: one :func:`health` per quarter end.
+
+    Long table: columns ``customer_id``, ``as_of`` (date), ``health`` and every
+    ``c_score``. The contacts table holds only the latest contact date, so for earlier
+    quarter ends the contacts component has no evidence and is left out there.
+    """
+    rv = review_settings(s)
+    year = analysis_year(s, year)
+    n = rv.trend_quarters if quarters is None else int(quarters)
+    end = review_date(year)
+    dates = [end - pd.offsets.QuarterEnd(k) if k else end for k in range(n - 1, -1, -1)]
+    if customers is None:
+        customers = health(kd, s, year, abc_class=abc_class).index
+    frames = []
+    cols = ["health"] + [f"{c}_score" for c in COMPONENTS]
+    for d in dates:  # a handful of quarter ends
+        h = health(kd, s, year, customers, as_of=d, abc_class=abc_class)
+        frames.append(h[cols].assign(as_of=d).reset_index())
+    if not frames:
+        return pd.DataFrame(columns=["customer_id", "as_of"] + cols)
+    return pd.concat(frames, ignore_index=True)[["customer_id", "as_of"] + cols]
