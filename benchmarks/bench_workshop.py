@@ -39,7 +39,11 @@ from kamlib.workshop import serve  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+        "--disable-component-update", "--disable-sync", "--no-first-run",
+        # 20 pages in one browser: keep the ones not in front rendering like a real
+        # participant's own screen (Chromium throttles background pages otherwise)
+        "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+        "--disable-backgrounding-occluded-windows"]
 
 
 def _tree(proc: psutil.Process) -> list[psutil.Process]:
@@ -90,14 +94,28 @@ async def participants(url: str, n: int, timeout_ms: int) -> tuple[list[float], 
     contexts = [await browser.new_context(viewport={"width": 1280, "height": 900})
                 for _ in range(n)]
     pages = [await c.new_page() for c in contexts]
+    errors: list[str] = []
+    for i, p in enumerate(pages[:2]):  # what the first pages' consoles say, if they fail
+        p.on("console", lambda m, i=i: errors.append(f"page {i + 1}: {m.type}: {m.text}")
+             if m.type == "error" else None)
+        p.on("pageerror", lambda e, i=i: errors.append(f"page {i + 1}: {e}"))
 
-    async def one(page) -> float:
+    t_start = time.perf_counter()
+
+    async def one(i, page) -> float:
         t0 = time.perf_counter()
-        await page.goto(url, timeout=timeout_ms)
+        await page.goto(url, timeout=timeout_ms, wait_until="commit")
+        t_page = time.perf_counter() - t0
         await page.wait_for_selector(".kam-key-table table", timeout=timeout_ms)
-        return time.perf_counter() - t0
+        t = time.perf_counter() - t0
+        print(f"  participant {i + 1}: page answered after {t_page:.1f} s, table after "
+              f"{t:.1f} s (at {time.perf_counter() - t_start:.1f} s)", flush=True)
+        return t
 
-    times = await asyncio.gather(*(one(p) for p in pages), return_exceptions=True)
+    times = await asyncio.gather(*(one(i, p) for i, p in enumerate(pages)),
+                                 return_exceptions=True)
+    for e in errors[:10]:
+        print("  console:", e[:300], flush=True)
     return times, (pw, browser, contexts, pages)
 
 
@@ -113,7 +131,8 @@ async def close_all(handles, half: int) -> None:
 def run_one(n: int, preheat: int, port: int, cull_idle: int, cull_interval: int,
             timeout_s: int) -> dict:
     proc, url = serve.start("sample", port, preheat=preheat, cull_idle=cull_idle,
-                            cull_interval=cull_interval, quiet=True,
+                            cull_interval=cull_interval,
+                            log=ROOT / "build" / "workshop" / f"bench_voila_{preheat}.log",
                             decisions_file="/tmp/kam-bench-decisions.toml")
     try:
         if preheat:  # let the pool fill (and execute the notebook) before the room arrives
@@ -144,7 +163,9 @@ async def _scenario(pid, url, n, preheat, cull_idle, cull_interval, timeout_s) -
     await close_all(handles, n // 2)
     await asyncio.sleep(5)
     after_close = kernels(pid)
-    await asyncio.sleep(cull_idle + 2 * cull_interval + 5)
+    deadline = time.perf_counter() + cull_idle + 2 * cull_interval + 5
+    while time.perf_counter() < deadline and kernels(pid) > preheat:
+        await asyncio.sleep(2)
     return {"participants": n, "preheat": preheat, "ok": len(ok), "failed": failed,
             "first_table_s": ok, "wall_s": wall, "kernels_open": open_kernels,
             "rss_before_mb": base_mb, "rss_peak_mb": sampler.peak,

@@ -122,7 +122,7 @@ def cost_html(sc, comp) -> str:
         return "<div class='kam-box kam-error'>The schedule is not valid: see above.</div>"
     return (f"<div class='kam-box'><b>Cost of '{_esc(sc.name)}'</b>: "
             f"<span class='kam-cost-value'>{formatting.eur(comp['rebate'])}</span> a year on "
-            f"{int(comp['customers'])} customers "
+            f"{int(comp['customers'])} customer{'' if int(comp['customers']) == 1 else 's'} "
             f"({formatting.pct(comp['rebate_pct_of_revenue'], 1)} of their revenue). "
             f"{int(comp['near_threshold'])} just below a threshold. Break-even: they must "
             f"buy {formatting.pct(comp['break_even_volume_change'], 1)} more.</div>")
