@@ -124,6 +124,11 @@ def test_voila_command_culls_idle_kernels_and_listens_locally():
     assert "--MappingKernelManager.cull_connected=False" in cmd
     assert "--preheat_kernel=True" in cmd and "--pool_size=3" in cmd
     assert "--preheat_kernel=True" not in serve.voila_command(8870)
+    # the page's Content-Security-Policy comes from the config file in CONFIG_DIR
+    assert f"--Voila.config_file_paths={serve.CONFIG_DIR}" in cmd
+    text = (serve.CONFIG_DIR / "voila.py").read_text()
+    assert "CONTENT_SECURITY_POLICY" in text and "tornado_settings" in text
+    assert "default-src 'self'" in serve.CONTENT_SECURITY_POLICY
 
 
 def test_app_environment_has_absolute_paths_and_is_not_headless(monkeypatch, tmp_path):

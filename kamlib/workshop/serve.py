@@ -27,9 +27,15 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "workshop.ipynb"
+CONFIG_DIR = Path(__file__).resolve().parent / "voila_config"
 DEFAULT_PORT = 8866
 CULL_IDLE_SECONDS = 900
 CULL_INTERVAL_SECONDS = 60
+CONTENT_SECURITY_POLICY = ("default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; "
+                           "connect-src 'self' ws: wss:; frame-ancestors 'self'")
+"""Sent with every page: the browser loads nothing from outside this server (Voilà's page
+template links Font Awesome from a CDN; the icons it needs are bundled anyway), so a
+workshop runs offline and no third party learns the page was opened."""
 
 
 class ServeError(RuntimeError):
@@ -47,7 +53,8 @@ def voila_command(port: int, *, ip: str = "127.0.0.1", preheat: int = 0,
            f"--MappingKernelManager.cull_idle_timeout={int(cull_idle)}",
            f"--MappingKernelManager.cull_interval={int(cull_interval)}",
            "--MappingKernelManager.cull_connected=False",
-           "--MappingKernelManager.cull_busy=False"]
+           "--MappingKernelManager.cull_busy=False",
+           f"--Voila.config_file_paths={CONFIG_DIR}"]  # voila.py there: the CSP header
     if preheat > 0:
         cmd += ["--preheat_kernel=True", f"--pool_size={int(preheat)}"]
     return cmd

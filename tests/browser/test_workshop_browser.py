@@ -106,6 +106,16 @@ def page(browser):
 
 def test_the_room_agrees_and_saves(app_url, page):
     url, decisions_file = app_url
+    # nothing from outside the app: Voilà's template links a CDN stylesheet, which the
+    # server's Content-Security-Policy makes the browser refuse before any request
+    def outside(r) -> bool:
+        return not r.url.startswith(url) and not r.url.startswith(("data:", "blob:"))
+
+    answered: list[str] = []
+    refused: list[tuple[str, str]] = []
+    page.on("response", lambda r: answered.append(r.url) if outside(r.request) else None)
+    page.on("requestfailed", lambda r: refused.append((r.url, r.failure or ""))
+            if outside(r) else None)
     page.goto(url)
     table = ".kam-key-table"
     page.wait_for_selector(f"{table} table")
@@ -166,6 +176,8 @@ def test_the_room_agrees_and_saves(app_url, page):
     assert "Saved to" in page.locator(".kam-save-status").inner_text()
     page.screenshot(path=str(SHOTS / "05_saved.png"), full_page=True)
     page.close()
+    assert answered == [], f"the page loaded something from outside the app: {answered[:3]}"
+    assert all(why in ("csp", "net::ERR_BLOCKED_BY_CSP") for _, why in refused), refused[:3]
 
     d = decisions.load_decisions(decisions_file)
     assert d.goal == "custom"
