@@ -7,10 +7,14 @@ reach the notebook's kernel through the environment (``KAM_WORKSHOP_DATA``, ...)
 
 Kernels: Voilà starts one kernel per page view. Its page asks the server to shut the
 kernel down when the tab is closed, but a tab that is killed, a laptop that sleeps or
-a lost network leaves the kernel running (each ≈ 150-200 MB with the data loaded), so
-idle kernels are **culled**: jupyter_server's ``MappingKernelManager.cull_idle_timeout``
-(default here 15 minutes without activity; ``cull_connected`` stays False, so a page
-still open is never culled, however long the room discusses). ``preheat`` keeps that
+a lost network leaves the kernel running (each ≈ 215 MB with the sample data loaded;
+measured: closed pages left every kernel running until culled), so idle kernels are
+**culled**: jupyter_server's ``MappingKernelManager.cull_idle_timeout`` (default here 15
+minutes without activity; ``cull_connected`` stays False, so a page still open is never
+culled, however long the room discusses). Do not set it much lower: a kernel is idle
+between executing the notebook and the browser connecting to it, and on a loaded
+machine that took minutes (a 30 s timeout culled kernels whose pages were still
+loading). ``preheat`` keeps that
 many kernels started *and the notebook executed* ahead of the next visitor (Voilà's
 ``preheat_kernel`` / ``pool_size``); ``benchmarks/bench_workshop.py`` measures whether
 it helps.
