@@ -10,12 +10,14 @@ export PYTHONHASHSEED := 0
 # Keep Jupyter from writing into the user's home during runs.
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help setup demo test test-lib test-notebooks test-workshop workshop template notebooks data dictionary exercises lab bench clean
+.PHONY: help setup demo test test-lib test-notebooks test-workshop workshop template notebooks data dictionary exercises lab pair site bench clean
 
 help:
 	@echo "make demo   - set up .venv and run the playbook on the bundled data into build/"
 	@echo "make test   - set up .venv and run all tests (library, notebooks, nbval)"
-	@echo "make lab    - open JupyterLab on the notebooks"
+	@echo "make lab    - open JupyterLab on the project: chapters in notebooks/, learners' copies in build/exercises/"
+	@echo "make site   - the offline course site in build/site/ (chapters, glossary, background; links checked)"
+	@echo "make pair   - rewrite the chapters' py:percent pairs (after editing a chapter)"
 	@echo "make notebooks - re-execute the chapters in place (after editing one)"
 	@echo "make data   - regenerate the bundled sample data (seeded, byte-identical)"
 	@echo "make bench  - run the benchmarks (prints figures)"
@@ -36,6 +38,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/kam data dictionary --check
 	$(BIN)/kam data template --check
+	$(BIN)/kam pair --check
 	$(BIN)/python -m pytest -n 2 tests --ignore=tests/browser
 	KAM_HEADLESS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax notebooks --ignore=notebooks/templates
 
@@ -45,6 +48,15 @@ notebooks: $(STAMP)
 	$(BIN)/kam chapters --out build/executed
 	cp build/executed/[0-9][0-9]_*.ipynb notebooks/
 	for f in notebooks/[0-9][0-9]_*.ipynb; do $(BIN)/python -c "import sys; from kamlib.runner import tidy_executed; tidy_executed(sys.argv[1])" $$f || exit 1; done
+	$(BIN)/kam pair
+
+# The chapters as text (jupytext py:percent, next to each notebook): a lesson's diff.
+pair: $(STAMP)
+	$(BIN)/kam pair
+
+# The course as an offline site; exits 1 on a broken link, an outside load or raw TeX.
+site: $(STAMP)
+	$(BIN)/kam site --out build/site
 
 data: $(STAMP)
 	$(BIN)/kam data generate --customers 300 --years 5 --seed 4 --out data/sample --answer-key data/answer_key
@@ -68,8 +80,10 @@ dictionary: $(STAMP)
 exercises: $(STAMP)
 	$(BIN)/kam exercises --out build/exercises
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks
+# Rooted at the project, so the learners' copies (build/exercises/, written first) are
+# reachable next to the chapters; it opens on the notebooks folder.
+lab: exercises
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks
 
 bench: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done

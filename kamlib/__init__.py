@@ -12,6 +12,8 @@ Modules, one per idea of the playbook (import them explicitly, e.g.
 - ``segmentation`` price/service/technology sensitivity with evidence
 - ``rebates``     rebate schedules and price levers
 - ``service``     relationship levels, service packages, visit plans, complaints, objectives
+- ``review``      the periodic review: account health, decay alerts, keep / develop /
+                  downgrade / drop, new candidates, migration (a package)
 - ``plots``       figures (each takes ``ax=None`` and returns the Axes)
 - ``notebook``    the one setup call every chapter makes
 - ``reports``     per-customer account-plan reports (papermill batch)

@@ -18,10 +18,11 @@ updates the events instead of duplicating them.
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 
 import pandas as pd
+
+from kamlib import paths
 
 PRODID = "-//KAM Playbook//kamlib visit plan//EN"
 UID_DOMAIN = "kam-playbook"
@@ -53,16 +54,10 @@ def fold_line(line: str) -> str:
     return "\r\n".join(parts)
 
 
-_PLAIN = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "ł": "l",
-                        "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "Þ": "Th"})
-
-
 def _slug(text: str) -> str:
-    """A file-name part: ``"Ben Ødegård"`` → ``"ben-odegard"``."""
-    plain = unicodedata.normalize("NFKD", str(text).translate(_PLAIN))
-    plain = plain.encode("ascii", "ignore").decode("ascii")
-    s = re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower()
-    return s or "unnamed"
+    """A file-name and UID part: ``"Ben Ødegård"`` → ``"ben-odegard"``
+    (:func:`kamlib.paths.slug`)."""
+    return paths.slug(text, max_len=200)
 
 
 def _visits(plan) -> tuple[pd.DataFrame, int | None]:
@@ -144,6 +139,9 @@ def to_ics(plan, account_manager: str, *, calendar_name: str | None = None) -> s
 def write_ics(plan, out_dir: str | Path) -> list[Path]:
     """Write one ``visits_<year>_<manager>.ics`` per account manager into ``out_dir``.
 
+    ``<manager>`` is a slug of the name (:func:`kamlib.paths.safe_path`: ASCII, no
+    path characters, unique, always inside ``out_dir``); the name itself is in the file.
+
     Returns the paths written, in the order of the managers' names.
     """
     visits, year = _visits(plan)
@@ -152,8 +150,10 @@ def write_ics(plan, out_dir: str | Path) -> list[Path]:
     if year is None and len(visits):
         year = int(pd.to_datetime(visits["date"]).dt.year.min())
     written = []
+    taken: set = set()  # two managers whose names slug alike get different files
     for am in sorted(visits["account_manager"].dropna().astype(str).unique()):
-        path = out / f"visits_{year}_{_slug(am)}.ics"
+        # the manager's name comes from the data: a slug, inside out_dir (kamlib.paths)
+        path = paths.safe_path(out, f"visits_{year}", am, suffix=".ics", taken=taken)
         path.write_bytes(to_ics(plan, am).encode("utf-8"))
         written.append(path)
     return written

@@ -10,6 +10,8 @@
     kam review --out FILE          # the periodic review of the key accounts (.csv/.xlsx)
     kam chapters --out build       # execute the playbook chapters on the bundled data
     kam exercises --out build/exercises   # learners' copies, solutions removed
+    kam pair [--check]             # the chapters' py:percent pairs (jupytext)
+    kam site --out build/site      # the offline course site, links checked
     kam demo                       # the main job: chapters (and reports) into build/
 
 Errors the user can fix are printed as one clear message (exit 1 or 2), never as a
@@ -43,9 +45,31 @@ def _cmd_generate(a: argparse.Namespace) -> int:
     return 0
 
 
+def _sample_is_ambiguous(value: str) -> str:
+    """The message when ``value`` is ``sample`` and the working folder has its own
+    ``./sample`` (which is not the bundled one), else ``""``."""
+    from kamlib import data
+
+    local = Path("sample")
+    if str(value) != "sample" or not local.exists():
+        return ""
+    try:
+        if local.resolve() == Path(data.SAMPLE_DIR).resolve():
+            return ""
+    except OSError:
+        pass
+    return (f"'sample' is ambiguous here: it names the bundled sample data "
+            f"({data.SAMPLE_DIR}), and this folder has its own ./sample. Write "
+            "`./sample` for the folder here, or the full path above for the bundled data.")
+
+
 def _cmd_check(a: argparse.Namespace) -> int:
     from kamlib import data
 
+    ambiguous = _sample_is_ambiguous(a.path)
+    if ambiguous:
+        print(f"kam data check: {ambiguous}", file=sys.stderr)
+        return 2
     report = data.check(a.path)
     print(report.text())
     ok = report.ok
@@ -114,6 +138,42 @@ def _cmd_exercises(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_pair(a: argparse.Namespace) -> int:
+    from kamlib.course import pairing
+
+    if a.check:
+        problems = pairing.check_pairs()
+        for line in problems:
+            print(line)
+        if problems:
+            return 1
+        print("Every chapter's py:percent pair is in sync with its notebook.")
+        return 0
+    for p in pairing.write_pairs():
+        print(p)
+    return 0
+
+
+def _cmd_site(a: argparse.Namespace) -> int:
+    from kamlib.course import site
+
+    result = site.build(Path(a.out), chapters_dir=a.chapters)
+    print(f"Wrote {len(result.pages)} pages into {a.out} ({len(result.copied)} linked "
+          f"repository files under {site.FILES_DIR}/): open {Path(a.out) / 'index.html'}")
+    if result.external_links:
+        print(f"{len(result.external_links)} link(s) to other sites (not followed).")
+    for path in result.announced:
+        print(f"Announced in the learning path, not written yet (shown unlinked): {path}")
+    for line in result.problems:
+        print(f"PROBLEM {line}", file=sys.stderr)
+    if result.problems:
+        print(f"{len(result.problems)} problem(s): broken links, outside loads or raw TeX.",
+              file=sys.stderr)
+        return 1
+    print("Links work, nothing is loaded from outside, no formula is left as TeX.")
+    return 0
+
+
 def _cmd_demo(a: argparse.Namespace) -> int:
     from kamlib import runner
 
@@ -154,7 +214,7 @@ evidence."""
 
 
 def _cmd_review(a: argparse.Namespace) -> int:
-    from kamlib import data, review, settings
+    from kamlib import data, formatting, review, settings
     from kamlib.review.config import COMPONENTS
 
     out = Path(a.out)
@@ -167,7 +227,8 @@ def _cmd_review(a: argparse.Namespace) -> int:
     if a.year is not None:
         s = settings.replace(s, "period.analysis_year", a.year)
     try:
-        table = review.account_review(kd, s)
+        with formatting.using(settings.company_for(s, kd)):  # evidence in its units
+            table = review.account_review(kd, s)
     except ValueError as exc:
         print(f"kam review: {exc}", file=sys.stderr)
         return 1
@@ -305,6 +366,18 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--out", default="build/exercises")
     ex.set_defaults(func=_cmd_exercises)
 
+    pa = sub.add_parser("pair", help="write the chapters' py:percent pairs (jupytext)")
+    pa.add_argument("--check", action="store_true",
+                    help="only check the pairs are in sync; exit 1 if not")
+    pa.set_defaults(func=_cmd_pair)
+
+    si = sub.add_parser("site", help="render the chapters, glossary and background "
+                        "as an offline site, and check its links")
+    si.add_argument("--out", default="build/site")
+    si.add_argument("--chapters", default=None,
+                    help="folder of executed chapters (default: the committed notebooks)")
+    si.set_defaults(func=_cmd_site)
+
     de = sub.add_parser("demo", help="the main job on the bundled data")
     de.add_argument("--out", default="build")
     de.add_argument("--workers", type=int, default=2)
@@ -333,8 +406,26 @@ def main(argv: list[str] | None = None) -> int:
     a = parser.parse_args(argv)
     try:
         return a.func(a)
-    except (DataError, SettingsError, FileNotFoundError) as exc:
+    except (DataError, SettingsError) as exc:
         print(f"kam: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # a batch inside another command (kam demo)
+        from kamlib.batch_guard import FolderError
+        from kamlib.reports import BatchStopped, ReportError
+
+        if not isinstance(exc, (ReportError, FolderError)):
+            raise
+        print(f"kam: {exc}", file=sys.stderr)
+        return exc.exit_code if isinstance(exc, BatchStopped) else 2
+    except OSError as exc:  # the environment: permissions, a full or read-only disk
+        from kamlib.batch_guard import describe_os_error
+
+        if exc.errno is None:  # one of ours, with its own sentence
+            print(f"kam: {exc}", file=sys.stderr)
+            return 1
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"kam: {describe_os_error(exc, f'reading or writing{where}')}.",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # pragma: no cover
         print("kam: interrupted", file=sys.stderr)

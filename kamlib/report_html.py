@@ -297,6 +297,9 @@ _CSS = [
     (re.compile(r"url\(\s*['\"]?\s*(https?:|//)", re.I), "a CSS url() on the internet"),
     (re.compile(r"expression\s*\(", re.I), "a CSS expression (script)"),
 ]
+_ATTRIBUTES = 2
+"""``_REMOTE[_ATTRIBUTES:]`` look at attributes: only inside tags (text is not markup)."""
+_TAG = re.compile(r"""<[A-Za-z](?:"[^"]*"|'[^']*'|[^'">])*>""")
 _STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style>", re.I | re.S)
 _STYLE_ATTR = re.compile(r"""\bstyle\s*=\s*("[^"]*"|'[^']*')""", re.I)
 
@@ -317,12 +320,22 @@ def remote_resources(html_text: str) -> list[str]:
         start = max(0, m.start() - 30)
         found.append(f"{what}: ...{text[start:m.end() + 40]}...")
 
-    for pattern, what in _REMOTE:
+    for pattern, what in _REMOTE[:_ATTRIBUTES]:
         m = pattern.search(html_text)
         if m:
             note(m, what, html_text)
+    # attributes exist only inside tags: escaped text such as ``src=javascript:`` or
+    # ``href=http://x`` in a paragraph is text, not markup (no false alarm for it)
+    no_css = _STYLE_BLOCK.sub("<style></style>", html_text)
+    tags = [m.group(0) for m in _TAG.finditer(no_css)]
+    for pattern, what in _REMOTE[_ATTRIBUTES:]:
+        for tag in tags:
+            m = pattern.search(tag)
+            if m:
+                note(m, what, tag)
+                break
     css = [m.group(1) for m in _STYLE_BLOCK.finditer(html_text)]
-    css += [m.group(1) for m in _STYLE_ATTR.finditer(html_text)]
+    css += [m.group(1) for tag in tags for m in _STYLE_ATTR.finditer(tag)]
     for pattern, what in _CSS:
         for text in css:
             m = pattern.search(text)

@@ -61,9 +61,11 @@ import sys
 import tempfile
 import time
 import traceback
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from kamlib import batch_guard as guard
+from kamlib import paths
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TEMPLATE = PROJECT_ROOT / "notebooks" / "templates" / "account_plan.ipynb"
@@ -125,10 +127,9 @@ class BatchResult:
 
 
 def slug(text: str, max_len: int = 40) -> str:
-    """``'Nordfeed Premix GmbH' -> 'nordfeed-premix-gmbh'`` (ASCII, for file names)."""
-    t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
-    t = re.sub(r"[^a-zA-Z0-9]+", "-", t).strip("-").lower()
-    return t[:max_len].rstrip("-") or "customer"
+    """``'Nordfeed Premix GmbH' -> 'nordfeed-premix-gmbh'`` (ASCII, for file names;
+    :func:`kamlib.paths.slug`)."""
+    return paths.slug(text, max_len, default="customer")
 
 
 def find_chromium() -> str | None:
@@ -291,8 +292,9 @@ def resolve_accounts(kd, s, accounts="key", *, key_table=None, key_status=None
                 unknown[x] = (f"{x} is not a customer in the data ({len(names)} customers "
                               f"in customers.csv, e.g. {names.index[0]}): check the id")
         note = f"customers given: {len(ids)}"
-    out = [_Account(i, names.get(i, i), f"{i}_{slug(names.get(i, i))}") for i in ids
-           if i not in unknown]
+    taken: set = set()  # file names are unique, also where case does not count
+    out = [_Account(i, names.get(i, i), paths.safe_name(i, names.get(i, i), taken=taken))
+           for i in ids if i not in unknown]
     return out, unknown, note
 
 
@@ -343,6 +345,12 @@ def _kernel_environment() -> dict:
     return env
 
 
+class _KernelPids:
+    """In a worker: the list where each kernel started puts its pid (for a hard stop)."""
+
+    sink: list | None = None
+
+
 class KernelSession:
     """One kept-alive kernel (a worker's), and the papermill execution of the template
     on it, one customer after the other.
@@ -380,11 +388,17 @@ class KernelSession:
         from jupyter_core.utils import run_sync
 
         self.km = AsyncKernelManager(kernel_name=self.cfg.get("kernel_name", "python3"))
+        if self.cfg.get("tmpdir"):  # the connection file (ports, key): private, removed
+            self.km.connection_file = str(
+                Path(self.cfg["tmpdir"]) / f"kernel-{os.getpid()}-{self.kernel_starts}.json")
         run_sync(self.km.start_kernel)(
             extra_arguments=["--IPKernelApp.log_level=CRITICAL",
                              "--HistoryManager.hist_file=:memory:"],
             cwd=str(self.cfg["cwd"]), env=_kernel_environment(),
         )
+        pid = _kernel_pid(self)
+        if pid and _KernelPids.sink is not None:
+            _KernelPids.sink.append(pid)
         self.kc = self.km.client()
         self.kc.start_channels()
         try:
@@ -604,6 +618,13 @@ def _describe(err: dict) -> str:
     return f"the cell `{first}` raised {err.get('ename')}: {ev[0] if ev else ''}".rstrip(": ")
 
 
+def _stat(path: Path) -> list[int]:
+    """(size, modification time in ns) of a written file: the up-to-date check sees a
+    file replaced since (by hand, or by a batch of another year)."""
+    st = Path(path).stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
 def _make_report(session: KernelSession, task: dict, cfg: dict) -> dict:
     """One account's report (in a worker). Never raises: returns the manifest record."""
     from kamlib import report_html
@@ -626,28 +647,36 @@ def _make_report(session: KernelSession, task: dict, cfg: dict) -> dict:
             page, stderr = report_html.notebook_to_html(
                 nb, title=f"Key account plan: {task['name']}", footer=footer)
             rec["warnings"] = _plain(stderr).strip()
-            html_path = out / f"{stem}.html"
+            # the stem is a slug made by kamlib.paths: checked once more to be in OUT
+            html_path = paths.inside(out, f"{stem}.html")
+            pdf_path = paths.inside(out, f"{stem}.pdf")
             if "html" in cfg["formats"]:
                 _atomic_write(html_path, page)
                 rec["files"]["html"] = html_path.name
+                rec["stat"] = {"html": _stat(html_path)}
             if "pdf" in cfg["formats"]:
                 src = html_path
-                if "html" not in cfg["formats"]:
-                    src = out / f".{stem}.{os.getpid()}.print.html"
+                if "html" not in cfg["formats"]:  # printed from the private folder
+                    src = Path(cfg["tmpdir"]) / f"print-{os.getpid()}.html"
                     _atomic_write(src, page)
                 try:
-                    print_pdf(src, out / f"{stem}.pdf", cfg["chromium"],
+                    print_pdf(src, pdf_path, cfg["chromium"],
                               profile_dir=Path(cfg["profile_dir"]))
                 finally:
                     if src != html_path:
                         src.unlink(missing_ok=True)
-                rec["files"]["pdf"] = f"{stem}.pdf"
+                rec["files"]["pdf"] = pdf_path.name
+                rec.setdefault("stat", {})["pdf"] = _stat(pdf_path)
             rec["headline"] = _headline(nb)
             rec["status"] = "ok"
     except Exception as exc:  # noqa: BLE001 - one account's failure is recorded
         name = type(exc).__name__
         first = (str(exc).strip().splitlines() or [""])[0]
-        if name in ("DeadKernelError", "CellTimeoutError") or not session.alive():
+        if guard.is_disk_full(exc):
+            rec["error"] = ("the disk is full: this report was not written ("
+                            f"{exc.strerror} on {exc.filename or 'a file'} in {out})")
+            rec["disk_full"] = True
+        elif name in ("DeadKernelError", "CellTimeoutError") or not session.alive():
             what = "the kernel died" if name == "DeadKernelError" or not session.alive() \
                 else "a cell ran too long"
             rec["error"] = f"{what} ({name}: {first}); the kernel was restarted"
@@ -658,10 +687,10 @@ def _make_report(session: KernelSession, task: dict, cfg: dict) -> dict:
         else:
             rec["error"] = f"{name}: {first}"
         rec["detail"] = _plain(traceback.format_exc())
-    failed_nb = out / FAILED_DIR / f"{cid}.ipynb"
+    failed_nb = paths.safe_path(out, cid, suffix=".ipynb", folder=FAILED_DIR)
     if rec["status"] != "ok":
         for f in ("html", "pdf"):  # no stale plan may stay next to a failure
-            (out / f"{stem}.{f}").unlink(missing_ok=True)
+            paths.inside(out, f"{stem}.{f}").unlink(missing_ok=True)
         if nb is not None:
             try:
                 import nbformat
@@ -682,10 +711,19 @@ def _worker_main(wid: int, cfg: dict, tasks, results) -> None:
     """A worker process: one kept kernel, reports until the queue says stop."""
     os.environ.update({k: v for k, v in _kernel_environment().items()
                        if k in ("JUPYTER_PLATFORM_DIRS", "PYDEVD_DISABLE_FILE_VALIDATION")})
-    profile = Path(tempfile.mkdtemp(prefix=f"kam-chromium-{wid}-"))
+    profile = Path(tempfile.mkdtemp(prefix=f"chromium-{wid}-", dir=cfg["tmpdir"]))
     cfg = dict(cfg, profile_dir=str(profile))
     session = None
     broken = ""
+    kernels: list[int] = []  # the pids of this worker's kernels, for a hard stop
+
+    def hard_stop() -> None:  # the batch died or stopped us: no kernel may stay
+        for pid in kernels:
+            guard.kill_process_tree(pid)
+        shutil.rmtree(profile, ignore_errors=True)
+
+    guard.die_with_parent(hard_stop, parent=cfg.get("parent_pid"))
+    _KernelPids.sink = kernels
     try:
         session = KernelSession(cfg)
         secs, err = session.warm_up() if session.uses_portfolio else (0.0, "")
@@ -736,7 +774,7 @@ def _load_manifest(out: Path) -> dict:
     try:
         data = json.loads(f.read_text(encoding="utf-8"))
         return dict(data.get("accounts", {}))
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):
         return {}
 
 
@@ -745,7 +783,7 @@ def _load_meta(out: Path) -> dict:
     try:
         data = json.loads(f.read_text(encoding="utf-8"))
         return {k: v for k, v in data.items() if k != "accounts"}
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):
         return {}
 
 
@@ -755,31 +793,62 @@ def _save_manifest(out: Path, records: dict, meta: dict) -> None:
 
 
 def _up_to_date(rec: dict | None, signature: str, out: Path, formats) -> bool:
+    """A report is up to date when its record is ``ok`` with this run's signature and
+    each file is there, unchanged since the batch wrote it (size and modification
+    time as recorded: a file copied in from elsewhere is not this batch's)."""
     if not rec or rec.get("status") != "ok" or rec.get("signature") != signature:
         return False
-    files = rec.get("files", {})
-    return all(f in files and (out / files[f]).exists() for f in formats)
+    files, stats = rec.get("files", {}), rec.get("stat", {})
+    for f in formats:
+        if f not in files:
+            return False
+        try:
+            p = paths.inside(out, files[f])
+            if f in stats and _stat(p) != list(stats[f]):
+                return False
+            if not p.is_file():
+                return False
+        except (OSError, paths.UnsafePathError):
+            return False
+    return True
 
 
 class _Log:
-    """``OUT/run.log``: appended, one line per event, errors in full."""
+    """``OUT/run.log``: appended, one line per event, errors in full. A log that cannot
+    be written (disk full) does not stop the batch: it says so once on stderr."""
 
     def __init__(self, path: Path):
         self.path = path
-        self.f = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self.broken = ""
+        try:
+            self.f = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            raise guard.FolderError(guard.describe_os_error(exc, f"opening {path}")
+                                    ) from None
 
     def __call__(self, text: str) -> None:
+        if self.broken:
+            return
         stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-        for i, line in enumerate(str(text).splitlines() or [""]):
-            self.f.write(f"{stamp}  {line}\n" if i == 0 else f"{'':21}{line}\n")
-        self.f.flush()
+        try:
+            for i, line in enumerate(str(text).splitlines() or [""]):
+                self.f.write(f"{stamp}  {line}\n" if i == 0 else f"{'':21}{line}\n")
+            self.f.flush()
+        except OSError as exc:
+            self.broken = guard.describe_os_error(exc, f"writing {self.path}")
+            print(f"kam reports: {self.broken}; the batch goes on without its log.",
+                  file=sys.stderr)
 
     def close(self) -> None:
-        self.f.close()
+        try:
+            self.f.close()
+        except OSError:
+            pass
 
 
 class _Pool:
-    """The worker processes of a batch and their queues (spawned: clean interpreters)."""
+    """The worker processes of a batch and their queues (spawned: clean interpreters).
+    Each worker watches its parent (:func:`kamlib.batch_guard.die_with_parent`)."""
 
     def __init__(self, cfg: dict, n: int, log):
         import multiprocessing
@@ -806,23 +875,97 @@ class _Pool:
         for _ in range(len(self.procs) - len(self.exited)):
             self.tasks.put(None)
 
+    def drain(self, seconds: float = 2.0) -> list:
+        """The messages still in the results queue (after the workers stopped); gives
+        up after ``seconds`` (a worker killed while sending leaves half a message)."""
+        import threading
+
+        got: list = []
+
+        def read():
+            while True:
+                try:
+                    got.append(self.results.get(timeout=0.2))
+                except Exception:  # noqa: BLE001 - empty or broken: done
+                    return
+
+        t = threading.Thread(target=read, daemon=True)
+        t.start()
+        t.join(seconds)
+        return list(got)
+
     def close(self, terminate: bool = False) -> None:
         if self.closed:
             return
         self.closed = True
         for p in self.procs.values():
-            if terminate:
-                p.terminate()
-            p.join(timeout=30)
-            if p.is_alive():  # pragma: no cover
-                p.terminate()
+            if terminate and p.is_alive():
+                p.terminate()  # SIGTERM: the worker kills its kernel and exits
+        for p in self.procs.values():
+            p.join(timeout=10 if terminate else 30)
+            if p.is_alive():  # pragma: no cover - a worker that ignores SIGTERM
+                p.kill()
+                p.join(timeout=5)
+        if terminate:
+            self.tasks.cancel_join_thread()
         self.tasks.close()
         self.results.close()
 
 
-def _failed_record(cid: str, name: str, err: str, signature: str) -> dict:
-    return {"customer_id": cid, "customer_name": name, "status": "failed", "files": {},
+def _failed_record(cid: str, name: str, err: str, signature: str,
+                   status: str = "failed") -> dict:
+    return {"customer_id": cid, "customer_name": name, "status": status, "files": {},
             "headline": {}, "error": err, "detail": "", "signature": signature}
+
+
+class BatchStopped(ReportError):
+    """A batch that stopped before the end: a signal (SIGINT, SIGTERM, SIGHUP), a full
+    disk, a folder that became unwritable. What was done is in ``result`` (and in
+    ``OUT/index.html``, ``run.log``, ``reports.json``); ``exit_code``: 128 + the signal
+    number, or 1. The message says what was written, what not, how to resume."""
+
+    def __init__(self, message: str, result: BatchResult, exit_code: int = 1):
+        super().__init__(message)
+        self.result = result
+        self.exit_code = exit_code
+
+
+class _Halt(Exception):
+    """Inside a batch: stop now (disk full, folder unwritable), for ``reason``."""
+
+    def __init__(self, reason: str, hint: str = ""):
+        super().__init__(reason)
+        self.reason = reason
+        self.hint = hint
+
+
+def _foreign_files(out: Path, manifest: dict, has_manifest: bool) -> list[str]:
+    """The entries of ``out`` that no batch wrote: not the batch's own files (index,
+    log, manifest, lock, ``failed/``) and not a file named in the manifest."""
+    own = {guard.LOCK_NAME}
+    if has_manifest:
+        own |= {INDEX, RUN_LOG, MANIFEST, FAILED_DIR}
+        for rec in manifest.values():
+            if isinstance(rec, dict):
+                own |= {str(v) for v in (rec.get("files") or {}).values()}
+    return sorted(p.name for p in out.iterdir() if p.name not in own
+                  and not p.name.startswith(guard.LOCK_NAME + "."))
+
+
+def _prepare_out(out: Path) -> Path:
+    """Create ``out`` (and its parents) or say in a sentence why it cannot be used."""
+    if out.exists() and not out.is_dir():
+        raise ReportError(f"--out {out} is a file, not a folder: give a folder for the "
+                          "reports (it is created when missing).")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(guard.describe_os_error(exc, f"creating the output folder {out}")
+                          + ". Give --out a folder you can write to.") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ReportError(f"cannot write into the output folder {out} (no permission, or "
+                          "a read-only disk): choose a folder you can write to with --out.")
+    return out
 
 
 def run_batch(data="sample", accounts="key", out: str | Path = "build/reports",
@@ -837,25 +980,31 @@ def run_batch(data="sample", accounts="key", out: str | Path = "build/reports",
     ``data``: ``"sample"`` or the path of a company export; ``accounts``: ``"key"``,
     ``"all"``, ``"C0003,C0018"`` or a list; ``workers``: worker processes (one kept
     kernel each); ``formats``: ``("html",)``, ``("pdf",)`` or both (PDF needs
-    Chromium: :func:`find_chromium`); ``force``: re-run reports that are up to date;
-    ``settings_file``: the settings (default: the project's ``kam_settings.toml`` when
-    it exists, else the defaults); ``show_personal_details``: contacts' names and
-    e-mails in the buying centre; ``analysis_year``: override the settings' year;
-    ``template``: another template (tests); ``timeout``: seconds per cell.
+    Chromium: :func:`find_chromium`); ``force``: re-run reports that are up to date,
+    and write into a folder that holds files no batch wrote; ``settings_file``: the
+    settings (default: the project's ``kam_settings.toml`` when it exists, else the
+    defaults); ``show_personal_details``: contacts' names and e-mails in the buying
+    centre; ``analysis_year``: override the settings' year; ``template``: another
+    template (tests); ``timeout``: seconds per cell.
 
     Order of work: the workers start their kernels while this process computes the
     portfolio once (:func:`kamlib.report_sections.portfolio`: it also gives the
-    key-account list); the portfolio is then handed to the kernels as a pickle (checked
-    against their own cache key: same data files, settings, year), so no kernel
-    recomputes it.
+    key-account list); the portfolio is then handed to the kernels as a pickle in a
+    private temporary folder (checked against their own cache key: same data files,
+    settings, year), so no kernel recomputes it.
 
-    Raises :class:`ReportError` for options that cannot work (before any report runs).
-    Failures of single accounts do not raise: see ``result.failed``.
+    Safe in a shared folder (:mod:`kamlib.batch_guard`): one batch per folder at a
+    time (a lock; a second batch is refused, naming the first); file names from the
+    data are slugs inside ``out`` (:mod:`kamlib.paths`); SIGINT / SIGTERM / SIGHUP
+    stop the workers and kernels, record the accounts not done, write the index and
+    manifest and raise :class:`BatchStopped`; no temporary file stays.
+
+    Raises :class:`ReportError` for options that cannot work (before any report runs),
+    :class:`kamlib.batch_guard.FolderError` for a folder in use or unwritable,
+    :class:`BatchStopped` for a batch stopped before its end. Failures of single
+    accounts do not raise: see ``result.failed``.
     """
-    import queue as _queue
-
     from kamlib import data as kdata
-    from kamlib import report_sections
     from kamlib import settings as ksettings
 
     started = time.perf_counter()
@@ -872,31 +1021,95 @@ def run_batch(data="sample", accounts="key", out: str | Path = "build/reports",
     if not data_path.exists():
         raise ReportError(f"no data at {data_path}: give the folder of the company's "
                           "export (check it with `kam data check PATH`) or 'sample'.")
-    data_param = "sample" if str(data) == "sample" else str(data_path)
     if settings_file is None:
         settings_path = DEFAULT_SETTINGS_FILE if DEFAULT_SETTINGS_FILE.exists() else None
     else:
         settings_path = Path(settings_file).resolve()
         if not settings_path.exists():
             raise ReportError(f"no settings file at {settings_path}")
-    workers = max(1, int(workers))
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    log = _Log(out / RUN_LOG)
-    log(f"=== kam reports: data {data_path}, accounts {accounts!s:.80}, formats "
-        f"{','.join(formats)}, workers {workers}, force {force}, settings "
-        f"{settings_path or 'defaults'}, template {template}")
-    parts = signature_parts(template, data_path, settings_path, analysis_year,
-                            show_personal_details, formats)
-    signature = _sha(json.dumps(parts, sort_keys=True, default=str).encode())
+    # read now: a settings file that cannot be used stops the batch before it starts
+    s = ksettings.load(settings_path) if settings_path else ksettings.Settings()
+    if analysis_year:
+        s = ksettings.replace(s, "period.analysis_year", int(analysis_year))
+    out = _prepare_out(Path(out))
+    lock = guard.acquire(out, "kam reports")
+    try:
+        with guard.on_stop():
+            return _run_locked(
+                lock, started, data, data_path, accounts, out, max(1, int(workers)),
+                formats, force, settings_path, s, show_personal_details, analysis_year,
+                template, progress, timeout, kernel_name, chromium)
+    finally:
+        lock.release()
+
+
+def _run_locked(lock, started, data, data_path, accounts, out, workers, formats, force,
+                settings_path, s, show_personal_details, analysis_year, template,
+                progress, timeout, kernel_name, chromium) -> BatchResult:
+    """:func:`run_batch` once it holds the lock on ``out``."""
+    import queue as _queue
+
+    from kamlib import data as kdata
+    from kamlib import report_sections
+
+    has_manifest = (out / MANIFEST).is_file()
     manifest = _load_manifest(out)
-    cfg = {"template": str(template.resolve()), "data_source": data_param,
-           "settings_file": str(settings_path) if settings_path else "",
-           "analysis_year": analysis_year or 0,
-           "show_personal_details": bool(show_personal_details),
-           "formats": formats, "out": str(out.resolve()), "chromium": chromium,
-           "signature": signature, "kernel_name": kernel_name, "timeout": timeout,
-           "cwd": str(template.resolve().parent)}
+    foreign = _foreign_files(out, manifest, has_manifest)
+    if foreign and not force:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more"
+                                          if len(foreign) > 5 else "")
+        raise ReportError(
+            f"{out} holds {len(foreign)} file(s) that no kam reports batch wrote there "
+            f"({shown}). A batch writes {INDEX}, {RUN_LOG}, {MANIFEST} and one file per "
+            "account, and would overwrite files of those names: choose a new or empty "
+            f"folder with --out (e.g. {out / 'account_plans'}), or add --force to write "
+            "into this one anyway (files with other names are left alone)."
+        )
+    cleaned = lock.cleaned
+    if has_manifest or lock.recovered is not None:  # our folder: our leftovers
+        cleaned = cleaned + guard.clean_leftovers(out, None)
+    data_param = "sample" if str(data) == "sample" else str(data_path)
+    year = s.period.analysis_year
+    log = _Log(out / RUN_LOG)
+    tmpdir = None
+    try:
+        log(f"=== kam reports: data {data_path}, accounts {accounts!s:.80}, year {year}, "
+            f"formats {','.join(formats)}, workers {workers}, force {force}, settings "
+            f"{settings_path or 'defaults'}, template {template}")
+        if lock.recovered is not None:
+            log(f"recovered the lock of a batch that is gone ({guard.holder_text(lock.recovered)})"
+                + (f"; removed what it left: {', '.join(cleaned)}" if cleaned else ""))
+        elif cleaned:
+            log(f"removed half-written files of an earlier batch: {', '.join(cleaned)}")
+        if foreign:
+            log(f"--force: writing into a folder that holds {len(foreign)} other file(s)")
+        tmpdir = guard.private_tmpdir()
+        lock.update(tmpdir=str(tmpdir))
+        parts = signature_parts(template, data_path, settings_path, year,
+                                show_personal_details, formats)
+        parts["data_folder"] = str(data_path)
+        signature = _sha(json.dumps(parts, sort_keys=True, default=str).encode())
+        cfg = {"template": str(template.resolve()), "data_source": data_param,
+               "settings_file": str(settings_path) if settings_path else "",
+               "analysis_year": analysis_year or 0,
+               "show_personal_details": bool(show_personal_details),
+               "formats": formats, "out": str(out.resolve()), "chromium": chromium,
+               "signature": signature, "kernel_name": kernel_name, "timeout": timeout,
+               "cwd": str(template.resolve().parent), "tmpdir": str(tmpdir),
+               "parent_pid": os.getpid()}
+        return _run_batch_body(cfg, log, started, data_param, accounts, out, workers,
+                               formats, force, settings_path, s, analysis_year,
+                               template, progress, parts, signature, manifest, _queue,
+                               kdata, report_sections)
+    finally:
+        log.close()
+        if tmpdir is not None:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _run_batch_body(cfg, log, started, data_param, accounts, out, workers, formats,
+                    force, settings_path, s, analysis_year, template, progress, parts,
+                    signature, manifest, _queue, kdata, report_sections) -> BatchResult:
     uses_portfolio = "report_sections" in template.read_text(encoding="utf-8")
     # start the kernels now, while the portfolio is computed here - unless this looks
     # like a rerun that will find everything up to date (then no kernel is needed)
@@ -905,11 +1118,19 @@ def run_batch(data="sample", accounts="key", out: str | Path = "build/reports",
         raw = accounts.split(",") if isinstance(accounts, str) else list(accounts)
         n_asked = len({str(x).strip() for x in raw if str(x).strip()})
     n_pre = min(workers, n_asked) if n_asked is not None else workers
-    pool = _Pool(cfg, n_pre, log) if (force or not manifest) and n_pre > 0 else None
-    pickle_path = None
+    pool = None
     bar = None
     result = BatchResult(index_path=out / INDEX, log_path=out / RUN_LOG, out_dir=out)
+    meta = {"data": str(cfg["data_source"]), "settings": str(settings_path or "defaults"),
+            "template": str(template), "formats": list(formats),
+            "inputs": json.loads(json.dumps(parts, default=str))}
+    chosen: list[_Account] = []
+    unknown: dict[str, str] = {}
+    todo: list[_Account] = []
+    note = ""
     try:
+        if (force or not manifest) and n_pre > 0:
+            pool = _Pool(cfg, n_pre, log)
         port = None
 
         def compute_portfolio():
@@ -925,9 +1146,6 @@ def run_batch(data="sample", accounts="key", out: str | Path = "build/reports",
             kd, s = port.kd, port.s
         else:
             kd = kdata.load(data_param)
-            s = ksettings.load(settings_path) if settings_path else ksettings.Settings()
-            if analysis_year:
-                s = ksettings.replace(s, "period.analysis_year", int(analysis_year))
         chosen, unknown, note = resolve_accounts(
             kd, s, accounts, key_table=port.tables.get("key") if port else None,
             key_status=port.status.get("key") if port else None)
@@ -938,7 +1156,6 @@ def run_batch(data="sample", accounts="key", out: str | Path = "build/reports",
         if changed and not force:
             log("inputs changed since the last run (reports made before are out of date): "
                 + ", ".join(changed))
-        todo = []
         for acc in chosen:
             rec = manifest.get(acc.customer_id)
             if not force and _up_to_date(rec, signature, out, formats):
@@ -952,23 +1169,23 @@ def run_batch(data="sample", accounts="key", out: str | Path = "build/reports",
         if result.skipped:
             log(f"up to date, not re-run (use --force to redo): {len(result.skipped)} "
                 "report(s)")
-        meta = {"data": str(data_path), "settings": str(settings_path or "defaults"),
-                "template": str(template), "formats": list(formats),
-                "inputs": json.loads(json.dumps(parts, default=str))}
+        if todo:
+            # the files this run may write are named in the manifest before any is
+            # written: a batch killed half-way leaves no file the next run calls foreign
+            for acc in todo:
+                rec = _failed_record(acc.customer_id, acc.name, "not done yet (the batch "
+                                     "writing it was stopped)", signature, "pending")
+                rec["files"] = {f: f"{acc.stem}.{f}" for f in formats}
+                manifest[acc.customer_id] = rec
+            _write(lambda: _save_manifest(out, manifest, meta), out / MANIFEST)
         if todo and uses_portfolio and port is None:
             port = compute_portfolio()
         if todo:
-            import pickle
-
             from tqdm.auto import tqdm
 
             portfolio_ref = None
             if port is not None and uses_portfolio:
-                fd, tmp = tempfile.mkstemp(prefix=".portfolio-", suffix=".pkl", dir=out)
-                with os.fdopen(fd, "wb") as f:
-                    pickle.dump((port.key, port), f, protocol=pickle.HIGHEST_PROTOCOL)
-                pickle_path = Path(tmp)
-                portfolio_ref = str(pickle_path)
+                portfolio_ref = _pickle_portfolio(port, Path(cfg["tmpdir"]), log)
             bar = tqdm(total=len(todo), unit="report", desc="account plans",
                        disable=not progress, file=sys.stderr, dynamic_ncols=True)
             n_workers = min(workers, len(todo))
@@ -982,6 +1199,11 @@ def run_batch(data="sample", accounts="key", out: str | Path = "build/reports",
                      portfolio_ref, _queue)
         elif pool is not None:
             pool.stop()
+    except (guard.Stopped, _Halt) as exc:
+        if bar is not None:
+            bar.close()
+        _stopped(exc, pool, chosen, unknown, todo, result, manifest, meta, signature,
+                 out, log, started, note, s)
     except BaseException:
         if pool is not None:
             pool.close(terminate=True)
@@ -989,12 +1211,68 @@ def run_batch(data="sample", accounts="key", out: str | Path = "build/reports",
     finally:
         if bar is not None:
             bar.close()
-        if pickle_path is not None:
-            pickle_path.unlink(missing_ok=True)
     if pool is not None:
         pool.close()
+    _tally(result, chosen, unknown, manifest)
+    result.seconds = time.perf_counter() - started
+    older = sorted(c for c, r in manifest.items() if isinstance(r, dict)
+                   and r.get("status") == "ok" and r.get("signature") != signature
+                   and c not in result.records)
+    if older:  # said, so nobody hands them out as this run's
+        files = [f for c in older for f in (manifest[c].get("files") or {}).values()]
+        said = (f"{len(older)} older report(s) made from other inputs (another year, "
+                f"settings, data or template) are still in this folder and not listed "
+                f"here: {', '.join(files[:5])}{' ...' if len(files) > 5 else ''}")
+        log(said)
+        note = f"{note}. {said}" if note else said
+    _write(lambda: _save_manifest(out, manifest, meta), out / MANIFEST, done=result)
+    _write(lambda: _write_index(result, chosen, unknown, note, s, out), out / INDEX,
+           done=result)
+    log(f"done: {len(result.succeeded)} ok ({len(result.written)} written, "
+        f"{len(result.skipped)} up to date), {len(result.failed)} failed, "
+        f"{result.seconds:.1f} s; index {out / INDEX}")
+    return result
 
-    # results in the order asked for
+
+def _write(fn, path: Path, done: BatchResult | None = None) -> None:
+    """Run the write ``fn``; an ``OSError`` becomes a :class:`_Halt` (during the batch)
+    or a :class:`ReportError` saying what is done (``done``: after the reports)."""
+    try:
+        fn()
+    except OSError as exc:
+        text = guard.describe_os_error(exc, f"writing {path}")
+        if done is None:
+            raise _Halt(text, "free some space first (`df -h`)"
+                        if guard.is_disk_full(exc) else "") from None
+        raise ReportError(
+            f"{text}. The reports are written ({len(done.succeeded)} ok, "
+            f"{len(done.failed)} failed); run the same command again once this is fixed "
+            "to write the index: it redoes nothing that is up to date.") from None
+
+
+def _pickle_portfolio(port, tmpdir: Path, log) -> str | None:
+    """The portfolio, pickled into the private temporary folder for the workers; on a
+    full disk, ``None`` (each kernel then computes it itself, said in the log)."""
+    import pickle
+
+    path = tmpdir / "portfolio.pkl"
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump((port.key, port), f, protocol=pickle.HIGHEST_PROTOCOL)
+        return str(path)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        log(guard.describe_os_error(exc, f"writing the portfolio for the workers to {path}")
+            + "; each kernel computes it itself instead (slower)")
+        return None
+
+
+def _tally(result: BatchResult, chosen, unknown, manifest) -> None:
+    """``succeeded`` / ``written`` / ``failed`` of ``result``, in the order asked for."""
+    result.succeeded.clear()
+    result.written.clear()
+    result.failed.clear()
     for acc in chosen:
         rec = result.records.get(acc.customer_id)
         if rec is None:
@@ -1008,22 +1286,70 @@ def run_batch(data="sample", accounts="key", out: str | Path = "build/reports",
     for cid in unknown:
         result.failed[cid] = unknown[cid]
         manifest[cid] = result.records[cid]
-    _save_manifest(out, manifest, meta)
-    result.seconds = time.perf_counter() - started
+
+
+def _write_index(result, chosen, unknown, note, s, out) -> None:
     order = [a.customer_id for a in chosen] + list(unknown)
     html = index_html([result.records[c] for c in order if c in result.records], result,
                       note=note, year=s.period.analysis_year, company=s.company_name)
     _atomic_write(out / INDEX, html)
-    log(f"done: {len(result.succeeded)} ok ({len(result.written)} written, "
-        f"{len(result.skipped)} up to date), {len(result.failed)} failed, "
-        f"{result.seconds:.1f} s; index {out / INDEX}")
-    log.close()
-    return result
+
+
+def _stopped(exc, pool, chosen, unknown, todo, result, manifest, meta, signature, out,
+             log, started, note, s) -> None:
+    """Stop a batch cleanly and raise :class:`BatchStopped`: workers and kernels
+    stopped, the reports done are recorded, the accounts not done are named, the index
+    and manifest written (as far as the disk lets), no temporary file left."""
+    if isinstance(exc, guard.Stopped):
+        reason, hint, code = f"stopped by {exc.name}", "", 128 + exc.signum
+    else:
+        reason, hint, code = exc.reason, exc.hint, 1
+    log(f"STOPPING: {reason}")
+    if pool is not None:
+        pool.close(terminate=True)
+        for msg in pool.drain():
+            if msg[0] == "done" and msg[2].get("customer_id") in manifest:
+                rec = msg[2]
+                manifest[rec["customer_id"]] = result.records[rec["customer_id"]] = rec
+    guard.clean_leftovers(out, None)  # half-written files of the stopped workers
+    not_done = []
+    for acc in todo:
+        rec = result.records.get(acc.customer_id)
+        if rec is None or rec.get("status") == "pending":
+            not_done.append(acc.customer_id)
+            rec = dict(manifest.get(acc.customer_id) or _failed_record(
+                acc.customer_id, acc.name, "", signature, "pending"))
+            rec.update(status="not done", error=f"not done: the batch was {reason}"
+                       if isinstance(exc, guard.Stopped) else f"not done: {reason}")
+            manifest[acc.customer_id] = result.records[acc.customer_id] = rec
+    _tally(result, chosen, unknown, manifest)
+    result.seconds = time.perf_counter() - started
+    problems = []
+    for what, fn in ((MANIFEST, lambda: _save_manifest(out, manifest, meta)),
+                     (INDEX, lambda: _write_index(result, chosen, unknown, note, s, out))):
+        try:
+            fn()
+        except OSError as e:
+            problems.append(guard.describe_os_error(e, f"writing {out / what}"))
+    shown = ", ".join(not_done[:5]) + (f" and {len(not_done) - 5} more"
+                                       if len(not_done) > 5 else "")
+    text = (f"the batch {reason}" if isinstance(exc, guard.Stopped) else reason) + (
+        f". Written or up to date: {len(result.succeeded)} report(s); failed: "
+        f"{len(result.failed) - len(not_done)}; not done: {len(not_done)}"
+        + (f" ({shown})" if not_done else "") + ". ")
+    text += (f"{out / INDEX} and {out / RUN_LOG} list them. " if not problems else
+             "Also: " + "; ".join(problems) + ". ")
+    text += ((hint[:1].upper() + hint[1:] + ", then r") if hint else "R") + (
+        "un the same command again to do the rest: reports already written are kept "
+        "and not redone.")
+    log(text)
+    raise BatchStopped(text, result, code) from None
 
 
 def _collect(pool: _Pool, todo, result, manifest, meta, signature, out, log, bar,
              portfolio_ref, _queue) -> None:
-    """Receive the workers' results until every task is done; replace dead workers."""
+    """Receive the workers' results until every task is done; replace dead workers.
+    A report the disk had no room for stops the batch (:class:`_Halt`)."""
     names = {a.customer_id: a for a in todo}
     pending = {a.customer_id for a in todo}
     in_flight: dict[int, str] = {}
@@ -1082,9 +1408,12 @@ def _collect(pool: _Pool, todo, result, manifest, meta, signature, out, log, bar
             else:
                 log(f"FAILED {cid}: {rec['error']}"
                     + (f"\n{rec['detail']}" if rec.get("detail") else ""))
-            _save_manifest(out, manifest, meta)
             bar.update(1)
             bar.set_postfix_str(cid)
+            if rec.get("disk_full"):
+                raise _Halt(f"the disk holding {out} is full ({cid} could not be written)",
+                            f"free some space first (`df -h {out}`)")
+            _write(lambda: _save_manifest(out, manifest, meta), out / MANIFEST)
         elif kind == "exit":
             pool.exited.add(wid)
 
@@ -1233,9 +1562,17 @@ def _cmd_reports(a) -> int:
             show_personal_details=a.personal_details, analysis_year=a.year,
             template=a.template, progress=not a.no_progress,
         )
-    except ReportError as exc:
+    except BatchStopped as exc:
+        print(f"kam reports: {exc}", file=sys.stderr)
+        print(exc.result.index_path)
+        return exc.exit_code
+    except (ReportError, guard.FolderError) as exc:
         print(f"kam reports: {exc}", file=sys.stderr)
         return 2
+    except guard.Stopped as exc:  # before any report ran: nothing to record
+        print(f"kam reports: stopped by {exc.name} before any report was written.",
+              file=sys.stderr)
+        return 128 + exc.signum
     print(f"{len(result.succeeded)} report(s) ready ({len(result.written)} written, "
           f"{len(result.skipped)} up to date), {len(result.failed)} failed, "
           f"{result.seconds:.1f} s.")
@@ -1261,7 +1598,9 @@ def add_cli(sub) -> None:
                    help="worker processes, one kept kernel each (default 2)")
     r.add_argument("--format", default="html",
                    help="html, pdf or html,pdf (PDF needs Chromium installed)")
-    r.add_argument("--force", action="store_true", help="re-run reports that are up to date")
+    r.add_argument("--force", action="store_true",
+                   help="re-run reports that are up to date, and write into a folder "
+                        "that holds files no batch wrote")
     r.add_argument("--settings", default=None,
                    help="settings file (default: kam_settings.toml of the project)")
     r.add_argument("--decisions", default=None,

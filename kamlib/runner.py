@@ -9,7 +9,7 @@ The chapters are the notebooks ``notebooks/NN_*.ipynb`` (not ``notebooks/templat
 Each is executed with papermill in its own process (in parallel, ``workers`` at a time),
 with the notebooks folder as working directory so the relative paths of the chapters
 work, into ``out_dir``; an HTML copy is written next to it for reading in a browser (it
-needs no network: figures are embedded). A chapter that fails is named with the cell
+needs no network: figures are embedded, formulas are MathML). A chapter that fails is named with the cell
 that failed, and its executed notebook (with the error) is kept for inspection.
 
 The learners' copies are generated from the chapters, never edited by hand: every cell
@@ -27,6 +27,8 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from kamlib import paths
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
@@ -136,13 +138,11 @@ def _describe_failure(name: str, exc: BaseException, output_path: Path) -> str:
 
 
 def _export_html(nb_path: Path) -> Path:
-    import nbformat
-    from nbconvert import HTMLExporter
+    """``NAME.html`` next to the executed notebook: opens offline (formulas as MathML,
+    no script or style from the internet; see :mod:`kamlib.course.pages`)."""
+    from kamlib.course import pages
 
-    nb = nbformat.read(nb_path, as_version=4)
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(
-        nb, resources={"metadata": {"name": nb_path.stem}}
-    )
+    body = pages.notebook_html(nb_path)
     html_path = nb_path.with_suffix(".html")
     html_path.write_text(body, encoding="utf-8")
     return html_path
@@ -264,7 +264,7 @@ def run_chapters(
     out_dir.mkdir(parents=True, exist_ok=True)
     params = _data_parameter(data_source)
     tasks = [
-        _Task(p.resolve(), (out_dir / p.name).resolve(), folder.resolve(), params, html,
+        _Task(p.resolve(), paths.inside(out_dir, p.name), folder.resolve(), params, html,
               kernel_name, timeout)
         for p in chapters
     ]
@@ -306,8 +306,15 @@ def _tags(cell) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
+def _is_path_parameter(name: str) -> bool:
+    """A parameter naming a file or folder: ``settings_file``, ``calendar_dir``, ``…_path``."""
+    return name.endswith(("_file", "_dir", "_path"))
+
+
 def _rewrite_settings_path(source: str, notebooks_dir: Path, out_dir: Path) -> str:
-    """Point a relative ``settings_file = "..."`` literal at the same file from ``out_dir``.
+    """Point each relative path parameter (``settings_file = "..."``, ``calendar_dir =
+    "..."``: see :func:`_is_path_parameter`) at the same place from ``out_dir``, so a
+    learner's copy reads the same settings and writes where the chapter writes.
 
     Relative when ``out_dir`` is inside the project (the folder holding the notebooks
     folder), absolute otherwise.
@@ -324,7 +331,7 @@ def _rewrite_settings_path(source: str, notebooks_dir: Path, out_dir: Path) -> s
             isinstance(node, ast.Assign)
             and len(node.targets) == 1
             and isinstance(node.targets[0], ast.Name)
-            and node.targets[0].id == "settings_file"
+            and _is_path_parameter(node.targets[0].id)
             and isinstance(node.value, ast.Constant)
             and isinstance(node.value.value, str)
             and not Path(node.value.value).is_absolute()
@@ -351,8 +358,8 @@ def exercise_copy(nb, notebooks_dir: Path | None = None, out_dir: Path | None = 
     here.*`` (markdown), keeping their cell ids; every output and execution count is
     cleared, papermill's metadata and injected-parameter cells are dropped, and a note
     saying this is a generated copy is put under the title. When both folders are
-    given, a relative ``settings_file`` parameter is rewritten so that it still points
-    at the same settings file from ``out_dir``.
+    given, relative path parameters (``settings_file``, ``calendar_dir``) are rewritten
+    so that they still point at the same places from ``out_dir``.
     """
     import copy
 
@@ -416,7 +423,7 @@ def write_exercise_copies(
     for path in chapter_paths(folder):
         nb = nbformat.read(path, as_version=4)
         copy_nb = exercise_copy(nb, folder, out_dir)
-        target = out_dir / path.name
+        target = paths.inside(out_dir, path.name)  # checked: never outside out_dir
         nbformat.write(copy_nb, target)
         written.append(target)
     return written

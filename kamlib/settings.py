@@ -253,6 +253,51 @@ def from_dict(raw: dict, source: str = "settings") -> Settings:
     return _build(Settings, raw, "", source)
 
 
+_BOMS = ((b"\xef\xbb\xbf", "UTF-8 with a byte-order mark"),
+         (b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+         (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
+def read_text(path: str | Path) -> str:
+    """The text of a settings file: UTF-8, with or without a byte-order mark.
+
+    Anything else raises ``SettingsError`` naming the file, the encoding found
+    (UTF-16 or UTF-32 by their byte-order mark or their zero bytes; otherwise the
+    first byte that is not UTF-8, with its line, read as Windows-1252 - what Notepad
+    and Excel on Windows call "ANSI") and how to save it as UTF-8.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read the settings file ({exc.strerror}).") \
+            from None
+    if data.startswith(_BOMS[0][0]):
+        data = data[3:]
+    found = next((name for bom, name in _BOMS[1:] if data.startswith(bom)), None)
+    if found is None and b"\x00" in data[:200]:
+        found = "UTF-16 or UTF-32 (it has zero bytes between the letters)"
+    how = ("Open it in a text editor and save it as UTF-8 (Notepad: File > Save as > "
+           "Encoding: UTF-8; VS Code: the encoding in the status bar > Save with "
+           "encoding > UTF-8), then run again.")
+    if found is not None:
+        raise SettingsError(f"{path}: the settings file is saved as {found}, and settings "
+                            f"files must be UTF-8. {how}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        byte = data[exc.start: exc.start + 1]
+        try:
+            char = byte.decode("cp1252")
+            guess = (f"probably Windows-1252 (\"ANSI\"): byte 0x{byte.hex().upper()} on "
+                     f"line {line} would be {char!r} there")
+        except UnicodeDecodeError:
+            guess = f"an unknown encoding (byte 0x{byte.hex().upper()} on line {line})"
+        raise SettingsError(f"{path}: the settings file is not UTF-8 - {guess}. {how}") \
+            from None
+
+
 def load(path: str | Path | None = None) -> Settings:
     """Read the settings file; a missing file (or ``None``) gives the defaults.
 
@@ -264,7 +309,7 @@ def load(path: str | Path | None = None) -> Settings:
     if not path.exists():
         return Settings()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(
             f"{path}: not a valid settings file ({exc}). Fix the line named, or delete "

@@ -100,7 +100,10 @@ def test_customers_by_region_counts_distinct_buyers():
 
 
 def test_product_range_keeps_price_list_order_and_unsold_products():
-    ax = tour.product_range(ORDERS, PRODUCTS, 2025)
+    from kamlib import formatting
+
+    with formatting.using(formatting.SAMPLE_COMPANY):  # EUR and kg, whatever ran before
+        ax = tour.product_range(ORDERS, PRODUCTS, 2025)
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == ["Pharma drum", "Feed big bag", "Feed bag"]  # bottom-up = P3, P2, P1
     bars = _bars(ax)[:3]

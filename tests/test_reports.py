@@ -121,6 +121,13 @@ def test_notebook_to_html_refuses_remote_content():
 
 
 def test_small_formatters():
+    from kamlib import formatting
+
+    with formatting.using(formatting.SAMPLE_COMPANY):  # EUR and kg, whatever ran before
+        _small_formatters()
+
+
+def _small_formatters():
     assert rs.change(110, 100) == "+10%"
     assert rs.change(99.9, 100) == "0%"
     assert rs.change(50, 0) == "new" and rs.change(float("nan"), 1) == "n/a"

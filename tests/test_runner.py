@@ -267,3 +267,45 @@ def test_execute_notebook_leaves_the_callers_environment(tmp_path, monkeypatch):
     out = nbformat.read(tmp_path / "out.ipynb", 4).cells[0].outputs[0]["text"]
     assert out.strip() == "1"          # the kernel runs headless
     assert "KAM_HEADLESS" not in os.environ  # this process is as before
+
+
+def test_learner_copy_writes_calendars_where_the_chapter_does(tmp_path):
+    """ch04's ``calendar_dir = "../build/calendars"`` from build/exercises is ../calendars
+    (build/calendars), not build/build/calendars; data_source and other values stay."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# 04 · Plan"),
+        _code('data_source = "sample"\nsettings_file = "../kam_settings.toml"\n'
+              'calendar_dir = "../build/calendars"  # where the .ics files go\n'
+              'account_manager = ""\nanalysis_year = 2025', tags=["parameters"]),
+    ]
+    root = tmp_path / "project"
+    out = runner.exercise_copy(nb, root / "notebooks", root / "build" / "exercises")
+    src = out.cells[2].source
+    assert 'calendar_dir = "../calendars"  # where the .ics files go' in src
+    assert 'settings_file = "../../kam_settings.toml"' in src
+    assert 'data_source = "sample"' in src and 'account_manager = ""' in src
+    # both point at the same places as the chapter's own values
+    ex = root / "build" / "exercises"
+    assert (ex / "../calendars").resolve() == (root / "notebooks" / "../build/calendars").resolve()
+    absolute = runner.exercise_copy(nb, root / "notebooks", tmp_path / "elsewhere")
+    assert f'calendar_dir = "{(root / "build" / "calendars").as_posix()}"' in absolute.cells[2].source
+
+
+@pytest.mark.notebooks
+def test_a_learners_copy_runs_where_it_is_written(tmp_path):
+    """The tour's learner copy, written into a folder inside the project's build/ (as
+    `make exercises` does), runs from there with its solutions blanked."""
+    out = runner.PROJECT_ROOT / "build" / "test-exercises" / tmp_path.name
+    try:
+        (copy,) = [p for p in runner.write_exercise_copies(out) if p.name.startswith("00_")]
+        nb = nbformat.read(copy, as_version=4)
+        assert not any("solution" in c.metadata.get("tags", []) for c in nb.cells)
+        result = runner.execute_notebook(copy, tmp_path / "ran.ipynb")
+        assert result.ok, result.error
+    finally:
+        import shutil
+
+        shutil.rmtree(out, ignore_errors=True)
+        if out.parent.is_dir() and not any(out.parent.iterdir()):
+            out.parent.rmdir()

@@ -131,8 +131,8 @@ class ReviewSettings:
     health_threshold: float = 55.0
     decay_min_signals: int = 2
     signal_below: float = 50.0
-    develop_min_health: float = 70.0
-    develop_min_headroom: float = 0.4
+    develop_min_health: float = 80.0
+    develop_min_headroom: float = 0.5
     trend_quarters: int = 4
     weights: HealthWeights = field(default_factory=HealthWeights)
     scales: HealthScales = field(default_factory=HealthScales)

@@ -80,6 +80,10 @@ def _ids_of(key_table) -> pd.Index:
         t = key_table
         if t.index.name != "customer_id" and "customer_id" in t.columns:
             t = t.set_index("customer_id")
+        elif t.index.name != "customer_id":
+            raise ValueError(
+                "key_table needs customer ids: index it by customer_id or give it a "
+                f"customer_id column (it has the columns {list(t.columns)[:8]})")
         if "is_key" in t.columns:
             t = t.loc[t["is_key"].fillna(False).astype(bool)]
         ids = t.index
@@ -179,6 +183,11 @@ def account_review(kd, settings, year: int | None = None, key_table=None) -> pd.
             given.index = given.index.astype("string")
     now = now.copy()
     now.index = now.index.astype("string")
+    unknown = ids.difference(now.index)
+    if len(unknown):
+        raise ValueError(
+            f"key_table names {len(unknown)} customer(s) that are not in the data: "
+            f"{sorted(unknown.astype(str))[:5]}. Check the ids against customers.csv.")
     if before is not None:
         before = before.copy()
         before.index = before.index.astype("string")

@@ -99,8 +99,17 @@ def _fmt(fmt: str, x) -> np.ndarray:
     return np.where(np.isnan(x), "n/a", txt).astype(object)
 
 
-def _tonnes(kg) -> np.ndarray:
-    return _fmt("%.0f t", np.asarray(kg, dtype=float) / 1000.0)
+def _quantities(x) -> np.ndarray:
+    """Quantities in the current company's unit (:mod:`kamlib.formatting`), vectorised:
+    kg from 1,000 in tonnes ('59 t', '850 kg'); another unit as '12500 pcs'."""
+    from kamlib import formatting
+
+    unit = formatting.current_company().quantity_unit
+    x = np.asarray(x, dtype=float)
+    if unit == "kg":
+        return np.where(np.abs(x) >= 1000, _fmt("%.0f t", x / 1000.0), _fmt("%.0f kg", x))
+    txt = _fmt("%.0f", x)
+    return np.where(np.isnan(x), "n/a", txt + (f" {unit}" if unit else "")).astype(object)
 
 
 def _pct(x, signed: bool = False) -> np.ndarray:
@@ -122,16 +131,45 @@ def _windows(dates: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
                      [0, 1, 2], -1)
 
 
-def _by_window(df: pd.DataFrame, win: np.ndarray, cols, index: pd.Index) -> dict:
+class _Orders:
+    """The order lines with their customers as integer codes (factorised once, so that
+    every sum per customer is a ``np.bincount``: fast on millions of lines)."""
+
+    def __init__(self, orders: pd.DataFrame):
+        self.o = orders
+        codes, uniq = pd.factorize(orders["customer_id"], sort=True)
+        self.codes = codes
+        self.ids = pd.Index(np.asarray(uniq, dtype=object).astype(str), dtype="string",
+                            name="customer_id")
+        self.n = len(self.ids)
+        self._factorised: dict = {}
+
+    def sums(self, key: np.ndarray, mask: np.ndarray, values, k: int) -> np.ndarray:
+        """Sum of ``values`` per (customer, slot 0..k-1) over the rows in ``mask``."""
+        c = self.codes[mask]
+        v = np.ones(len(c)) if values is None else np.asarray(values, float)[mask]
+        return np.bincount(c * k + key[mask], weights=v, minlength=self.n * k).reshape(
+            self.n, k)
+
+    def distinct(self, key: np.ndarray, mask: np.ndarray, col: str, k: int) -> np.ndarray:
+        """Distinct values of ``col`` per (customer, slot) over the rows in ``mask``."""
+        if col not in self._factorised:
+            self._factorised[col] = pd.factorize(self.o[col].to_numpy())
+        oc, uniq = self._factorised[col]
+        width = max(len(uniq), 1)
+        c = (self.codes[mask] * k + key[mask]).astype(np.int64)
+        pair = pd.unique(c * width + oc[mask])
+        return np.bincount(pair // width, minlength=self.n * k).reshape(self.n, k)
+
+
+def _by_window(orders: _Orders, win: np.ndarray, cols) -> dict:
     """{column: DataFrame customers × windows 0-2} of sums, plus 'orders' (distinct)."""
-    sub = df.loc[win >= 0].assign(_w=win[win >= 0])
-    sub = sub.assign(customer_id=sub["customer_id"].astype("string"))
-    g = sub.groupby(["customer_id", "_w"])
-    out = {}
-    for c in cols:
-        out[c] = g[c].sum().unstack("_w").reindex(index=index, columns=[0, 1, 2]).fillna(0.0)
-    out["orders"] = (g["order_id"].nunique().unstack("_w")
-                     .reindex(index=index, columns=[0, 1, 2]).fillna(0).astype("int64"))
+    m = win >= 0
+    key = np.where(m, win, 0)
+    out = {c: pd.DataFrame(orders.sums(key, m, orders.o[c].to_numpy(float), 3),
+                           index=orders.ids, columns=[0, 1, 2]) for c in cols}
+    out["orders"] = pd.DataFrame(orders.distinct(key, m, "order_id", 3), index=orders.ids,
+                                 columns=[0, 1, 2]).astype("int64")
     return out
 
 
@@ -149,8 +187,8 @@ def volume_component(w: dict, rv: ReviewSettings, first: pd.Series) -> pd.DataFr
     first_txt = pd.Series(first).dt.strftime("%Y-%m-%d").fillna("unknown").to_numpy(object)
     text = np.where(
         ok,
-        _pct(change, signed=True) + " a year over two years (" + _tonnes(v2) + " → "
-        + _tonnes(v1) + " → " + _tonnes(v0) + " in the last 12 months)",
+        _pct(change, signed=True) + " a year over two years (" + _quantities(v2) + " → "
+        + _quantities(v1) + " → " + _quantities(v0) + " in the last 12 months)",
         np.where(n2 > 0, "too few orders 24-36 months ago (" + _fmt("%d", n2)
                  + ") to see a trend",
                  "history too short for a trend (first order " + first_txt + ")"))
@@ -176,26 +214,35 @@ def margin_component(w: dict, rv: ReviewSettings) -> pd.DataFrame:
                          "margin_evidence": text}, index=w["orders"].index)
 
 
-def share_component(kd, year: int, rv: ReviewSettings, index: pd.Index) -> pd.DataFrame:
-    """Share-of-wallet trend: points from year - 2 to year (assessments' total use)."""
-    from kamlib import measures
-
+def share_component(kd, orders: _Orders, year: int, rv: ReviewSettings,
+                    index: pd.Index) -> pd.DataFrame:
+    """Share-of-wallet trend: points from year - 2 to year. Share of wallet = our kg of
+    the year / the customer's estimated total use of the year, capped at 1 (the formula
+    of :func:`kamlib.measures.share_of_wallet`)."""
     sc = rv.scales
-    if len(kd.assessments):
-        o = kd.orders.loc[kd.orders["year"].between(year - 2, year)]
-        sow = measures.share_of_wallet(o, kd.assessments)["share_of_wallet"]
-        sow = sow.reset_index()
-        sow["customer_id"] = sow["customer_id"].astype("string")
-        t = sow.pivot_table(index="customer_id", columns="year", values="share_of_wallet",
-                            aggfunc="first")
-        t = t.reindex(index=index, columns=[year - 2, year - 1, year])
+    years = [year - 2, year - 1, year]
+    a = kd.assessments
+    if len(a):
+        yr = orders.o["year"].to_numpy()
+        m = (yr >= year - 2) & (yr <= year)
+        vol = pd.DataFrame(orders.sums(np.where(m, yr - (year - 2), 0).astype(np.int64), m,
+                                       orders.o["volume_kg"].to_numpy(float), 3),
+                           index=orders.ids, columns=years).reindex(index).fillna(0.0)
+        a = a.loc[a["year"].isin(years)]
+        use = (a.assign(customer_id=a["customer_id"].astype("string"))
+               .pivot_table(index="customer_id", columns="year",
+                            values="estimated_annual_use_kg", aggfunc="first"))
+        use.columns = use.columns.astype("int64")
+        use = use.reindex(index=index, columns=years).to_numpy(float)
+        t = pd.DataFrame(np.minimum(_frac(vol.to_numpy(float), np.where(use > 0, use, 0)),
+                                    1.0), index=index, columns=years)
     else:
-        t = pd.DataFrame(np.nan, index=index, columns=[year - 2, year - 1, year])
+        t = pd.DataFrame(np.nan, index=index, columns=years)
     s2, s1, s0 = (t[c].to_numpy(float) for c in t.columns)
     ok = ~np.isnan(s0) & ~np.isnan(s2)
     change = np.where(ok, s0 - s2, np.nan)
     score = np.where(ok, scale(change, sc.share_change_bad, sc.share_change_good), np.nan)
-    text = np.where(ok, _pct(s2) + f" in {year - 2} → " + _pct(s1) + f" → " + _pct(s0)
+    text = np.where(ok, _pct(s2) + f" in {year - 2} → " + _pct(s1) + " → " + _pct(s0)
                     + f" in {year} (" + _points(change) + ")",
                     f"no estimate of the customer's total use in both {year - 2} and {year}")
     out = pd.DataFrame({"share_of_wallet_value": change, "share_of_wallet_score": score,
@@ -286,15 +333,18 @@ def contact_component(kd, as_of: pd.Timestamp, rv: ReviewSettings,
                          "contacts_score": score, "contacts_evidence": text}, index=index)
 
 
-def delivery_component(kd, as_of: pd.Timestamp, rv: ReviewSettings,
+def delivery_component(orders: _Orders, as_of: pd.Timestamp, rv: ReviewSettings,
                        index: pd.Index) -> pd.DataFrame:
     """On time in full of the lines delivered in the last 12 months."""
     ev, sc = rv.evidence, rv.scales
-    o = kd.orders.loc[kd.orders["is_delivered"].astype(bool)]
-    o = o.loc[_windows(o["actual_delivery_date"], as_of) == 0]
-    g = o.groupby(o["customer_id"].astype("string"))["on_time_in_full"]
-    n = g.size().reindex(index, fill_value=0).to_numpy()
-    rate = g.mean().reindex(index).to_numpy(float)
+    o = orders.o
+    m = o["is_delivered"].to_numpy(bool) & (_windows(o["actual_delivery_date"], as_of) == 0)
+    zero = np.zeros(len(o), dtype=np.int64)
+    n = pd.Series(orders.sums(zero, m, None, 1)[:, 0], index=orders.ids).reindex(
+        index, fill_value=0).to_numpy()
+    hits = pd.Series(orders.sums(zero, m, o["on_time_in_full"].to_numpy(float), 1)[:, 0],
+                     index=orders.ids).reindex(index, fill_value=0).to_numpy()
+    rate = _frac(hits, n)
     ok = n >= ev.min_deliveries
     score = np.where(ok, scale(rate, sc.otif_bad, sc.otif_good), np.nan)
     text = np.where(ok, _pct(rate) + " of " + _fmt("%d", n)
@@ -367,7 +417,8 @@ def service_gap_component(kd, s, as_of: pd.Timestamp, w: dict, revenue_all: pd.S
 
 
 def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
-           abc_class: pd.Series | None = None) -> pd.DataFrame:
+           abc_class: pd.Series | None = None, _orders: _Orders | None = None
+           ) -> pd.DataFrame:
     """Account health 0-100 with its components (formulas: module docstring).
 
     ``kd``: :class:`kamlib.data.KamData`; ``s``: the whole settings (``review``,
@@ -398,9 +449,10 @@ def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
     as_of = review_date(year) if as_of is None else pd.Timestamp(as_of)
     sow_year = as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
     o = kd.orders
+    orders = _Orders(o) if _orders is None else _orders  # (shared by health_trend)
     win = _windows(o["order_date"], as_of)
-    all_ids = pd.Index(o["customer_id"].astype("string").unique(), dtype="string")
-    wall = _by_window(o, win, ["volume_kg", "revenue", "gross_margin"], all_ids)
+    all_ids = orders.ids
+    wall = _by_window(orders, win, ["volume_kg", "revenue", "gross_margin"])
     active = wall["orders"][0] > 0
     if customers is None:
         index = pd.Index(sorted(all_ids[active.to_numpy()]), dtype="string",
@@ -411,7 +463,8 @@ def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
             raise ValueError("health: customers lists an id more than once: "
                              f"{index[index.duplicated()].unique().tolist()[:5]}")
     w = {k: v.reindex(index).fillna(0) for k, v in wall.items()}
-    first = o.groupby(o["customer_id"].astype("string"))["order_date"].min().reindex(index)
+    first = pd.Series(o["order_date"].to_numpy()).groupby(orders.codes).min()
+    first = pd.Series(first.to_numpy(), index=orders.ids[first.index]).reindex(index)
 
     # portfolio complaint rate: all complaints / all orders of the active customers
     it = kd.interactions
@@ -423,11 +476,11 @@ def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
 
     parts = [
         volume_component(w, rv, first),
-        share_component(kd, sow_year, rv, index),
+        share_component(kd, orders, sow_year, rv, index),
         margin_component(w, rv),
         complaint_components(kd, as_of, w, rv, portfolio_rate, index),
         contact_component(kd, as_of, rv, index),
-        delivery_component(kd, as_of, rv, index),
+        delivery_component(orders, as_of, rv, index),
         service_gap_component(kd, s, as_of, w, wall["revenue"][0], abc_class, rv, index),
     ]
     out = pd.concat(parts, axis=1)
@@ -499,8 +552,9 @@ def health_trend(kd, s, year: int | None = None, customers=None, *, quarters=Non
         customers = health(kd, s, year, abc_class=abc_class).index
     frames = []
     cols = ["health"] + [f"{c}_score" for c in COMPONENTS]
+    orders = _Orders(kd.orders)
     for d in dates:  # a handful of quarter ends
-        h = health(kd, s, year, customers, as_of=d, abc_class=abc_class)
+        h = health(kd, s, year, customers, as_of=d, abc_class=abc_class, _orders=orders)
         frames.append(h[cols].assign(as_of=d).reset_index())
     if not frames:
         return pd.DataFrame(columns=["customer_id", "as_of"] + cols)

@@ -1,0 +1,427 @@
+# %% [markdown]
+# # 00 · A tour of the data
+#
+# *Auronia Nutrichem, its customers, and the tables this playbook reads.*
+#
+# Key account management starts with knowing the business you are in and the facts you
+# have about each customer. This first chapter introduces the company of the playbook, a
+# fictional maker of niacin (vitamin B3), walks through its data table by table, and
+# draws four pictures of its business. Nothing here is a method yet: the next chapters
+# build on what you see here.
+#
+# **What you will learn**
+#
+# - who Auronia Nutrichem is, what niacin is used for and who buys it;
+# - the seven tables of the data model, what one row of each means, and which columns are
+#   personal details that stay out of shared outputs;
+# - how revenue, discount and margin follow from one order line;
+# - the shape of the business: revenue by year and by industry, the seasons, customers by
+#   region, the product range;
+# - the questions chapters 01–04 and the account-plan reports answer;
+# - how to check and load your own company's export.
+#
+# *About 20 minutes. You need a little pandas (`groupby`, `head`); every computation that
+# grows past a line or two lives in `kamlib`.*
+
+# %% tags=["parameters"]
+# Parameters: papermill and `kam chapters --data` can replace these values.
+data_source = "sample"  # "sample" = the bundled data; or a folder / Excel workbook of yours
+settings_file = "../kam_settings.toml"  # the playbook's decisions (missing file = defaults)
+analysis_year = 2025  # the last full year of data: "this year" in every chapter
+
+# %%
+from kamlib import notebook
+
+notebook.setup()
+
+import pandas as pd
+
+from kamlib import data, formatting, measures, schema, settings
+from kamlib.plots import tour
+
+# %% [markdown]
+# ## 1. The company: Auronia Nutrichem
+#
+# Auronia Nutrichem makes **niacin**, vitamin B3, in two forms: nicotinic acid and its
+# amide, **niacinamide**. Its customers are industrial companies that put niacin into their
+# own products:
+#
+# | customer industry | what niacin does there | what they buy from us |
+# |---|---|---|
+# | **feed premix** | vitamin B3 in the vitamin-mineral premixes added to poultry, pig and cattle feed | feed grade in 25 kg bags or 500 kg big bags; large volumes, keen on price |
+# | **pharma** | active ingredient of lipid-lowering drugs and of vitamin supplements | pharma grade (USP) in drums; purity, documentation, audits |
+# | **food & beverage** | fortification of flour, cereals and drinks | food grade |
+# | **cosmetics** | niacinamide in skin-care creams and serums | cosmetic grade in drums, the dearest of the standard grades |
+# | **distributor** | resells to the many small users we do not serve directly | a bit of everything |
+#
+# Some customers also buy **custom grades** (coated, micronised) made to their
+# specification, and since 2023 a new **microencapsulated** niacin.
+#
+# The company and its data are fictional: the bundled sample is made by a seeded
+# generator (`kam data generate`), so every reader sees the same numbers. The generator
+# planted a few things a good key account manager should find (who really makes money,
+# who is drifting away, what drives each customer's buying). Finding them is the work of
+# the chapters that follow.
+#
+# Load the data and the settings. `data.load` checks and types every table (ids as text,
+# dates as dates, yes/no as booleans); `settings.load` reads the playbook's decisions,
+# with defaults for anything the file does not say.
+
+# %%
+kd = data.load(data_source)
+s = settings.load(settings_file)
+orders = kd.orders
+print(f"{s.company_name}: orders from {kd.first_date:%d %b %Y} to {kd.last_date:%d %b %Y}")
+
+# %% [markdown]
+# The key figures. Cells that start with `# NBVAL_CHECK_OUTPUT` print the numbers a lesson
+# rests on; the test suite re-runs the chapter and checks they have not changed.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(f"Customers:     {len(kd.customers)}")
+print(f"Order lines:   {len(orders):,}")
+print(f"Orders:        {orders['order_id'].nunique():,}")
+print(f"Products:      {len(kd.products)}")
+print(f"Years covered: {kd.years[0]}-{kd.years[-1]} ({len(kd.years)} years)")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+revenue_by_year = orders.groupby("year")["revenue"].sum()
+for year, revenue in revenue_by_year.items():
+    print(f"{year}: revenue {formatting.eur(revenue)}")
+
+# %% [markdown]
+# ## 2. The tables
+#
+# The playbook reads a company's data as seven tables. Two are required, **customers**
+# and **orders**; the others are optional and unlock more of the playbook (share of
+# wallet needs the assessments, cost to serve needs the interactions, and so on). The
+# full data dictionary, column by column with units and allowed values, is
+# [`data/README.md`](../data/README.md); it is generated from `kamlib/schema.py`, the single
+# source of truth that `data.load` checks against.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for name, table in schema.TABLES.items():
+    need = "required" if table.required else "optional"
+    print(f"{name:<12} {len(getattr(kd, name)):>7,} rows  {need:<8}  {table.meaning}")
+
+# %% [markdown]
+# ### customers: one row per customer
+#
+# Who the customer is (`industry`, `region`, `country`, its own `size_band` from the CRM)
+# and who looks after it on our side (`account_manager`, one of our sales people).
+
+# %%
+kd.customers.head()
+
+# %% [markdown]
+# ### products: the price list
+#
+# Eleven products: grades (feed, food, pharma, cosmetic, custom), an **economy grade** of
+# lower purity, and three **packs**: 25 kg bags, 500 kg big bags, 25 kg drums. Bigger packs
+# cost less packaging per kilogram: compare `packaging_cost_per_kg`.
+
+# %%
+kd.products[["product_id", "product_name", "grade", "is_economy_grade", "is_custom",
+             "pack_type", "list_price_per_kg", "unit_cost_per_kg",
+             "packaging_cost_per_kg", "launch_date"]]
+
+# %% [markdown]
+# ### orders: one row per order line
+#
+# What a customer ordered, at which list and net price, when it was promised and when it
+# arrived, how much was delivered, and whether it was bought on a special deal
+# (`deal_type`: none, off-season, promotion, bundle).
+
+# %%
+orders[["order_id", "customer_id", "product_id", "order_date", "quantity_kg",
+        "delivered_kg", "list_price_per_kg", "net_price_per_kg", "deal_type"]].head()
+
+# %% [markdown]
+# `data.load` adds the measures every chapter uses to each line
+# (`data.add_order_measures`). Sales are invoiced on the **delivered** quantity:
+#
+# - revenue = delivered_kg × net_price_per_kg (annual rebates come on top, see below);
+# - discount = delivered_kg × (list_price_per_kg − net_price_per_kg), and `discount_pct` =
+#   discount / list revenue;
+# - gross margin = revenue − delivered_kg × unit_cost_per_kg;
+# - on time in full (OTIF): delivered no later than promised **and** the full quantity.
+#
+# Here is one line worked out:
+
+# %%
+line = orders.iloc[0]
+print(f"{line['delivered_kg']:,.0f} kg x {formatting.price(line['net_price_per_kg'])} "
+      f"= revenue EUR {line['revenue']:,.2f}")
+print(f"list revenue EUR {line['list_revenue']:,.2f} - revenue = discount EUR {line['discount']:,.2f} "
+      f"({formatting.pct(line['discount_pct'], 1)} off list)")
+print(f"revenue - cost of goods EUR {line['cost_of_goods']:,.2f} = gross margin EUR {line['gross_margin']:,.2f}")
+print(f"{line['days_late']:+.0f} days against the promised date; "
+      f"on time in full: {'yes' if line['on_time_in_full'] else 'no'}")
+
+# %%
+orders["deal_type"].value_counts(normalize=True).map(formatting.pct).rename("share of lines")
+
+# %% [markdown]
+# ### interactions: every contact with the customer
+#
+# Visits, calls, complaints, service and technical requests, trials, trainings and price
+# negotiations, with the staff time each took (`effort_minutes`). This is where the **cost
+# to serve** hides: a customer who needs many visits and complaints costs more than its
+# invoices show.
+
+# %%
+kd.interactions["type"].value_counts().rename("interactions")
+
+# %% [markdown]
+# ### contacts: the buying centre
+#
+# The people we deal with at each customer: their role (purchasing, technical, production,
+# quality, management), whether they **decide**, their influence and how well we know them.
+# Names and e-mail addresses are **personal details**: the schema marks them, and the
+# playbook keeps them out of anything shared. Look at contacts without them:
+
+# %%
+print("personal columns:", schema.PERSONAL_COLUMNS["contacts"])
+kd.contacts.drop(columns=schema.PERSONAL_COLUMNS["contacts"]).head()
+
+# %% [markdown]
+# ### assessments and rebates
+#
+# Each year the account manager scores every account (information sharing, cooperation,
+# strategic fit, growth potential, 1–5) and estimates the customer's **total use** of
+# niacin, all suppliers together: our volume divided by it is our **share of wallet**
+# (`measures.share_of_wallet`). The rebates table holds the annual rebates actually paid,
+# after the year ends; they are not in the invoice prices.
+
+# %%
+kd.assessments.head()
+
+# %%
+kd.rebates.head()
+
+# %% [markdown]
+# ### What this means for the account manager
+#
+# - **Revenue is what was delivered**, at the net price. A short delivery costs revenue
+#   and a complaint; a deep discount costs margin before any rebate is paid.
+# - **Net price is not the last word**: annual rebates are paid on top, and the time your
+#   colleagues spend on a customer (interactions) is a cost the invoice does not show.
+#   Chapter 01 puts all three together.
+# - **Know the buying centre**, not just the buyer: who decides, and when you last spoke
+#   to them. And keep their personal details out of slides and reports.
+
+# %% [markdown]
+# ## 3. Four pictures of the business
+#
+# ### Revenue by year
+
+# %%
+tour.revenue_by_year(orders);
+
+# %% [markdown]
+# Revenue has been flat to slightly rising for four years, then fell in the last year.
+# A total hides who grew and who left: chapters 01 and 04 look customer by customer.
+#
+# ### Where the revenue comes from
+
+# %%
+tour.revenue_by_industry(orders, kd.customers, analysis_year);
+
+# %% [markdown]
+# Feed premix makers bring the largest share, at the lowest prices; cosmetics and pharma
+# bring much revenue from far smaller volumes. Different industries buy for different
+# reasons, which chapter 02 measures customer by customer.
+#
+# ### The seasons
+#
+# Feed and food makers buy most ahead of the winter production: the **peak** is September
+# to November. June to August is the **off-season**, when the plant has spare capacity and
+# the company sells **off-season deals** so that customers stock up at a lower price.
+
+# %%
+tour.monthly_seasonality(orders);
+
+# %%
+# NBVAL_CHECK_OUTPUT
+volume_by_month = orders.groupby("month")["volume_kg"].sum() / orders["volume_kg"].sum()
+print(f"Peak, Sep-Nov:       {formatting.pct(volume_by_month.loc[[9, 10, 11]].sum())} of the volume")
+print(f"Off-season, Jun-Aug: {formatting.pct(volume_by_month.loc[[6, 7, 8]].sum())} of the volume")
+print(f"Order lines on off-season deals: {formatting.pct((orders['deal_type'] == 'off-season').mean())}")
+
+# %% [markdown]
+# ### Customers by region
+
+# %%
+tour.customers_by_region(orders, kd.customers, analysis_year);
+
+# %% [markdown]
+# The count of customers and their weight in revenue differ: a region with fewer customers
+# can bring as much revenue. Visits are planned region by region, on routes (chapter 04).
+#
+# ### The product range
+
+# %%
+tour.product_range(orders, kd.products, analysis_year);
+
+# %% [markdown]
+# Feed and food grades carry the volume; the drums (pharma, cosmetic, the micronised
+# custom grade) carry the highest prices. The economy grade and the big bags are the
+# cheaper options a price-sensitive customer reaches for; the custom grades and the new
+# microencapsulated niacin are what a technology-minded customer asks for.
+#
+# ### What this means for the account manager
+#
+# - **Plan for the peak before it comes.** September to November takes about a third of
+#   the year's volume: agree peak needs and stock levels with key customers in the summer,
+#   and give them supply priority.
+# - **Use the off-season on purpose.** Off-season deals fill the plant in June to August;
+#   who takes them (and who only buys on deals) is a sign of price sensitivity.
+# - **Industries are not segments.** A feed premix maker can care about service more than
+#   price; chapter 02 shows how to tell from the data.
+
+# %% [markdown]
+# ## 4. The questions this playbook answers
+#
+# One concentration figure, as a teaser:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+this_year = measures.customer_totals(orders, [analysis_year])["revenue"].sort_values(ascending=False)
+top = this_year.head(round(0.2 * len(this_year)))
+print(f"In {analysis_year}, the top 20% of customers ({len(top)} of {len(this_year)}) "
+      f"bring {formatting.pct(top.sum() / this_year.sum())} of revenue.")
+
+# %% [markdown]
+# Are these the right key customers? The biggest buyer is not automatically the best one.
+# The chapters take the questions in the order a key account manager meets them:
+#
+# | chapter | the question | `kamlib` |
+# |---|---|---|
+# | **01 Choosing key customers** | Who should be a key customer, and why? Concentration (Pareto), the customer pyramid, ABC classes, a scorecard of attractiveness, potential and relationship, profitability after discounts, rebates and cost to serve. | `selection` |
+# | **02 Segmenting key customers** | What drives each key customer's buying: price, service or technology? With the evidence, customer by customer. | `segmentation` |
+# | **03 Rebates and prices** | Which levers fit a price-sensitive customer: volume rebates, off-season prices, bundles, bigger packs, economy grades; what a price cut must bring back. | `rebates` |
+# | **04 Serving and reviewing** | Which relationship level and service package for whom, a visit plan, complaints, objectives, and the yearly review of relationships that decay. | `service` |
+# | **Account-plan reports** | One plan per key account, for the account manager: `make demo` writes them to `build/reports/index.html`. | `reports` |
+#
+# Every decision in them (weights, thresholds, rebate tiers, visit capacities) is a
+# setting in one file, `kam_settings.toml`, that the chapters' widgets can write and the
+# reports read.
+
+# %% [markdown]
+# ## 5. Your own company's data
+#
+# The playbook runs on your export as it runs on the sample:
+#
+# 1. **Export** the tables from your ERP and CRM with the names and columns of the data
+#    dictionary ([`data/README.md`](../data/README.md)): a folder of CSV files
+#    (`customers.csv`, `orders.csv`, ...), an Excel workbook with one sheet per table, or a
+#    folder of Parquet files. Only `customers` and `orders` are required.
+# 2. **Check** it from a terminal: `kam data check path/to/export`. It lists every problem
+#    with the file, row and column and how to fix it, or prints a summary when all is well.
+# 3. **Load** it: `kd = data.load("path/to/export")` in a notebook, or run every chapter on
+#    it at once: `kam chapters --data path/to/export --out build/mine`. In this notebook,
+#    set `data_source` (and `analysis_year`, your last full year) in the parameters cell
+#    at the top.
+#
+# The check on the bundled data, for comparison:
+
+# %%
+report = data.check(data.SAMPLE_DIR)
+print(report.text())
+
+# %% [markdown]
+# ## Exercises
+#
+# Write your answer in the empty cell under each exercise (in the learner's copy from
+# `make exercises`). Short pandas is all you need: `groupby`, `map`, `isin`.
+#
+# **Exercise 1.** How many customers bought in each year? How many bought in the analysis
+# year but not in the first year of the data (new customers)?
+
+# %% tags=["solution"]
+buyers = orders.groupby("year")["customer_id"].nunique()
+print(buyers.to_string())
+first_year = set(orders.loc[orders["year"] == kd.years[0], "customer_id"])
+this_year_buyers = set(orders.loc[orders["year"] == analysis_year, "customer_id"])
+print(f"bought in {analysis_year} but not in {kd.years[0]}: {len(this_year_buyers - first_year)}")
+
+# %% [markdown]
+# **Exercise 2.** Which five countries brought the most revenue in the analysis year?
+# *Hint:* map each order line's `customer_id` to the customer's `country`.
+
+# %% tags=["solution"]
+country = kd.customers.set_index("customer_id")["country"]
+year_orders = orders.loc[orders["year"] == analysis_year]
+top_countries = year_orders.groupby(year_orders["customer_id"].map(country))["revenue"].sum()
+top_countries.nlargest(5).map(formatting.eur).rename_axis("country")
+
+# %% [markdown]
+# **Exercise 3.** In the analysis year, what share of each industry's volume was bought on
+# off-season deals? Which industry uses them most? (Keep the answer: chapter 02 asks
+# whether it is the industry or the customers that matter.)
+
+# %% tags=["solution"]
+industry = kd.customers.set_index("customer_id")["industry"]
+year_orders = orders.loc[orders["year"] == analysis_year]
+by_industry = year_orders["customer_id"].map(industry)
+off_season_kg = year_orders["volume_kg"].where(year_orders["deal_type"] == "off-season", 0.0)
+share = off_season_kg.groupby(by_industry).sum() / year_orders["volume_kg"].groupby(by_industry).sum()
+share.sort_values(ascending=False).map(formatting.pct).rename_axis("industry").rename("off-season share")
+
+# %% [markdown]
+# **Exercise 4.** The microencapsulated niacin was launched in April 2023. For each year
+# since, how many customers bought it, and how many tonnes?
+
+# %% tags=["solution"]
+new_products = kd.products.loc[kd.products["launch_date"] >= "2023-01-01", "product_id"]
+new_lines = orders.loc[orders["product_id"].isin(new_products)]
+new_lines.groupby("year").agg(
+    customers=("customer_id", "nunique"),
+    tonnes=("volume_kg", lambda kg: round(kg.sum() / 1000, 1)),
+)
+
+# %% [markdown]
+# **Exercise 5.** Describe the buying centre without any personal detail: for each role,
+# how many contacts are there and how many of them are decision makers?
+
+# %% tags=["solution"]
+kd.contacts.groupby("role").agg(
+    contacts=("contact_id", "size"),
+    decision_makers=("is_decision_maker", "sum"),
+)
+
+# %% [markdown]
+# ## Check your understanding
+#
+# 1. An order line has `quantity_kg` 1,000, `delivered_kg` 950 and a net price of
+#    EUR 9.00/kg, delivered a day early. What revenue does it bring, and is it on time in
+#    full?
+# 2. Where do annual rebates show up: in `net_price_per_kg`, or somewhere else?
+# 3. Which months are the off-season, and what does the company offer then? Why would it?
+# 4. Which columns of the data must never appear in a shared report?
+# 5. Your company's export has no `assessments` table. Can you still use the playbook?
+#    What will you miss?
+# 6. In the bundled data, which industry brings the most revenue, and is it the one with
+#    the highest prices?
+#
+# <details>
+# <summary>Answers</summary>
+#
+# 1. Revenue is invoiced on the delivered quantity: 950 × 9.00 = EUR 8,550. It is on time
+#    but not in full (950 < 1,000), so it is **not** on time in full.
+# 2. Somewhere else: the `rebates` table, paid after the year ends. `net_price_per_kg` is
+#    the invoice price after discounts and deals, before annual rebates.
+# 3. June to August. Off-season deals (special prices) so that customers stock up while
+#    the plant has spare capacity, which also eases the September–November peak.
+# 4. The personal details of contacts: `contact_name` and `email`
+#    (`schema.PERSONAL_COLUMNS`).
+# 5. Yes: only `customers` and `orders` are required. Without assessments there is no share
+#    of wallet and no cooperation scores, so the parts of the playbook that use them
+#    (part of the scorecard, the decay review) have less to go on.
+# 6. Feed premix, about a third of the revenue, at the lowest prices per kg; cosmetics and
+#    pharma pay the most per kg.
+#
+# </details>
