@@ -43,7 +43,7 @@ become ``selection.key_accounts.overrides`` (applied by
 :func:`kamlib.selection.decide`, so every consumer sees the same list, the reasons led
 by the room's), the schedule is added to ``rebates.schedules`` and named for its
 segment. :func:`settings_with_decisions` writes the combined settings file a batch
-(``kam reports --decisions FILE``) runs on.
+(``kam reports --decisions FILE``) runs on, beside the decisions file.
 """
 
 from __future__ import annotations
@@ -308,18 +308,20 @@ def check_against_data(d: Decisions, kd) -> None:
 
 
 def settings_with_decisions(decisions_file: str | Path, settings_file: str | Path | None,
-                            out_dir: str | Path, kd=None) -> Path:
+                            kd=None) -> Path:
     """Write the settings in force (``settings_file``, or the defaults) with the
-    decisions of ``decisions_file`` applied to ``out_dir/settings_with_decisions.toml``
-    and return its path - the settings file a batch (``kam reports --decisions``) runs
-    on. ``kd``: the data, to check the overrides' customer ids against."""
+    decisions of ``decisions_file`` applied, beside the decisions file as
+    ``<name>.settings.toml`` (``decisions.toml`` -> ``decisions.settings.toml``), and
+    return its path - the settings file a batch (``kam reports --decisions``) runs on,
+    kept so a plan can be traced to its decisions. ``kd``: the data, to check the
+    overrides' customer ids against."""
     d = load_decisions(decisions_file)
     if kd is not None:
         check_against_data(d, kd)
     s = settings_mod.load(settings_file) if settings_file else settings_mod.Settings()
     s = apply_decisions(s, d)
-    path = Path(out_dir) / "settings_with_decisions.toml"
-    return settings_mod.save(s, path)
+    src = Path(decisions_file)
+    return settings_mod.save(s, src.with_name(src.stem + ".settings.toml"))
 
 
 def from_state(s, base, overrides=(), schedule: RebateSchedule | None = None,

@@ -1553,7 +1553,7 @@ def _cmd_reports(a) -> int:
         base = a.settings or (DEFAULT_SETTINGS_FILE if DEFAULT_SETTINGS_FILE.exists()
                               else None)
         settings_file = decisions.settings_with_decisions(
-            a.decisions, base, a.out, kd=kdata.load(a.data))
+            a.decisions, base, kd=kdata.load(a.data))
         print(f"decisions of {a.decisions} applied: {settings_file}")
     try:
         result = run_batch(

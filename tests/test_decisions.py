@@ -164,7 +164,7 @@ def test_kam_reports_with_decisions_shows_the_rooms_list(tmp_path, dfile, capsys
     page = next(out.glob("C0002_*.html")).read_text(encoding="utf-8")
     assert "KEY ACCOUNT" in page
     assert "KEY by decision: strategic partner, new plant" in page
-    written = settings.load(out / "settings_with_decisions.toml")
+    written = settings.load(dfile.with_name("decisions.settings.toml"))
     assert written.rebates.schedule_by_segment["price"] == "workshop 2026"
 
 
