@@ -10,7 +10,7 @@ export PYTHONHASHSEED := 0
 # Keep Jupyter from writing into the user's home during runs.
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help setup demo test test-lib test-notebooks notebooks data dictionary exercises lab pair site bench bench-scale clean
+.PHONY: help setup demo test test-lib test-notebooks test-workshop workshop template notebooks data dictionary exercises lab pair site bench bench-scale clean
 
 help:
 	@echo "make demo   - set up .venv and run the playbook on the bundled data into build/"
@@ -22,6 +22,9 @@ help:
 	@echo "make data   - regenerate the bundled sample data (seeded, byte-identical)"
 	@echo "make bench  - run the benchmarks (prints figures)"
 	@echo "make bench-scale - kam analyse at 50,000 customers x 10 years against the goals"
+	@echo "make workshop - serve the workshop app on the bundled data (http://127.0.0.1:8866/)"
+	@echo "make test-workshop - the browser test of the workshop app (installs Chromium)"
+	@echo "make template - rewrite data/templates/kam_input.xlsx from the schema"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,8 +38,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/kam data dictionary --check
+	$(BIN)/kam data template --check
 	$(BIN)/kam pair --check
-	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest -n 2 tests --ignore=tests/browser
 	KAM_HEADLESS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax notebooks --ignore=notebooks/templates
 
 # Re-execute the committed chapters in place: run them into build/, then copy back.
@@ -57,6 +61,19 @@ site: $(STAMP)
 
 data: $(STAMP)
 	$(BIN)/kam data generate --customers 300 --years 5 --seed 4 --out data/sample --answer-key data/answer_key
+
+# The browser test: Debian's Chromium and Playwright for Python, driven offline (the
+# browser is the system's; `playwright install` is never run).
+test-workshop: $(STAMP)
+	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install $(PIP_QUIET) --disable-pip-version-check "playwright>=1.40"
+	$(BIN)/python -m pytest -p no:cacheprovider tests/browser
+
+workshop: $(STAMP)
+	$(BIN)/kam workshop --data sample
+
+template: $(STAMP)
+	$(BIN)/kam data template
 
 dictionary: $(STAMP)
 	$(BIN)/kam data dictionary

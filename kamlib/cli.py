@@ -3,6 +3,8 @@
     kam data generate --customers 300 --years 5 --seed 7 --out data/sample
     kam data check PATH            # exit 1 and a list of problems, or 0 and a summary
     kam data dictionary            # rewrite data/README.md from kamlib/schema.py
+    kam data template --out F.xlsx [--sample]   # the Excel input template
+    kam workshop --data PATH       # serve the workshop app (Voila) on 127.0.0.1
     kam settings init | show       # create / print the settings file (kam_settings.toml)
     kam calendars --out DIR        # each account manager's visit plan as .ics
     kam analyse --data PATH --out DIR   # the whole analysis as Parquet/CSV tables
@@ -85,7 +87,38 @@ def _cmd_check(a: argparse.Namespace) -> int:
         columns = settings.load(a.settings).columns
     report = data.check(a.path, columns=columns)
     print(report.text())
-    return 0 if report.ok else 1
+    ok = report.ok
+    if report.ok:
+        from kamlib.workshop import template
+
+        left = template.leftover_examples(a.path)
+        if left:
+            print(f"\nProblem: {Path(a.path).name}: row 2 of the sheet(s) "
+                  f"{', '.join(left)} is still the template's example row (customer "
+                  "C0042, ...): it would be read as real data. Overwrite it with your "
+                  "own first row, or delete the row.")
+            ok = False
+    return 0 if ok else 1
+
+
+def _cmd_template(a: argparse.Namespace) -> int:
+    from kamlib.workshop import template
+
+    out = Path(a.out)
+    if a.check:
+        want = template.template_bytes(None)
+        if not out.exists() or out.read_bytes() != want:
+            print(f"{out} is out of date: run `kam data template --out {out}`.")
+            return 1
+        print(f"{out} is up to date.")
+        return 0
+    try:
+        path = template.write_template(out, sample="sample" if a.sample else None)
+    except ValueError as exc:
+        print(f"kam data template: {exc}", file=sys.stderr)
+        return 2
+    print(path)
+    return 0
 
 
 def _cmd_dictionary(a: argparse.Namespace) -> int:
@@ -201,6 +234,17 @@ def _cmd_analyse(a: argparse.Namespace) -> int:
           f"{an.peak_bytes / 2**30:.2f} GB")
     return 0
 
+def _cmd_workshop(a: argparse.Namespace) -> int:
+    from kamlib.workshop import serve
+
+    try:
+        return serve.run(a.data, a.port, settings_file=a.settings,
+                         decisions_file=a.decisions, ip=a.ip, preheat=a.preheat,
+                         cull_idle=a.cull_idle)
+    except serve.ServeError as exc:
+        print(f"kam workshop: {exc}", file=sys.stderr)
+        return 2
+
 
 REVIEW_COLUMNS = ["customer_name", "account_manager", "abc_class", "health", "decision",
                   "decaying", "reasons", "action", "health_trend", "selected_for",
@@ -303,6 +347,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="settings file whose [columns] map names the export's headers")
     c.set_defaults(func=_cmd_check)
 
+    tp = dsub.add_parser("template", help="write the Excel input template (one sheet "
+                         "per table, a README sheet)")
+    tp.add_argument("--out", default=str(PROJECT_ROOT / "data" / "templates" /
+                                         "kam_input.xlsx"), help="the .xlsx to write")
+    tp.add_argument("--sample", action="store_true",
+                    help="write the bundled sample data into it (instead of example rows)")
+    tp.add_argument("--check", action="store_true",
+                    help="only check that OUT is what the generator writes")
+    tp.set_defaults(func=_cmd_template)
+
     dd = dsub.add_parser("dictionary", help="write data/README.md from the schema")
     dd.add_argument("--out", default=str(PROJECT_ROOT / "data" / "README.md"))
     dd.add_argument("--check", action="store_true", help="only check it is up to date")
@@ -342,6 +396,24 @@ def build_parser() -> argparse.ArgumentParser:
                     help="leave out a stage: review, rebate_projection or visit_plan "
                     "(repeat for several)")
     an.set_defaults(func=_cmd_analyse)
+
+    ws = sub.add_parser("workshop", help="serve the workshop app (Voila) on this computer")
+    ws.add_argument("--data", default="sample",
+                    help="'sample', a folder of CSV files or a filled .xlsx template")
+    ws.add_argument("--port", type=int, default=8866)
+    ws.add_argument("--ip", default="127.0.0.1",
+                    help="address to listen on (default: this computer only)")
+    ws.add_argument("--settings", default=None,
+                    help="settings to start from (default: kam_settings.toml of the project)")
+    ws.add_argument("--decisions", default="workshop_decisions.toml",
+                    help="where 'Save the decisions' writes (default: "
+                         "./workshop_decisions.toml)")
+    ws.add_argument("--preheat", type=int, default=0,
+                    help="kernels kept started and executed ahead of visitors (0 = none)")
+    ws.add_argument("--cull-idle", type=int, default=900,
+                    help="seconds after which a kernel without activity and without an "
+                         "open page is shut down")
+    ws.set_defaults(func=_cmd_workshop)
 
     rv = sub.add_parser("review", help="the periodic review of the key accounts: health, "
                         "decay, keep / develop / downgrade / drop (.csv or .xlsx)")

@@ -1458,10 +1458,20 @@ from kamlib.report_index import index_html  # noqa: E402  (moved; kept importabl
 
 
 def _cmd_reports(a) -> int:
+    settings_file = a.settings
+    if getattr(a, "decisions", None):  # a workshop's decisions over the settings
+        from kamlib import data as kdata
+        from kamlib import decisions
+
+        base = a.settings or (DEFAULT_SETTINGS_FILE if DEFAULT_SETTINGS_FILE.exists()
+                              else None)
+        settings_file = decisions.settings_with_decisions(
+            a.decisions, base, kd=kdata.load(a.data))
+        print(f"decisions of {a.decisions} applied: {settings_file}")
     try:
         result = run_batch(
             data=a.data, accounts=a.accounts, out=Path(a.out), workers=a.workers,
-            formats=a.format, force=a.force, settings_file=a.settings,
+            formats=a.format, force=a.force, settings_file=settings_file,
             show_personal_details=a.personal_details, analysis_year=a.year,
             template=a.template, progress=not a.no_progress,
         )
@@ -1508,6 +1518,9 @@ def add_cli(sub) -> None:
                         "that holds files no batch wrote")
     r.add_argument("--settings", default=None,
                    help="settings file (default: kam_settings.toml of the project)")
+    r.add_argument("--decisions", default=None,
+                   help="a workshop's decisions file (TOML, saved by the workshop app): "
+                        "its key-account list, overrides and schedule win over the settings")
     r.add_argument("--year", type=int, default=None, help="analysis year (default: settings)")
     r.add_argument("--personal-details", action="store_true",
                    help="show contacts' names and e-mails (personal data: only on request)")

@@ -528,6 +528,26 @@ KEY_RULES = ("abc", "abc_and_score", "score_min", "score_top_n")
 
 
 @dataclass(frozen=True)
+class KeyOverride:
+    """A decision taken by people over the rule for one customer (a workshop's list
+    override): ``key`` - the customer is key (True) or not (False) whatever the rule
+    says; ``reason`` - why, in the room's words (required: a list a sales team must
+    defend cannot hold unexplained exceptions)."""
+
+    key: bool
+    reason: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.key, bool):
+            raise SettingsError(f"a key-account override needs key = true or false, got "
+                                f"{self.key!r}")
+        if not isinstance(self.reason, str) or not self.reason.strip():
+            raise SettingsError("a key-account override needs a reason (why the room "
+                                "decided against the rule), e.g. reason = \"strategic "
+                                "partner for the new feed plant\"")
+
+
+@dataclass(frozen=True)
 class KeyAccountSettings:
     """Which customers are key.
 
@@ -544,6 +564,10 @@ class KeyAccountSettings:
     ``loss_makers``: customers with profit below ``profitability.loss_threshold`` are
     ``"exclude"``-d (not key, with the reason), ``"flag"``-ged (key if the rule says
     so, the reason warns) or ``"include"``-d silently.
+
+    ``overrides``: {customer id: :class:`KeyOverride`} - the list decisions people took
+    over the rule (a workshop's decisions file, :mod:`kamlib.decisions`); they win over
+    the rule and the loss-maker policy, and the reason leads the customer's reasons.
     """
 
     rule: str = "abc_and_score"
@@ -552,6 +576,7 @@ class KeyAccountSettings:
     min_score: float = 60.0
     top_n: int = 40
     loss_makers: str = "exclude"
+    overrides: dict[str, KeyOverride] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         w = "selection.key_accounts"
@@ -565,6 +590,10 @@ class KeyAccountSettings:
         if self.top_n < 0:
             raise SettingsError(f"{w}.top_n must be ≥ 0")
         _one_of(f"{w}.loss_makers", self.loss_makers, ("exclude", "flag", "include"))
+        for cid, o in self.overrides.items():
+            if not isinstance(o, KeyOverride):
+                raise SettingsError(f"{w}.overrides.{cid} must be a table with key and "
+                                    f"reason, got {o!r}")
 
 
 @dataclass(frozen=True)
@@ -1652,6 +1681,7 @@ def decide(facts: pd.DataFrame, s) -> pd.DataFrame:
     is_key = nominated & ~loss if ka.loss_makers == "exclude" else nominated
     out["is_key"] = is_key.astype(bool)
     out["reasons"] = _reasons(out, card.drop(columns="score"), nominated, why_not, sel, year)
+    out = apply_overrides(out, ka.overrides)
     out.attrs["criteria_without_data"] = [c for c in empty if sc.effective_weights.get(c, 0) > 0]
     out.attrs["costs_known"] = bool(f.attrs.get("costs_known", True))
     out.attrs["analysis_year"] = year
@@ -1660,6 +1690,44 @@ def decide(facts: pd.DataFrame, s) -> pd.DataFrame:
         "price_realisation": _by_group(price_cut, groups, active),
         "cost_to_serve_ratio": _by_group(cost_cut, groups, active)}
     out.index.name = "customer_id"
+    return out
+
+
+def apply_overrides(ka: pd.DataFrame, overrides: dict[str, KeyOverride]) -> pd.DataFrame:
+    """The key-account table ``ka`` (of :func:`decide`) with people's decisions over the
+    rule applied: ``is_key`` set as decided, ``override_reason`` (text, empty where
+    the rule stands) added, and the reasons led by the decision, e.g. ``"KEY by
+    decision: strategic partner (the rule said: not key: score below 60)"``.
+
+    A customer id not in the table is refused (a decision about a customer the data
+    does not have is a mistake to fix, not to ignore).
+    """
+    out = ka.copy()
+    out["override_reason"] = pd.Series("", index=out.index, dtype="string")
+    if not overrides:
+        return out
+    ids = pd.Index([str(c) for c in overrides])
+    missing = ids.difference(out.index.astype(str))
+    if len(missing):
+        raise SettingsError(
+            "selection.key_accounts.overrides: "
+            + ", ".join(sorted(missing)[:5])
+            + (" is not a customer" if len(missing) == 1 else " are not customers")
+            + f" in the data ({len(out)} customers). Remove the override or correct "
+            "the customer id.")
+    key = pd.Series([o.key for o in overrides.values()], index=ids, dtype=bool)
+    reason = pd.Series([o.reason.strip().replace(";", ",") for o in overrides.values()],
+                       index=ids, dtype="string")
+    rule_text = out.loc[ids, "reasons"].astype("string")
+    rule_said = rule_text.str.split(";", n=1).str[0]
+    rest = rule_text.str.split(";", n=1).str[1].fillna("")
+    head = np.where(key.to_numpy(), "KEY by decision: ", "not key by decision: ")
+    text = (pd.Series(head, index=ids, dtype="string") + reason + " (the rule said: "
+            + rule_said + ")")
+    text = text.where(rest == "", text + ";" + rest)
+    out.loc[ids, "is_key"] = key.to_numpy()
+    out.loc[ids, "override_reason"] = reason.to_numpy()
+    out.loc[ids, "reasons"] = text.to_numpy()
     return out
 
 
@@ -1751,7 +1819,9 @@ def key_accounts(kd, s, *, customer_year: pd.DataFrame | None = None) -> pd.Data
     - ``portfolio_action`` (invest for growth / invest selectively / maintain / manage
       for cash / withdraw), ``lifetime_value`` (EUR, :func:`lifetime_value`);
     - ``is_key`` (bool: ``key_accounts.rule``, loss makers per
-      ``key_accounts.loss_makers``), ``reasons`` (the decision in words).
+      ``key_accounts.loss_makers``, then people's ``key_accounts.overrides``),
+      ``reasons`` (the decision in words), ``override_reason`` (why people decided
+      against the rule; empty where the rule stands).
 
     ``attrs``: ``analysis_year``, the ``thresholds`` used (medians when not set) and
     ``warnings`` (:func:`warnings_about`: an empty list explained, assumptions that

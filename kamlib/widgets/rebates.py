@@ -25,7 +25,8 @@ def _money(x) -> str:
 
 @interactive
 def schedule_editor(kd, s, schedule=None, customers=None, year: int | None = None,
-                    settings_file: str | Path | None = None, elasticity=None):
+                    settings_file: str | Path | None = None, elasticity=None, *,
+                    on_change=None, show_near: int = 0):
     """Edit a rebate schedule and see, on the history of ``year`` (default
     ``period.analysis_year``) and ``customers`` (ids; None = everyone with sales):
     its cost (EUR, % of revenue, % of margin), the customers per tier, the customers
@@ -40,6 +41,12 @@ def schedule_editor(kd, s, schedule=None, customers=None, year: int | None = Non
     message instead of numbers. "Save to settings file" writes the schedule (and, when
     ticked, makes it the price-sensitive segment's schedule) to ``settings_file`` with
     ``kamlib.settings.replace`` + ``save``.
+
+    ``show_near``: list up to this many customers just below a threshold (name, volume,
+    what is missing, what the next tier is worth to them). ``on_change(schedule,
+    comparison)``: called after each recomputation with the schedule (None when the
+    rules refuse it) and its row of :func:`kamlib.rebates.compare_schedules`; with it
+    and no ``settings_file`` the save controls are hidden (the caller saves).
 
     Returns an ``ipywidgets.VBox``; builds and displays without waiting for input, so
     it runs headless (papermill).
@@ -85,7 +92,9 @@ def schedule_editor(kd, s, schedule=None, customers=None, year: int | None = Non
                        description="customers just below a threshold reach it")
     summary = w.HTML()
     tiers_table = w.HTML()
+    near_table = w.HTML()
     picture = w.Output()
+    names = kd.customers.set_index(kd.customers["customer_id"].astype(str))["customer_name"]
     for_price = w.Checkbox(value=True, indent=False,
                            description="use it for the price-sensitive segment")
     save = w.Button(description="Save to settings file", icon="save",
@@ -113,7 +122,10 @@ def schedule_editor(kd, s, schedule=None, customers=None, year: int | None = Non
             summary.value = (f"<p style='color:#a00'><b>Schedule refused:</b> "
                              f"{html.escape(str(exc))}</p>")
             tiers_table.value = ""
+            near_table.value = ""
             picture.clear_output()
+            if on_change is not None:
+                on_change(None, None)
             return
         state["schedule"] = sc
         save.disabled = settings_file is None
@@ -140,6 +152,10 @@ def schedule_editor(kd, s, schedule=None, customers=None, year: int | None = Non
             "</td></tr>" for _, r in counts.iterrows())
         tiers_table.value = ("<table><tr><th>band</th><th>customers</th><th>rebate</th></tr>"
                              f"{rows_html}</table>")
+        if show_near:
+            near_table.value = _near_html(rebates.near_threshold(sim), names, sc, show_near)
+        if on_change is not None:
+            on_change(sc, comp)
         picture.clear_output(wait=True)
         with picture:
             ax = rebate_plots.customers_on_tiers(sim, sc)
@@ -166,11 +182,40 @@ def schedule_editor(kd, s, schedule=None, customers=None, year: int | None = Non
         wd.observe(recompute, names="value")
     save.on_click(on_save)
     recompute()
-    return w.VBox([
+    save_row = w.HBox([save, for_price, saved])
+    if on_change is not None and settings_file is None:
+        save_row.layout.display = "none"
+    box = w.VBox([
         w.HBox([name, method, basis, n_tiers]), *rows,
-        w.HBox([use_own, flat]), reach, summary, tiers_table, picture,
-        w.HBox([save, for_price, saved]),
+        w.HBox([use_own, flat]), reach, summary, tiers_table, near_table, picture,
+        save_row,
     ])
+    box.recompute = recompute
+    box.controls = {"name": name, "method": method, "basis": basis, "tiers": n_tiers,
+                    "thresholds": thresholds, "rates": rates}
+    return box
+
+
+def _near_html(near, names, sc, n: int) -> str:
+    """The customers just below a threshold, closest first, as a small HTML table."""
+    if not len(near):
+        return "<p>No customer is just below a threshold.</p>"
+    top = near.head(n)
+    rows = "".join(
+        f"<tr><td>{html.escape(str(names.get(cid, cid)))}</td>"
+        f"<td style='text-align:right'>{_volume(r['basis_volume'], sc.basis)}</td>"
+        f"<td style='text-align:right'>{_volume(r['to_next_tier'], sc.basis)}</td>"
+        f"<td style='text-align:right'>{formatting.pct(r['next_tier_rate'], 1)}</td>"
+        f"<td style='text-align:right'>{_money(r['value_of_next_tier'])}</td></tr>"
+        for cid, r in top.iterrows())  # at most n rows: display only
+    more = f"<p>... and {len(near) - n} more.</p>" if len(near) > n else ""
+    return ("<p><b>Just below a threshold</b> (they will push to reach it):</p>"
+            "<table><tr><th>customer</th><th>volume</th><th>missing</th>"
+            "<th>next rate</th><th>next tier worth</th></tr>" + rows + "</table>" + more)
+
+
+def _volume(x, basis: str) -> str:
+    return formatting.eur(x) if basis == "EUR" else formatting.kg(x)
 
 
 @interactive

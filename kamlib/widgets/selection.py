@@ -73,15 +73,32 @@ def key_account_table_view(ka: pd.DataFrame, max_rows: int = 15) -> pd.DataFrame
     return out.head(max_rows)
 
 
+RULE_LABELS = {
+    "abc": "class A or B",
+    "abc_and_score": "class A or B; A needs the min score",
+    "score_min": "score at least the min score",
+    "score_top_n": "the top N scores",
+}
+"""The key-account rules (:data:`kamlib.selection.KEY_RULES`) in words, for the menu."""
+
+
 @interactive
 def key_account_workshop(kd, s, settings_file: str | None = None, facts=None,
-                         show_chart: bool = True):
+                         show_chart: bool = True, *, on_change=None, prepare=None,
+                         table_html=None):
     """Sliders for the scorecard weights and the key-account thresholds; the list, a
     summary and the score breakdown of the best ten update on every change.
 
     ``kd``: the data; ``s``: the whole Settings; ``settings_file``: where "Save to
     settings file" writes (none: the button is disabled); ``facts``:
     :func:`selection.customer_facts` if already computed. Returns the widget.
+
+    For an app built around it (the workshop app): ``prepare(settings) -> settings``
+    is applied before each decision (e.g. to add the list overrides);
+    ``on_change(settings, key_account_table)`` is called after each; ``table_html(ka)``
+    replaces the table's HTML. With ``on_change`` and no ``settings_file`` the save
+    button is hidden (the app saves). The returned box has ``refresh()`` (recompute
+    now, e.g. after the overrides changed) and ``controls`` (the widgets by name).
     """
     facts = selection.customer_facts(kd, s) if facts is None else facts
     state = {"s": s, "busy": False}
@@ -94,22 +111,26 @@ def key_account_workshop(kd, s, settings_file: str | None = None, facts=None,
     for c, crit in selection.CRITERIA.items():
         sliders[c] = W.FloatSlider(value=float(raw.get(c, 0.0)), min=0, max=5, step=0.5,
                                    description=crit.label, continuous_update=False,
-                                   style={"description_width": "130px"},
-                                   layout=W.Layout(width="330px"))
+                                   tooltip=f"{crit.label}: {crit.meaning}",
+                                   style={"description_width": "125px"},
+                                   layout=W.Layout(width="305px"))
     families = [W.VBox([W.HTML(f"<b>{fam}</b>")]
                        + [sl for c, sl in sliders.items()
                           if selection.CRITERIA[c].family == fam])
                 for fam in selection.FAMILIES]
     ka_s, ab = s.selection.key_accounts, s.selection.abc
-    rule = W.Dropdown(options=list(selection.KEY_RULES), value=ka_s.rule, description="Rule",
-                      style={"description_width": "110px"})
+    rule = W.Dropdown(options=[(RULE_LABELS.get(r, r), r) for r in selection.KEY_RULES],
+                      value=ka_s.rule, description="Rule",
+                      style={"description_width": "110px"}, layout=W.Layout(width="300px"))
     min_score = W.FloatSlider(value=ka_s.min_score, min=0, max=100, step=1,
                               description="Min score", continuous_update=False,
                               style={"description_width": "110px"})
     top_n = W.IntSlider(value=ka_s.top_n, min=0, max=150, description="Top N (score)",
                         continuous_update=False, style={"description_width": "110px"})
-    loss = W.Dropdown(options=["exclude", "flag", "include"], value=ka_s.loss_makers,
-                      description="Loss makers", style={"description_width": "110px"})
+    loss = W.Dropdown(options=[("not key", "exclude"), ("key, flagged", "flag"),
+                               ("key", "include")], value=ka_s.loss_makers,
+                      description="Loss makers", style={"description_width": "110px"},
+                      layout=W.Layout(width="300px"))
     top_share = W.FloatSlider(value=ab.top_share, min=0.05, max=0.5, step=0.01,
                               description="A: top share", readout_format=".0%",
                               continuous_update=False, style={"description_width": "110px"})
@@ -153,11 +174,20 @@ def key_account_workshop(kd, s, settings_file: str | None = None, facts=None,
         except ValueError as exc:  # SettingsError: say what is wrong, keep the last result
             status.value = f"<span style='color:#a00'>{html.escape(str(exc))}</span>"
             return
+        if prepare is not None:
+            try:
+                new = prepare(new)
+            except ValueError as exc:
+                status.value = f"<span style='color:#a00'>{html.escape(str(exc))}</span>"
+                return
         state["s"] = new
         ka = selection.decide(facts, new)
         status.value = ""
         summary.value = _summary(ka)
-        table.value = _table_html(key_account_table_view(ka))
+        table.value = (table_html(ka) if table_html is not None
+                       else _table_html(key_account_table_view(ka)))
+        if on_change is not None:
+            on_change(new, ka)
         if show_chart:
             chart.clear_output(wait=True)
             with chart:
@@ -201,9 +231,17 @@ def key_account_workshop(kd, s, settings_file: str | None = None, facts=None,
     for w in (rule, min_score, top_n, loss, top_share, growth_min, loyalty_min):
         w.observe(refresh, names="value")
     save.on_click(on_save)
+    if on_change is not None and settings_file is None:
+        save.layout.display = "none"
     refresh()
     controls = W.HBox(families + [thresholds])
-    return W.VBox([goal, controls, W.HBox([save, status]), summary, table, chart])
+    box = W.VBox([goal, controls, W.HBox([save, status]), summary, table, chart])
+    box.refresh = refresh
+    box.controls = {"goal": goal, "rule": rule, "min_score": min_score, "top_n": top_n,
+                    "loss_makers": loss, "abc_top_share": top_share,
+                    "abc_growth_min": growth_min, "abc_loyalty_min": loyalty_min,
+                    **{f"weight_{c}": sl for c, sl in sliders.items()}}
+    return box
 
 
 @interactive
