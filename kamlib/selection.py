@@ -1502,7 +1502,9 @@ def customer_facts(kd, s, customer_year: pd.DataFrame | None = None) -> pd.DataF
         out[c] = tot[c].fillna(0.0).astype(float)
     # an export without costs (or list prices) leaves them unknown, never 0: a margin of
     # 0 would make every customer a loss maker
-    sold = o_year.loc[o_year["volume_kg"] > 0] if "volume_kg" in o_year else o_year
+    o_year = kd.orders.loc[kd.orders["year"] == year,
+                           ["volume_kg", "cost_of_goods", "list_revenue"]]
+    sold = o_year.loc[o_year["volume_kg"] > 0]
     for col, derived in (("cost_of_goods", ("cost_of_goods", "gross_margin")),
                          ("list_revenue", ("list_revenue", "discount"))):
         if len(sold) and sold[col].isna().all():

@@ -23,11 +23,18 @@
 # *About 20 minutes. You need a little pandas (`groupby`, `head`); every computation that
 # grows past a line or two lives in `kamlib`.*
 
+# %% [markdown]
+# > **The worked example.** The text of this chapter describes the bundled sample: Auronia
+# > Nutrichem, a fictional niacin maker. Run on your own data (`data_source` in the
+# > parameters, or `kam chapters --data PATH`), every number, table and figure is computed
+# > from yours, in your currency and unit (`[company]` in the settings file); sentences that
+# > name the sample company describe the example, not your business.
+
 # %% tags=["parameters"]
 # Parameters: papermill and `kam chapters --data` can replace these values.
 data_source = "sample"  # "sample" = the bundled data; or a folder / Excel workbook of yours
 settings_file = "../kam_settings.toml"  # the playbook's decisions (missing file = defaults)
-analysis_year = 2025  # the last full year of data: "this year" in every chapter
+analysis_year = 0  # "this year"; 0 = the latest complete year in the data
 
 # %%
 from kamlib import notebook
@@ -68,10 +75,10 @@ from kamlib.plots import tour
 # with defaults for anything the file does not say.
 
 # %%
-kd = data.load(data_source)
-s = settings.load(settings_file)
+kd, s = notebook.load(data_source, settings_file, analysis_year)  # says whose data, which year
+analysis_year = s.period.analysis_year
 orders = kd.orders
-print(f"{s.company_name}: orders from {kd.first_date:%d %b %Y} to {kd.last_date:%d %b %Y}")
+print(f"Orders from {kd.first_date:%d %b %Y} to {kd.last_date:%d %b %Y}")
 
 # %% [markdown]
 # The key figures. Cells that start with `# NBVAL_CHECK_OUTPUT` print the numbers a lesson
@@ -153,13 +160,17 @@ orders[["order_id", "customer_id", "product_id", "order_date", "quantity_kg",
 
 # %%
 line = orders.iloc[0]
-print(f"{line['delivered_kg']:,.0f} kg x {formatting.price(line['net_price_per_kg'])} "
-      f"= revenue EUR {line['revenue']:,.2f}")
-print(f"list revenue EUR {line['list_revenue']:,.2f} - revenue = discount EUR {line['discount']:,.2f} "
+money = formatting.amount  # exact amounts in the company's currency
+print(f"{formatting.units(line['delivered_kg'])} x {formatting.price(line['net_price_per_kg'])} "
+      f"= revenue {money(line['revenue'])}")
+print(f"list revenue {money(line['list_revenue'])} - revenue = discount {money(line['discount'])} "
       f"({formatting.pct(line['discount_pct'], 1)} off list)")
-print(f"revenue - cost of goods EUR {line['cost_of_goods']:,.2f} = gross margin EUR {line['gross_margin']:,.2f}")
-print(f"{line['days_late']:+.0f} days against the promised date; "
-      f"on time in full: {'yes' if line['on_time_in_full'] else 'no'}")
+print(f"revenue - cost of goods {money(line['cost_of_goods'])} = gross margin {money(line['gross_margin'])}")
+if pd.notna(line["days_late"]):
+    print(f"{line['days_late']:+.0f} days against the promised date; "
+          f"on time in full: {'yes' if line['on_time_in_full'] else 'no'}")
+else:
+    print("No delivery dates in this data: on time in full cannot be measured.")
 
 # %%
 orders["deal_type"].value_counts(normalize=True).map(formatting.pct).rename("share of lines")
@@ -222,9 +233,23 @@ kd.rebates.head()
 tour.revenue_by_year(orders);
 
 # %% [markdown]
-# Revenue has been flat to slightly rising for four years, then fell in the last year.
-# A total hides who grew and who left: chapters 01 and 04 look customer by customer.
-#
+# Read the bars with the **cut-off** in mind. Sales count in the year they are delivered
+# (the way invoices and rebate programmes count them), so orders still open when the data
+# ends are not a fall in sales: they are the open order book, shown apart below. A total
+# hides who grew and who left: chapters 01 and 04 look customer by customer.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+by_year = orders.groupby("year")["revenue"].sum()
+if len(by_year) > 1:
+    last, before = by_year.index[-1], by_year.index[-2]
+    print(f"Revenue {last} vs {before}: {by_year[last] / by_year[before] - 1:+.1%}")
+book = measures.open_order_book(orders)
+print(f"Open order book at the end of the data: {book['open_lines'].sum():,} lines, "
+      f"{formatting.kg(book['open_kg'].sum())}, {formatting.eur(book['open_value'].sum())} "
+      f"(not counted as sales in any year)")
+
+# %% [markdown]
 # ### Where the revenue comes from
 
 # %%

@@ -35,11 +35,18 @@
 # setting in `kam_settings.toml`, documented in `kamlib/selection.py` and
 # `kamlib/costing.py`.
 
+# %% [markdown]
+# > **The worked example.** The text of this chapter describes the bundled sample: Auronia
+# > Nutrichem, a fictional niacin maker. Run on your own data (`data_source` in the
+# > parameters, or `kam chapters --data PATH`), every number, table and figure is computed
+# > from yours, in your currency and unit (`[company]` in the settings file); sentences that
+# > name the sample company describe the example, not your business.
+
 # %% tags=["parameters"]
 # Parameters: papermill and `kam chapters --data` can replace these values.
 data_source = "sample"  # "sample" = the bundled data; or a folder / Excel workbook of yours
 settings_file = "../kam_settings.toml"  # the playbook's decisions (missing file = defaults)
-analysis_year = 2025  # the last full year of data: "this year" in every method
+analysis_year = 0  # "this year"; 0 = the latest complete year in the data
 
 # %%
 from kamlib import notebook
@@ -61,15 +68,15 @@ from kamlib.widgets import selection as selection_widgets
 # at once.
 
 # %%
-kd = data.load(data_source)
-s = settings.load(settings_file)
-s = settings.replace(s, "period.analysis_year", analysis_year)
+kd, s = notebook.load(data_source, settings_file, analysis_year)  # says whose data, which year
+analysis_year = s.period.analysis_year
 facts = selection.customer_facts(kd, s)  # data-derived, per customer
 ka = selection.decide(facts, s)  # every method + the key-account rule
 active = ka[ka["is_active"]]
 # The hidden truth of the bundled sample, to check the methods (never an input to them).
 answer_key = data.load_answer_key().set_index("customer_id") if data_source == "sample" else None
 print(f"{len(ka)} customers, {len(active)} of them bought in {analysis_year}")
+notebook.warn(selection.warnings_about(ka, s))  # assumptions that dominate; an empty list
 
 # %% [markdown]
 # ## 1. Concentration: the vital few
@@ -301,6 +308,7 @@ costing.activity_rates(s).round(2)
 
 # %%
 capacity = costing.capacity_report(kd, s)
+notebook.warn(costing.capacity_warnings(capacity))  # a pool above 100 %: the assumptions do not fit
 plots.capacity(capacity);
 
 # %%
@@ -321,7 +329,7 @@ print(f"Cost to serve {analysis_year} incl. freight: {formatting.eur(ka['cost_to
 # %%
 prof = selection.profitability(kd, s)
 money = ["revenue", "gross_margin", "rebate", "cost_to_serve", "profit"]
-(prof.sort_values("revenue", ascending=False).head(8)[money] / 1e3).round(0).add_suffix(" (EUR k)")
+(prof.sort_values("revenue", ascending=False).head(8)[money] / 1e3).round(0).add_suffix(f" ({formatting.money_label('k')})")
 
 # %% [markdown]
 # **The whale curve** (Cooper & Kaplan): customers from the most to the least profitable,
@@ -346,21 +354,25 @@ print(f"Peak {w['peak_share']:.0%} of total at {w['peak_customer_share']:.0%} of
 # %%
 # NBVAL_CHECK_OUTPUT
 big_losers = ka.loc[(ka["abc_class"] == "A") & ka["is_loss_maker"]].sort_values("revenue_rank")
-for cid, r in big_losers.iterrows():
+shown = list(big_losers.index[:notebook.SHOW])  # the ones named in the figures below
+for cid, r in big_losers.loc[shown].iterrows():
     print(f"{cid} rank {r['revenue_rank']:>2}: revenue {formatting.eur(r['revenue'])}, "
           f"margin {formatting.eur(r['gross_margin'])}, rebate {formatting.eur(r['rebate'])}, "
           f"cost to serve {formatting.eur(r['cost_to_serve'])} -> profit {formatting.eur(r['profit'])}")
 if answer_key is not None:
     planted = set(answer_key.index[answer_key["is_loss_making_large"]])
     print(f"planted loss-making large customers: {len(planted)}, found: {len(planted & set(big_losers.index))}")
+notebook.more(len(big_losers), what="large loss makers")
 
 # %%
-worst = big_losers.index[0]
-plots.profit_waterfall(prof.loc[worst]);
+worst = notebook.pick(big_losers.index, "first", what="large loss-making customer")
+if worst is not None:
+    plots.profit_waterfall(prof.loc[worst]);
 
 # %%
-plots.profit_waterfall(prof.loc[worst], from_gross_margin=True,
-                       title=f"{prof.loc[worst, 'customer_name']}: where the margin goes");
+if worst is not None:
+    plots.profit_waterfall(prof.loc[worst], from_gross_margin=True,
+                           title=f"{prof.loc[worst, 'customer_name']}: where the margin goes");
 
 # %% [markdown]
 # Where does their cost to serve come from? Compared with profitable customers of the same
@@ -371,7 +383,7 @@ plots.profit_waterfall(prof.loc[worst], from_gross_margin=True,
 largest = active.sort_values("revenue_rank").index
 peers = [c for c in largest[:20] if c not in big_losers.index][:3]
 by_pool = costing.cost_by_pool(kd, s)
-plots.cost_to_serve_by_pool(by_pool.loc[list(big_losers.index) + peers], ka["customer_name"]);
+plots.cost_to_serve_by_pool(by_pool.loc[shown + peers], ka["customer_name"]);
 
 # %% [markdown]
 # ### Net price × cost to serve: the Shapiro matrix
@@ -390,7 +402,7 @@ plots.cost_to_serve_by_pool(by_pool.loc[list(big_losers.index) + peers], ka["cus
 # large ones, otherwise every small customer would look expensive to serve.
 
 # %%
-plots.shapiro(ka, highlight=list(big_losers.index));
+plots.shapiro(ka, highlight=shown);
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -413,8 +425,9 @@ print("large loss makers:", big_losers["shapiro_quadrant"].value_counts().to_dic
 # - **worst**: low now and later: change the terms or serve at lower cost.
 
 # %%
-plots.now_future(ka, highlight=list(big_losers.index),
-                 horizon_years=s.selection.profitability.horizon_years);
+if ka["profit"].notna().any():
+    plots.now_future(ka, highlight=shown,
+                     horizon_years=s.selection.profitability.horizon_years);
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -518,10 +531,13 @@ best = active.sort_values("score", ascending=False).index[:8]
 plots.score_breakdown(selection.score_breakdown(facts, s, best), ka["customer_name"]);
 
 # %%
-example = ka.loc[ka["abc_class"] == "B"].sort_values("score", ascending=False).index[0]
-points = selection.score_breakdown(facts, s, [example]).T.round(1)
-points.columns = [ka.loc[example, "customer_name"]]
-points
+example = notebook.pick(ka.loc[ka["abc_class"] == "B", "score"], "max",
+                        what="class-B (growing) customer",
+                        fix="Lower selection.abc.growth_min to see one.")
+if example is not None:
+    points = selection.score_breakdown(facts, s, [example]).T.round(1)
+    points.columns = [ka.loc[example, "customer_name"]]
+    display(points)
 
 # %% [markdown]
 # **Goals change who is key.** The same data and the same rule, four goals. Count the key
@@ -574,7 +590,7 @@ plots.fuzzy_memberships(s.selection.fuzzy);
 grades = list(s.selection.fuzzy.grades)
 norm = selection.normalised_criteria(facts, s)
 fz = selection.fuzzy_evaluation(norm, s.selection.scorecard.effective_weights, s.selection.fuzzy)
-fz.loc[[example, worst], grades + ["fuzzy_grade", "fuzzy_score"]].join(ka["score"]).round(2)
+fz.loc[[c for c in (example, worst) if c is not None], grades + ["fuzzy_grade", "fuzzy_score"]].join(ka["score"]).round(2)
 
 # %%
 plots.fuzzy_vs_score(ka, grades=grades);
@@ -608,7 +624,7 @@ print(f"excellent but outside the score top {n_key}: {(~best_n & active['fuzzy_g
 # selectively*, *maintain*, *manage for cash*, *withdraw*.
 
 # %%
-plots.portfolio(ka, pf=s.selection.portfolio, highlight=list(big_losers.index),
+plots.portfolio(ka, pf=s.selection.portfolio, highlight=shown,
                 highlight_label="large loss makers");
 
 # %%
@@ -644,8 +660,8 @@ print(pd.crosstab(active["portfolio_action"], active["is_key"].rename("key")).to
 key = ka.loc[ka["is_key"]]
 print(f"{len(key)} key accounts of {len(active)} active customers: "
       f"{key['abc_class'].value_counts().sort_index().to_dict()}")
-print(f"they bring {key['revenue'].sum() / active['revenue'].sum():.0%} of revenue and "
-      f"{key['profit'].sum() / active['profit'].sum():.0%} of profit")
+print(f"they bring {notebook.ratio(key['revenue'].sum(), active['revenue'].sum()):.0%} of revenue and "
+      f"{notebook.ratio(key['profit'].sum(), active['profit'].sum()):.0%} of profit")
 print(f"class A not key: {((ka['abc_class'] == 'A') & ~ka['is_key']).sum()} "
       f"(of which losing money: {((ka['abc_class'] == 'A') & ~ka['is_key'] & ka['is_loss_maker']).sum()})")
 
@@ -672,7 +688,9 @@ view.head(15).round(0)
 # NBVAL_CHECK_OUTPUT
 import textwrap
 
-for cid in [worst, example, active.sort_values("revenue_rank").index[0]]:
+for cid in [c for c in [worst, example, notebook.pick(active.sort_values("revenue_rank").index,
+                                                    "first", what="active customer")]
+            if c is not None]:
     print(f"{cid} {ka.loc[cid, 'customer_name']}:")
     print(textwrap.fill(ka.loc[cid, "reasons"], 100, initial_indent="  ", subsequent_indent="  "))
 
@@ -723,7 +741,7 @@ selection_widgets.key_account_workshop(kd, s, settings_file=settings_file, facts
 # Unit times of the activities, and the effect on cost to serve and on the number of loss makers:
 
 # %%
-selection_widgets.cost_to_serve_workshop(kd, s, customers=list(big_losers.index) + peers)
+selection_widgets.cost_to_serve_workshop(kd, s, customers=shown + peers)
 
 # %% [markdown]
 # Retention, discount rate and timing convention of the lifetime value:
@@ -772,7 +790,7 @@ s3 = settings.replace(s, "selection.cost_to_serve.unit_minutes", minutes)
 ka3 = selection.key_accounts(kd, s3)
 print("loss makers now:", int((ka3["is_loss_maker"] & ka3["is_active"]).sum()),
       "before:", int((ka["is_loss_maker"] & ka["is_active"]).sum()))
-print(ka3.loc[big_losers.index, ["customer_name", "profit", "cost_to_serve"]].round(0))
+print(ka3.loc[shown, ["customer_name", "profit", "cost_to_serve"]].round(0))
 
 # %% [markdown]
 # **Exercise 4 — your own goal.** Your company wants to grow in pharma and cosmetics with

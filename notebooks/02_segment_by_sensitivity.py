@@ -35,11 +35,18 @@
 #
 # *About 45 minutes. Chapter 01 chose the key accounts; this chapter takes its list.*
 
+# %% [markdown]
+# > **The worked example.** The text of this chapter describes the bundled sample: Auronia
+# > Nutrichem, a fictional niacin maker. Run on your own data (`data_source` in the
+# > parameters, or `kam chapters --data PATH`), every number, table and figure is computed
+# > from yours, in your currency and unit (`[company]` in the settings file); sentences that
+# > name the sample company describe the example, not your business.
+
 # %% tags=["parameters"]
 # Parameters: papermill and `kam chapters --data` can replace these values.
 data_source = "sample"  # "sample" = the bundled data; or a folder / Excel workbook of yours
 settings_file = "../kam_settings.toml"  # the playbook's decisions (missing file = defaults)
-analysis_year = 2025  # the last full year of data: the history window ends with it
+analysis_year = 0  # "this year"; 0 = the latest complete year in the data
 example_customer = ""  # a customer id to explain in detail; "" = pick one automatically
 
 # %%
@@ -62,14 +69,16 @@ from kamlib.widgets import segmentation as segmentation_widgets
 # so you can segment any group of customers you like.
 
 # %%
-kd = data.load(data_source)
-s = settings.load(settings_file)
-s = settings.replace(s, "period.analysis_year", analysis_year)
+kd, s = notebook.load(data_source, settings_file, analysis_year)  # says whose data, which year
+analysis_year = s.period.analysis_year
 key = segmentation.key_account_ids(kd, s)
 # The hidden truth of the bundled sample, to check the method (never an input to it).
 answer_key = data.load_answer_key() if data_source == "sample" else None
 years = s.period.years
 print(f"{len(key)} key accounts; history used: {years[0]}-{years[-1]}")
+if not len(key):
+    print("With no key account there is nothing to segment: see chapter 01 (the key-account "
+          "rule and its settings, selection.key_accounts). The cells below show empty tables.")
 
 # %% [markdown]
 # ## 1. Three kinds of key customers
@@ -147,12 +156,17 @@ indicators[list(segmentation.INDICATOR_NAMES)].head(6).round(2).T
 # %%
 segments_table = segmentation.segments(kd, s, key)
 price_examples = segments_table[segments_table["segment"] == "price"]
-example = example_customer or price_examples["confidence"].idxmax()
-points = segmentation.elasticity_points(kd, s, example)
-row = segments_table.loc[example]
-ax = plots.elasticity_fit(points, row["price_elasticity"], row["price_elasticity_se"],
-                          title=f"{example}: does volume follow price?")
-plt.show()
+example = example_customer or notebook.pick(
+    price_examples["confidence"], "max", what="price-sensitive key account",
+    fix="The most confident key account of any segment is the example instead.")
+if example is None and len(segments_table):  # another company's data: any segment
+    example = segments_table["confidence"].idxmax()
+if example is not None:
+    points = segmentation.elasticity_points(kd, s, example)
+    row = segments_table.loc[example]
+    ax = plots.elasticity_fit(points, row["price_elasticity"], row["price_elasticity_se"],
+                              title=f"{example}: does volume follow price?")
+    plt.show()
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -242,15 +256,17 @@ print(f"volume reaction measured for {change.notna().sum()} of {len(change)} key
 # $$F_{\text{family}} = \frac{\sum_i w_i z_i}{\sum_i w_i}.$$
 
 # %%
-profile = segmentation.profile(kd, s, example)
-ax = plots.indicator_profile(profile, stand_out=s.segmentation.stand_out,
-                             title=f"{example}: indicator profile")
-plt.show()
+if example is not None:
+    profile = segmentation.profile(kd, s, example)
+    ax = plots.indicator_profile(profile, stand_out=s.segmentation.stand_out,
+                                 title=f"{example}: indicator profile")
+    plt.show()
 
 # %%
 # NBVAL_CHECK_OUTPUT
-scores = segments_table.loc[example, ["price_score", "service_score", "technology_score"]]
-print(f"{example}: " + ", ".join(f"{k.replace('_score', '')} {v:+.2f}" for k, v in scores.items()))
+if example is not None:
+    scores = segments_table.loc[example, ["price_score", "service_score", "technology_score"]]
+    print(f"{example}: " + ", ".join(f"{k.replace('_score', '')} {v:+.2f}" for k, v in scores.items()))
 
 # %% [markdown]
 # The bars are the z-scores: the customer's value and the typical value (the median of
@@ -303,11 +319,13 @@ segments_table[["segment", "mixed_types", "confidence", "price_score", "service_
 
 # %%
 for name in ("price", "technology", "mixed"):
-    cid = segments_table.index[segments_table["segment"] == name][0]
-    print(f"{cid}: {segments_table.loc[cid, 'evidence']}\n")
+    cid = notebook.pick(segments_table.index[segments_table["segment"] == name], "first",
+                        what=f"key account in the segment '{name}'")
+    if cid is not None:
+        print(f"{cid}: {segments_table.loc[cid, 'evidence']}\n")
 
 # %%
-ax = plots.segment_map(segments_table, label=[example])
+ax = plots.segment_map(segments_table, label=[example] if example is not None else [])
 plt.show()
 
 # %% [markdown]
@@ -482,8 +500,9 @@ for family, n in per_family.items():
     print(f"  {family:<11} levers for {n} accounts")
 
 # %%
-for _, lever in lever_table[lever_table["customer_id"] == example].head(4).iterrows():
-    print(f"{lever['priority']}. {lever['lever']}\n   why: {lever['why']}\n")
+if example is not None:
+    for _, lever in lever_table[lever_table["customer_id"] == example].head(4).iterrows():
+        print(f"{lever['priority']}. {lever['lever']}\n   why: {lever['why']}\n")
 
 # %% [markdown]
 # ### What this means for the account manager
@@ -562,12 +581,13 @@ segmentation_widgets.segment_explorer(kd, s, key, settings_file=settings_file)
 # propose first? What would you check with its account manager before acting?
 
 # %% tags=["solution"]
-low = segments_table["confidence"].idxmin()
-print(low, segments_table.loc[low, "evidence"])
-ax = plots.indicator_profile(segmentation.profile(kd, s, low), stand_out=s.segmentation.stand_out,
-                             title=f"{low}: indicator profile")
-plt.show()
-print(lever_table.loc[lever_table["customer_id"] == low, ["priority", "lever"]].head(2).to_string(index=False))
+low = notebook.pick(segments_table["confidence"], "min", what="segmented key account")
+if low is not None:
+    print(low, segments_table.loc[low, "evidence"])
+    ax = plots.indicator_profile(segmentation.profile(kd, s, low), stand_out=s.segmentation.stand_out,
+                                 title=f"{low}: indicator profile")
+    plt.show()
+    print(lever_table.loc[lever_table["customer_id"] == low, ["priority", "lever"]].head(2).to_string(index=False))
 # Its family scores sit close to the threshold: a small change in behaviour would move it.
 # Before acting, check with its account manager whether the standing-out behaviour is
 # deliberate (a buying policy) or a one-off (a single bad year, a new buyer).
@@ -578,10 +598,11 @@ print(lever_table.loc[lever_table["customer_id"] == low, ["priority", "lever"]].
 # `kd.orders`, and compare with `deal_volume_share`.
 
 # %% tags=["solution"]
-window = kd.orders[kd.orders["year"].isin(years) & (kd.orders["customer_id"] == example)]
-on_deal = window.loc[window["deal_type"] != "none", "volume_kg"].sum()
-print(f"by hand: {on_deal / window['volume_kg'].sum():.3f}; "
-      f"indicator: {indicators.loc[example, 'deal_volume_share']:.3f}")
+if example is not None:
+    window = kd.orders[kd.orders["year"].isin(years) & (kd.orders["customer_id"] == example)]
+    on_deal = window.loc[window["deal_type"] != "none", "volume_kg"].sum()
+    print(f"by hand: {notebook.ratio(on_deal, window['volume_kg'].sum()):.3f}; "
+          f"indicator: {indicators.loc[example, 'deal_volume_share']:.3f}")
 
 # %% [markdown]
 # **Exercise 3 — compared with whom?** Segment the key accounts with
@@ -622,12 +643,13 @@ print(frame.groupby("segment")["deal_volume_share"].median().round(2).to_string(
 # n − 4 − 1: four quarter-of-year means and the slope.)
 
 # %% tags=["solution"]
-x, y = points["log_price"], points["log_volume"]
-slope = (x * y).sum() / (x * x).sum()
-residual = ((y * y).sum() - slope * (x * y).sum()) / (len(x) - 4 - 1)
-se = (residual / (x * x).sum()) ** 0.5
-print(f"by hand {slope:.3f} ± {se:.3f}; kamlib {row['price_elasticity']:.3f} ± "
-      f"{row['price_elasticity_se']:.3f}")
+if example is not None and len(points) > 5:  # 4 controls + slope need room
+    x, y = points["log_price"], points["log_volume"]
+    slope = (x * y).sum() / (x * x).sum()
+    residual = ((y * y).sum() - slope * (x * y).sum()) / (len(x) - 4 - 1)
+    se = (residual / (x * x).sum()) ** 0.5
+    print(f"by hand {slope:.3f} ± {se:.3f}; kamlib {row['price_elasticity']:.3f} ± "
+          f"{row['price_elasticity_se']:.3f}")
 
 # %% [markdown]
 # **Exercise 6 — a customer the data cannot read.** Build a list of the key accounts whose
@@ -636,7 +658,8 @@ print(f"by hand {slope:.3f} ± {se:.3f}; kamlib {row['price_elasticity']:.3f} ±
 
 # %% tags=["solution"]
 unsure = segments_table[segments_table["confidence"] < 0.6]
-closest = unsure[["price_score", "service_score", "technology_score"]].idxmax(axis=1).str.replace("_score", "")
+fam = unsure[["price_score", "service_score", "technology_score"]]
+closest = fam.fillna(-float("inf")).idxmax(axis=1).str.replace("_score", "").where(fam.notna().any(axis=1))
 print(unsure.assign(closest=closest)[["segment", "closest", "confidence"]].round(2).to_string())
 # e.g. price: "if we offered a price list for June-August, would you move volume there?";
 # service: "what did our late delivery in May cost you?"; technology: "which of your

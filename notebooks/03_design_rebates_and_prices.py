@@ -31,11 +31,18 @@
 # *Before this chapter:* 01 (who is a key account) and 02 (what drives each one's
 # buying). All numbers come from `kamlib.rebates`; the cells only call it.
 
+# %% [markdown]
+# > **The worked example.** The text of this chapter describes the bundled sample: Auronia
+# > Nutrichem, a fictional niacin maker. Run on your own data (`data_source` in the
+# > parameters, or `kam chapters --data PATH`), every number, table and figure is computed
+# > from yours, in your currency and unit (`[company]` in the settings file); sentences that
+# > name the sample company describe the example, not your business.
+
 # %% tags=["parameters"]
 # Parameters: papermill and `kam chapters --data` can replace these values.
 data_source = "sample"  # "sample" = the bundled data; or a folder / Excel workbook of yours
 settings_file = "../kam_settings.toml"  # the playbook's decisions (missing file = defaults)
-analysis_year = 2025  # the last full year of data: "last year" of the simulations
+analysis_year = 0  # "this year"; 0 = the latest complete year in the data
 schedule_name = ""  # the schedule to study; "" = the price-sensitive segment's schedule
 customer_id = ""  # whose accrual to draw; "" = the customer with the largest claw-back
 
@@ -51,9 +58,8 @@ from kamlib.plots import rebates as rebate_plots
 from kamlib.widgets import rebates as rebate_widgets
 
 # %%
-kd = data.load(data_source)
-s = settings.load(settings_file)
-s = settings.replace(s, "period.analysis_year", analysis_year)
+kd, s = notebook.load(data_source, settings_file, analysis_year)  # says whose data, which year
+analysis_year = s.period.analysis_year
 proposal = s.rebates.schedule(schedule_name) if schedule_name else s.rebates.segment_schedule("price")
 print(proposal.describe())
 
@@ -78,7 +84,11 @@ last_year.join(segments[["segment", "mixed_types", "price_elasticity"]]).round(2
 print(f"Key accounts: {len(segments)}; price-sensitive (price, or mixed with price): {len(targets)}")
 print(f"Their {analysis_year}: {formatting.kg(last_year['volume_kg'].sum())}, "
       f"{formatting.eur(last_year['revenue'].sum())} revenue, gross margin "
-      f"{formatting.pct(last_year['gross_margin'].sum() / last_year['revenue'].sum(), 1)}")
+      f"{formatting.pct(notebook.ratio(last_year['gross_margin'].sum(), last_year['revenue'].sum()), 1)}")
+if not len(targets):
+    print("No price-sensitive key account: the rebate proposal has nobody to aim at in this data. "
+          "The methods below still run on the key accounts or show empty tables; see chapter 02 "
+          "for the segments (and chapter 01 for the key-account rule).")
 
 # %% [markdown]
 # How differently do they buy? `rebates.season_shares` measures, for the year, the share
@@ -183,7 +193,7 @@ rebate_plots.rebate_curves(shown, price_per_kg=9.0, max_volume=200_000);
 # Pricing*, on price structures.) At the price-sensitive customers' average price:
 
 # %%
-price = last_year["revenue"].sum() / last_year["volume_kg"].sum()
+price = notebook.ratio(last_year["revenue"].sum(), last_year["volume_kg"].sum())
 rebates.cliffs(proposal, price_per_kg=price).round(2)
 
 # %%
@@ -217,7 +227,7 @@ current = rebates.simulate(kd, s, "current programme")
 gap = current["rebate_paid"] - current["rebate"]
 print(f"{analysis_year}: the programme pays {formatting.eur(current['rebate'].sum())}; "
       f"accounting paid {formatting.eur(current['rebate_paid'].sum())}")
-print(f"Customers paid as the programme says (within EUR 1): {(gap.abs() < 1).sum()} of {len(current)}")
+print(f"Customers paid as the programme says (within {formatting.money(1)}): {(gap.abs() < 1).sum()} of {len(current)}")
 for cid, g in gap[gap.abs() >= 1].items():
     print(f"  {cid}: paid {formatting.eur(current.loc[cid, 'rebate_paid'])} instead of "
           f"{formatting.eur(current.loc[cid, 'rebate'])} (+{formatting.pct(g / current.loc[cid, 'revenue'], 1)} of revenue)")
@@ -329,15 +339,18 @@ for cid, r in back.iterrows():
           f"final {formatting.eur(r['final_settlement'])}")
 
 # %%
-who = customer_id or settled["final_settlement"].idxmin()
-rebate_plots.accrual_path(acc, who);
+who = customer_id or notebook.pick(settled["final_settlement"], "min",
+                                   what="customer with a rebate accrual")
+if who is not None:
+    rebate_plots.accrual_path(acc, who);
 
 # %% [markdown]
 # Which forecast should finance use? `rebates.forecast_errors` replays each one on a
 # year and measures the error of the forecast after March, June and September. We test
-# on the year *before* the analysis year. At the data's cut-off, orders placed in
-# December of the analysis year are not yet delivered, so that year looks lighter than
-# it is and every forecast would seem too high. We use the current programme over all
+# on the year *before* the analysis year, so that the forecasts have their full history
+# behind them and the analysis year stays the one we plan from. (Sales count when
+# delivered: the orders still open at the data's cut-off are not sales of any year, so no
+# year looks lighter than it is.) We use the current programme over all
 # customers, which gives the widest test:
 
 # %%
@@ -490,17 +503,19 @@ off[["deal_kg", "deal_share_of_volume", "deal_discount", "contribution_margin",
 
 # %%
 # NBVAL_CHECK_OUTPUT
+if off["deal_kg"].sum() > 0:
 
-p_normal, p_deal = off["normal_revenue"].sum() / off["deal_kg"].sum(), off["deal_revenue"].sum() / off["deal_kg"].sum()
-cost = off["cost_of_goods"].sum() / off["deal_kg"].sum()
-be_new = (p_normal - p_deal) / (p_normal - cost)
-print(f"Off-season deals {analysis_year}: {formatting.kg(off['deal_kg'].sum())} at {formatting.pct(1 - p_deal / p_normal, 1)} "
-      f"below the customers' normal price")
-print(f"With {formatting.pct(s.rebates.pull_forward_share)} pulled forward: margin effect {formatting.eur(off['margin_effect'].sum())}")
-print(f"The deal pays while at most {formatting.pct(1 - be_new)} of its volume is pulled forward")
+    p_normal, p_deal = off["normal_revenue"].sum() / off["deal_kg"].sum(), off["deal_revenue"].sum() / off["deal_kg"].sum()
+    cost = off["cost_of_goods"].sum() / off["deal_kg"].sum()
+    be_new = (p_normal - p_deal) / (p_normal - cost)
+    print(f"Off-season deals {analysis_year}: {formatting.kg(off['deal_kg'].sum())} at {formatting.pct(1 - p_deal / p_normal, 1)} "
+          f"below the customers' normal price")
+    print(f"With {formatting.pct(s.rebates.pull_forward_share)} pulled forward: margin effect {formatting.eur(off['margin_effect'].sum())}")
+    print(f"The deal pays while at most {formatting.pct(1 - be_new)} of its volume is pulled forward")
 
 # %%
-rebate_plots.deal_break_even(p_normal, p_deal, cost, 1 - s.rebates.pull_forward_share, what="off-season deal");
+if off["deal_kg"].sum() > 0:
+    rebate_plots.deal_break_even(p_normal, p_deal, cost, 1 - s.rebates.pull_forward_share, what="off-season deal");
 
 # %% [markdown]
 # ### Bundles
@@ -538,8 +553,8 @@ rebates.pack_twins(kd, s).T.round(3)
 # NBVAL_CHECK_OUTPUT
 
 packs = rebates.big_pack_switch(kd, s, customers=targets)
-print(f"Price-sensitive key accounts: {formatting.kg(packs['switchable_kg'].sum())} a year in 25 kg packs, "
-      f"ordered in lots of 500 kg or more")
+print(f"Price-sensitive key accounts: {formatting.kg(packs['switchable_kg'].sum())} a year in small packs, "
+      f"ordered in lots of {formatting.kg(s.segmentation.big_pack_min_kg)} or more")
 print(f"Moving them to big bags: the customers save {formatting.eur(packs['customer_saving'].sum())}, "
       f"our costs fall {formatting.eur(packs['cost_saving'].sum())}, margin {formatting.eur(packs['margin_change'].sum())}")
 
@@ -566,15 +581,17 @@ twins.T.round(3)
 
 eco = rebates.economy_effect(kd, s, customers=targets)
 print(f"Economy grade bought by the price-sensitive key accounts: {formatting.kg(eco['economy_kg'].sum())} "
-      f"({formatting.pct(eco['economy_kg'].sum() / last_year['volume_kg'].sum())} of their volume)")
+      f"({formatting.pct(notebook.ratio(eco['economy_kg'].sum(), last_year['volume_kg'].sum()))} of their volume)")
 print(f"At {formatting.pct(s.rebates.economy_cannibalisation)} cannibalisation: margin effect "
       f"{formatting.eur(eco['margin_effect'].sum())}")
-first = twins.iloc[0]
-print(f"{twins.index[0]} vs {first['standard_product']}: pays while cannibalisation stays below "
-      f"{formatting.pct(first['break_even_cannibalisation'])}")
+if len(twins):
+    first = twins.iloc[0]
+    print(f"{twins.index[0]} vs {first['standard_product']}: pays while cannibalisation stays below "
+          f"{formatting.pct(first['break_even_cannibalisation'])}")
 
 # %%
-rebate_plots.cannibalisation(first["margin_standard"], first["margin_economy"], s.rebates.economy_cannibalisation);
+if len(twins) > 0:
+    rebate_plots.cannibalisation(first["margin_standard"], first["margin_economy"], s.rebates.economy_cannibalisation);
 
 # %% [markdown]
 # ### What this means for the account manager
@@ -633,8 +650,9 @@ for cid, r in projection.iterrows():
 # without writing the file:
 
 # %%
-exception = settings.replace(s, "rebates.schedule_by_customer", {targets[0]: "stepped volume"})
-rebates.account_projection(kd, exception, customers=[targets[0]])[["schedule", "projected_rebate", "to_next_tier"]].round(2)
+if len(targets):
+    exception = settings.replace(s, "rebates.schedule_by_customer", {targets[0]: "stepped volume"})
+    display(rebates.account_projection(kd, exception, customers=[targets[0]])[["schedule", "projected_rebate", "to_next_tier"]].round(2))
 # settings.save(exception, settings_file)  # writes the decision for the reports
 
 # %% [markdown]
@@ -669,7 +687,7 @@ rebate_widgets.schedule_editor(kd, s, proposal, customers=targets, settings_file
 case = pd.DataFrame({"volume_kg": [118_000.0], "revenue": [118_000 * 8.5]})
 for name in ("cumulative volume", "stepped volume"):
     r = rebates.apply_schedule(case, s.rebates.schedule(name)).iloc[0]
-    print(f"{name:<18} rebate {r['rebate']:,.0f}  to next tier {r['to_next_tier']:,.0f} kg  "
+    print(f"{name:<18} rebate {r['rebate']:,.0f}  to next tier {formatting.units(r['to_next_tier'])}  "
           f"worth {r['value_of_next_tier']:,.0f}")
 
 # %% [markdown]

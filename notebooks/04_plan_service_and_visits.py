@@ -28,11 +28,18 @@
 # - how the **objectives of the key account plan** (volume, price, revenue, share of
 #   wallet, visit cycle, training dates, services) are proposed and edited.
 
+# %% [markdown]
+# > **The worked example.** The text of this chapter describes the bundled sample: Auronia
+# > Nutrichem, a fictional niacin maker. Run on your own data (`data_source` in the
+# > parameters, or `kam chapters --data PATH`), every number, table and figure is computed
+# > from yours, in your currency and unit (`[company]` in the settings file); sentences that
+# > name the sample company describe the example, not your business.
+
 # %% tags=["parameters"]
 # Parameters: papermill and `kam chapters --data` can replace these values.
 data_source = "sample"  # "sample" = the bundled data; or a folder / Excel workbook of yours
 settings_file = "../kam_settings.toml"  # the playbook's decisions (missing file = defaults)
-analysis_year = 2025  # the last full year of data; the plans are for the year after
+analysis_year = 0  # "this year"; 0 = the latest complete year in the data
 account_manager = ""  # whose calendar to draw; "" = the manager with the most visits
 calendar_dir = "../build/calendars"  # where the .ics files of the visit plan are written
 
@@ -47,12 +54,13 @@ from kamlib import calendar_export, data, formatting, service, settings
 from kamlib.plots import service as service_plots
 
 # %%
-kd = data.load(data_source)
-s = settings.load(settings_file)
-s = settings.replace(s, "period.analysis_year", analysis_year)
+kd, s = notebook.load(data_source, settings_file, analysis_year)  # says whose data, which year
+analysis_year = s.period.analysis_year
 plan_year = analysis_year + 1
 accounts = service.key_account_table(kd, s)
 print(f"{len(accounts)} key accounts ({accounts.attrs['source']})")
+if not len(accounts):
+    print(service.NO_KEY_ACCOUNTS)
 
 # %% [markdown]
 # The key accounts come from `service.key_account_table`, which joins the key-account list
@@ -85,7 +93,7 @@ for seg, n in accounts["segment"].value_counts().sort_index().items():
 # for the customer and volume for us; *saying goodbye* books the next step.
 
 # %%
-steps = pd.DataFrame(service.EIGHT_STEPS, columns=["step", "what to do", "niacin example"])
+steps = pd.DataFrame(service.EIGHT_STEPS, columns=["step", "what to do", "example (the sample company, niacin)"])
 steps.style.hide(axis="index")
 
 # %% [markdown]
@@ -318,18 +326,21 @@ plan.visits.head(8)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-load = plan.load()
-routes = plan.visits.groupby(["account_manager", "week"])["country"].nunique()
-print(f"Visits planned for {plan.year}: {len(plan.visits)} "
-      f"({(plan.visits['visit_type'] == 'executive visit').sum()} executive visits)")
-print(f"Accounts that cannot get their frequency: {plan.unplanned['customer_id'].nunique()}")
-print(f"Busiest week of any account manager: {load.to_numpy().max()} visits "
-      f"(capacity {s.service.visits.capacity_per_week})")
-print(f"Manager-weeks on a single-country route: {formatting.pct((routes == 1).mean())}")
+if len(accounts) > 0:
+    load = plan.load()
+    routes = plan.visits.groupby(["account_manager", "week"])["country"].nunique()
+    print(f"Visits planned for {plan.year}: {len(plan.visits)} "
+          f"({(plan.visits['visit_type'] == 'executive visit').sum()} executive visits)")
+    print(f"Accounts that cannot get their frequency: {plan.unplanned['customer_id'].nunique()}")
+    print(f"Busiest week of any account manager: {load.to_numpy().max() if load.size else 0} visits "
+          f"(capacity {s.service.visits.capacity_per_week})")
+    print(f"Manager-weeks on a single-country route: {formatting.pct((routes == 1).mean())}")
 
 # %%
-who = account_manager or plan.visits["account_manager"].value_counts().index[0]
-service_plots.visit_calendar(plan, who);
+who = account_manager or notebook.pick(plan.visits["account_manager"].value_counts(), "max",
+                                       what="planned visit")
+if who is not None:
+    service_plots.visit_calendar(plan, who);
 
 # %% [markdown]
 # Each row is an account, each dot a visit, the star an executive visit. The monthly
@@ -337,7 +348,8 @@ service_plots.visit_calendar(plan, who);
 # move to its two open weeks. The whole team's load:
 
 # %%
-service_plots.visit_load(plan);
+if len(accounts) > 0:
+    service_plots.visit_load(plan);
 
 # %% [markdown]
 # ### What happens when the capacity is too small
@@ -346,15 +358,17 @@ service_plots.visit_load(plan);
 # the conversation to have *before* the year starts, not in November:
 
 # %%
-tight = settings.replace(s, "service.visits.capacity_per_week", 2)
-tight_plan = service.visit_plan(accounts, tight, plan_year, customers=kd.customers)
-tight_plan.unplanned.head(6)
+if len(accounts) > 0:
+    tight = settings.replace(s, "service.visits.capacity_per_week", 2)
+    tight_plan = service.visit_plan(accounts, tight, plan_year, customers=kd.customers)
+    display(tight_plan.unplanned.head(6))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-missing = (tight_plan.unplanned["visits_required"] - tight_plan.unplanned["visits_planned"]).sum()
-print(f"With 2 visits a week: {tight_plan.unplanned['customer_id'].nunique()} accounts short "
-      f"of their frequency, {missing} visits missing")
+if len(accounts) > 0:
+    missing = (tight_plan.unplanned["visits_required"] - tight_plan.unplanned["visits_planned"]).sum()
+    print(f"With 2 visits a week: {tight_plan.unplanned['customer_id'].nunique()} accounts short "
+          f"of their frequency, {missing} visits missing")
 
 # %% [markdown]
 # ### The calendar in Outlook, Google or Apple Calendar
@@ -368,8 +382,9 @@ paths = calendar_export.write_ics(plan, calendar_dir)
 print("\n".join(p.name for p in paths))
 
 # %%
-ics = calendar_export.to_ics(plan, who)
-print("\n".join(ics.splitlines()[:22]))
+if who is not None:
+    ics = calendar_export.to_ics(plan, who)
+    print("\n".join(ics.splitlines()[:22]))
 
 # %% [markdown]
 # ### What this means for the account manager
@@ -504,14 +519,16 @@ tonnes.join(supply[["trend", "agree_by"]]).head(8)  # t per month; trend as a fa
 # NBVAL_CHECK_OUTPUT
 print(f"Key accounts' expected need, peak {plan_year}: {formatting.kg(supply['peak_kg'].sum())}; "
       f"reserve with safety stock: {formatting.kg(supply['reserve_kg'].sum())}")
-print(f"Agree by: {supply['agree_by'].iloc[0]:%d %B %Y}")
+if len(supply):
+    print(f"Agree by: {supply['agree_by'].iloc[0]:%d %B %Y}")
 top5 = supply["share_of_peak"].head(5).sum()
 print(f"The 5 largest needs are {formatting.pct(top5)} of the key accounts' peak")
 
 # %%
-need = service.seasonal_need(kd, s, accounts.index)
-history = service.monthly_volume(kd, accounts.index, range(analysis_year - 2, analysis_year + 1))
-service_plots.supply_profile(need, history, s);
+if len(accounts) > 0:
+    need = service.seasonal_need(kd, s, accounts.index)
+    history = service.monthly_volume(kd, accounts.index, range(analysis_year - 2, analysis_year + 1))
+    service_plots.supply_profile(need, history, s);
 
 # %% [markdown]
 # **How good is the method?** Forecast the year we already know (from the three years
@@ -519,14 +536,15 @@ service_plots.supply_profile(need, history, s);
 
 # %%
 # NBVAL_CHECK_OUTPUT
-back = service.seasonal_need(kd, s, accounts.index, plan_year=analysis_year)
-actual = service.monthly_volume(kd, accounts.index, [analysis_year])[analysis_year]
-peak_months = service.supply_window(s)[1]
-f, a = back[peak_months].sum().sum(), actual[peak_months].sum()
-print(f"Peak {analysis_year}: forecast {formatting.kg(f)}, ordered {formatting.kg(a)} "
-      f"({(f - a) / a:+.0%})")
-print(f"Peak share of the year: forecast {formatting.pct(back[peak_months].sum().sum() / back[list(range(1, 13))].sum().sum())}, "
-      f"actual {formatting.pct(a / actual.sum())}")
+if len(accounts) > 0:
+    back = service.seasonal_need(kd, s, accounts.index, plan_year=analysis_year)
+    actual = service.monthly_volume(kd, accounts.index, [analysis_year])[analysis_year]
+    peak_months = service.supply_window(s)[1]
+    f, a = back[peak_months].sum().sum(), actual[peak_months].sum()
+    print(f"Peak {analysis_year}: forecast {formatting.kg(f)}, ordered {formatting.kg(a)} "
+          f"({(f - a) / a:+.0%})")
+    print(f"Peak share of the year: forecast {formatting.pct(back[peak_months].sum().sum() / back[list(range(1, 13))].sum().sum())}, "
+          f"actual {formatting.pct(a / actual.sum())}")
 
 # %% [markdown]
 # The **shape** of the season is forecast well; the **level** depends on the trend
@@ -574,7 +592,7 @@ obj[["volume_kg", "target_volume_kg", "volume_growth", "net_price", "target_net_
 # NBVAL_CHECK_OUTPUT
 print(f"Key accounts' volume {analysis_year}: {formatting.kg(obj['volume_kg'].sum())} -> "
       f"target {plan_year}: {formatting.kg(obj['target_volume_kg'].sum())} "
-      f"({obj['target_volume_kg'].sum() / obj['volume_kg'].sum() - 1:+.1%})")
+      f"({notebook.ratio(obj['target_volume_kg'].sum(), obj['volume_kg'].sum()) - 1:+.1%})")
 print(f"Revenue {analysis_year}: {formatting.eur(obj['revenue'].sum())} -> "
       f"target: {formatting.eur(obj['target_revenue'].sum())}")
 grow, shrink = (obj["volume_growth"] > 0.005).sum(), (obj["volume_growth"] < -0.005).sum()
@@ -589,7 +607,8 @@ print(f"Accounts planned to grow: {grow}, to hold: {len(obj) - grow - shrink}, "
 # the accounts with a low share of wallet, and in the growing class-B accounts.
 
 # %%
-service_plots.objectives_volume(obj);
+if len(accounts) > 0:
+    service_plots.objectives_volume(obj);
 
 # %% [markdown]
 # **Editing a target.** The proposal is a starting point. The account manager who knows
@@ -600,13 +619,14 @@ service_plots.objectives_volume(obj);
 # changed by hand:
 
 # %%
-first = obj.index[0]
-edited_settings = settings.replace(
-    s, "service.objectives.overrides",
-    {f"{first}.target_volume_kg": round(obj.loc[first, "volume_kg"] * 1.15)})
-edited = service.objectives(kd, edited_settings, accounts, plan=plan)
-edited.loc[[first], ["volume_kg", "target_volume_kg", "target_revenue",
-                     "target_share_of_wallet", "edited"]].round(3)
+first = notebook.pick(obj.index, "first", what="key account with objectives")
+if first is not None:
+    edited_settings = settings.replace(
+        s, "service.objectives.overrides",
+        {f"{first}.target_volume_kg": round(obj.loc[first, "volume_kg"] * 1.15)})
+    edited = service.objectives(kd, edited_settings, accounts, plan=plan)
+    display(edited.loc[[first], ["volume_kg", "target_volume_kg", "target_revenue",
+                                 "target_share_of_wallet", "edited"]].round(3))
 
 # %% [markdown]
 # ### What this means for the account manager
@@ -639,23 +659,25 @@ service_widgets.visit_plan_explorer(accounts, s, customers=kd.customers,
 # would you change first?
 
 # %% tags=["solution"]
-four = settings.replace(s, "service.visits.capacity_per_week", 4)
-p4 = service.visit_plan(accounts, four, plan_year, customers=kd.customers)
-print(f"{p4.unplanned['customer_id'].nunique()} accounts short, "
-      f"{(p4.unplanned['visits_required'] - p4.unplanned['visits_planned']).sum()} visits missing")
-p4.unplanned.groupby("account_manager")[["visits_required", "visits_planned"]].sum()
+if len(accounts) > 0:
+    four = settings.replace(s, "service.visits.capacity_per_week", 4)
+    p4 = service.visit_plan(accounts, four, plan_year, customers=kd.customers)
+    print(f"{p4.unplanned['customer_id'].nunique()} accounts short, "
+          f"{(p4.unplanned['visits_required'] - p4.unplanned['visits_planned']).sum()} visits missing")
+    display(p4.unplanned.groupby("account_manager")[["visits_required", "visits_planned"]].sum())
 
 # %% [markdown]
 # **Exercise 2.** A trade fair blocks weeks 10 and 11. Add them to the blocked weeks: does
 # every account still get its visits? In which month do the March visits now fall?
 
 # %% tags=["solution"]
-blocked = tuple(s.service.visits.blocked_weeks) + (10, 11)
-fair = settings.replace(s, "service.visits.blocked_weeks", list(blocked))
-pf = service.visit_plan(accounts, fair, plan_year, customers=kd.customers)
-print("complete:", pf.is_complete, "| visits in weeks 10-11:",
-      pf.visits["week"].isin([10, 11]).sum())
-pf.visits.loc[pf.visits["month"] == 3, "week"].value_counts().sort_index()
+if len(accounts) > 0:
+    blocked = tuple(s.service.visits.blocked_weeks) + (10, 11)
+    fair = settings.replace(s, "service.visits.blocked_weeks", list(blocked))
+    pf = service.visit_plan(accounts, fair, plan_year, customers=kd.customers)
+    print("complete:", pf.is_complete, "| visits in weeks 10-11:",
+          pf.visits["week"].isin([10, 11]).sum())
+    display(pf.visits.loc[pf.visits["month"] == 3, "week"].value_counts().sort_index())
 
 # %% [markdown]
 # **Exercise 3.** Which key accounts are served beyond their margin (gap < 0) **and** have
@@ -671,9 +693,10 @@ both.loc[both["rising"], ["account_manager", "margin_pct", "observed_level", "ch
 
 # %% tags=["solution"]
 by_product = service.complaint_metrics(kd, "product_id", years=analysis_year, s=s)
-worst = by_product["complaints_per_tonne"].idxmax()
-print(worst, round(by_product.loc[worst, "complaints_per_tonne"], 3),
-      by_product.loc[worst, "main_reason"])
+worst = notebook.pick(by_product["complaints_per_tonne"], "max", what="product with complaints")
+if worst is not None:
+    print(worst, round(by_product.loc[worst, "complaints_per_tonne"], 3),
+          by_product.loc[worst, "main_reason"])
 # quality or packaging -> production (step 3); late or short deliveries -> supply chain
 
 # %% [markdown]
@@ -682,24 +705,27 @@ print(worst, round(by_product.loc[worst, "complaints_per_tonne"], 3),
 # better?
 
 # %% tags=["solution"]
-actual = service.monthly_volume(kd, accounts.index, [analysis_year])[analysis_year]
-peak = service.supply_window(s)[1]
-for years in (1, 2, 3):
-    sy = settings.replace(s, "service.supply.history_years", years)
-    f = service.seasonal_need(kd, sy, accounts.index, plan_year=analysis_year)[peak].sum().sum()
-    print(f"{years} year(s) of history: error {(f - actual[peak].sum()) / actual[peak].sum():+.1%}")
+if len(accounts) > 0:
+    actual = service.monthly_volume(kd, accounts.index, [analysis_year])[analysis_year]
+    peak = service.supply_window(s)[1]
+    for years in (1, 2, 3):
+        sy = settings.replace(s, "service.supply.history_years", years)
+        f = service.seasonal_need(kd, sy, accounts.index, plan_year=analysis_year)[peak].sum().sum()
+        print(f"{years} year(s) of history: error {(f - actual[peak].sum()) / actual[peak].sum():+.1%}")
 
 # %% [markdown]
 # **Exercise 6.** Raise the volume target of your largest class-A account by 8% over the
 # proposal through the settings, and check that revenue and share of wallet follow.
 
 # %% tags=["solution"]
-big = obj.loc[obj["abc_class"] == "A", "volume_kg"].idxmax()
-new = round(obj.loc[big, "target_volume_kg"] * 1.08)
-s6 = settings.replace(s, "service.objectives.overrides", {f"{big}.target_volume_kg": new})
-o6 = service.objectives(kd, s6, accounts, plan=plan)
-pd.concat([obj.loc[[big]], o6.loc[[big]]], keys=["proposed", "edited"])[
-    ["target_volume_kg", "target_revenue", "target_share_of_wallet", "edited"]].round(3)
+big = notebook.pick(obj.loc[obj["abc_class"] == "A", "volume_kg"], "max",
+                    what="class-A key account")
+if big is not None:
+    new = round(obj.loc[big, "target_volume_kg"] * 1.08)
+    s6 = settings.replace(s, "service.objectives.overrides", {f"{big}.target_volume_kg": new})
+    o6 = service.objectives(kd, s6, accounts, plan=plan)
+    display(pd.concat([obj.loc[[big]], o6.loc[[big]]], keys=["proposed", "edited"])[
+        ["target_volume_kg", "target_revenue", "target_share_of_wallet", "edited"]].round(3))
 
 # %% [markdown]
 # ## Check your understanding
