@@ -17,7 +17,7 @@
 # - how revenue, discount and margin follow from one order line;
 # - the shape of the business: revenue by year and by industry, the seasons, customers by
 #   region, the product range;
-# - the questions chapters 01–04 and the account-plan reports answer;
+# - the questions chapters 01–05 and the account-plan reports answer;
 # - how to check and load your own company's export.
 #
 # *About 20 minutes. You need a little pandas (`groupby`, `head`); every computation that
@@ -303,7 +303,8 @@ print(f"In {analysis_year}, the top 20% of customers ({len(top)} of {len(this_ye
 # | **01 Choosing key customers** | Who should be a key customer, and why? Concentration (Pareto), the customer pyramid, ABC classes, a scorecard of attractiveness, potential and relationship, profitability after discounts, rebates and cost to serve. | `selection` |
 # | **02 Segmenting key customers** | What drives each key customer's buying: price, service or technology? With the evidence, customer by customer. | `segmentation` |
 # | **03 Rebates and prices** | Which levers fit a price-sensitive customer: volume rebates, off-season prices, bundles, bigger packs, economy grades; what a price cut must bring back. | `rebates` |
-# | **04 Serving and reviewing** | Which relationship level and service package for whom, a visit plan, complaints, objectives, and the yearly review of relationships that decay. | `service` |
+# | **04 Serving key accounts** | Which relationship level and service package for whom, a visit plan, complaints, objectives. | `service` |
+# | **05 Reviewing key accounts** | The yearly review: each key account's health and decay signals, keep / develop / downgrade / drop with the reasons, new candidates, who moved between classes and relationship stages. | `review` |
 # | **Account-plan reports** | One plan per key account, for the account manager: `make demo` writes them to `build/reports/index.html`. | `reports` |
 #
 # Every decision in them (weights, thresholds, rebate tiers, visit capacities) is a

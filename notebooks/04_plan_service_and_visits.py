@@ -216,7 +216,7 @@ for stage in service.STAGES:
 # - An account served beyond its margin is a warning: check its cost to serve and its
 #   prices before adding service.
 # - A *disintegrating* account needs attention now: a visit by the decision maker's
-#   counterpart, a review of the complaints, something new to offer (see the periodic review, a coming chapter).
+#   counterpart, a review of the complaints, something new to offer (see the periodic review, [chapter 05](05_review_key_accounts.ipynb)).
 
 # %% [markdown]
 # ## 3. Service packages and the cost to serve them
@@ -450,7 +450,7 @@ by_customer.loc[by_customer.index.isin(accounts.index)].head(8).round(2)
 # ### Complaints, satisfaction and appraisal
 #
 # Rising complaints are one of the first signs that a relationship decays (Levitt: the
-# attention of both sides weakens over time; the periodic review, a coming chapter, catches it). The rate
+# attention of both sides weakens over time; the periodic review of [chapter 05](05_review_key_accounts.ipynb) catches it). The rate
 # two years ago and now, for the key accounts:
 
 # %%
