@@ -124,8 +124,8 @@ class Analysis:
         if year is not None:
             settings = dataclasses.replace(
                 settings, period=dataclasses.replace(settings.period, analysis_year=int(year)))
-        self.settings = settings
-        self.year = int(settings.period.analysis_year)
+        self._settings_asked = settings
+        self._year_asked = int(settings.period.analysis_year)  # 0: from the data
         self._kd = data if isinstance(data, KamData) else None
         self.source = None if self._kd is not None else data
         self.engine = engine
@@ -139,6 +139,21 @@ class Analysis:
         self.timings: list[StageTime] = []
         self.notes: list[str] = []
         self._started = time.perf_counter()
+
+    @cached_property
+    def settings(self):
+        """The settings in force, with the analysis year fixed: ``period.analysis_year``
+        = 0 is the latest complete year of the data (:func:`kamlib.settings.for_data`)."""
+        if self._year_asked:
+            return self._settings_asked
+        from kamlib import settings as _settings
+
+        return _settings.for_data(self._settings_asked, self.data)
+
+    @cached_property
+    def year(self) -> int:
+        """The analysis year (resolved against the data when the settings say 0)."""
+        return int(self.settings.period.analysis_year)
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -156,8 +171,8 @@ class Analysis:
                  "assessments", "rebates")]
         else:
             d = file_fingerprint(data.resolve_source(self.source))
-        text = json.dumps({"data": d, "settings": settings.dumps(self.settings),
-                           "year": self.year, "facts_sql": _engine.FACTS_SQL},
+        text = json.dumps({"data": d, "settings": settings.dumps(self._settings_asked),
+                           "year": self._year_asked, "facts_sql": _engine.FACTS_SQL},
                           sort_keys=True, default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -222,14 +222,15 @@ def _cmd_analyse(a: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"kam analyse: {exc}", file=sys.stderr)
         return 2
-    print(f"kam analyse: {a.data} (analysis year {an.year}; facts by "
+    asked = an._year_asked or "the latest complete year of the data"
+    print(f"kam analyse: {a.data} (analysis year {asked}; facts by "
           f"{'DuckDB' if an.use_duckdb else 'pandas'})")
     try:
         written = an.write(Path(a.out), excel=a.excel)
     except ValueError as exc:  # no orders in the analysis year, too big for Excel...
         print(f"kam analyse: {exc}", file=sys.stderr)
         return 1
-    print(f"wrote {len(written)} files to {a.out}")
+    print(f"analysis year {an.year}: wrote {len(written)} files to {a.out}")
     print(f"done in {time.perf_counter() - t0:.1f} s, peak memory "
           f"{an.peak_bytes / 2**30:.2f} GB")
     return 0

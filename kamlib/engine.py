@@ -172,9 +172,13 @@ def _reader(p: Path, columns: list[str] | None = None) -> str:
     table = schema.TABLES.get(p.stem.lower())
     cols = ""
     if table is not None:
+        import csv
+
+        with open(p, newline="", encoding="utf-8-sig", errors="replace") as fh:
+            header = {h.strip() for h in next(csv.reader(fh), [])}
         spec = ", ".join(f"'{c.name}': '{types.get(c.kind, 'VARCHAR')}'"
-                         for c in table.columns)
-        cols = f", types={{{spec}}}"
+                         for c in table.columns if c.name in header)
+        cols = f", types={{{spec}}}" if spec else ""
     return f"read_csv('{_sql_path(p)}', header=true, auto_detect=true{cols})"
 
 

@@ -116,10 +116,12 @@ class BatchResult:
     up-to-date ones not re-run (also in ``succeeded``); ``written``: reports written
     by this run; ``seconds``: wall time; ``log_path``: ``OUT/run.log``;
     ``records``: {customer_id: manifest record}; ``accounts_note``: how the accounts
-    were chosen (with the reason when there are none).
+    were chosen (with the reason when there are none); ``company``: whose data it is
+    (the index's title; :func:`kamlib.settings.company_for`).
     """
 
     index_path: Path
+    company: str = ""
     succeeded: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
@@ -1131,6 +1133,8 @@ def _run_locked(lock, started, data, data_path, accounts, out, workers, formats,
 def _run_batch_body(cfg, log, started, data_param, accounts, out, workers, formats,
                     force, settings_path, s, analysis_year, template, progress, parts,
                     signature, manifest, _queue, kdata, report_sections) -> BatchResult:
+    from kamlib import settings as ksettings
+
     uses_portfolio = "report_sections" in template.read_text(encoding="utf-8")
     # start the kernels now, while the portfolio is computed here - unless this looks
     # like a rerun that will find everything up to date (then no kernel is needed)
@@ -1168,6 +1172,7 @@ def _run_batch_body(cfg, log, started, data_param, accounts, out, workers, forma
         else:
             kd = kdata.load(data_param)
             s = ksettings.for_data(s, kd, analysis_year)  # 0 = the latest complete year
+        result.company = ksettings.company_for(s, kd).name
         chosen, unknown, note = resolve_accounts(
             kd, s, accounts, key_table=port.tables.get("key") if port else None,
             key_status=port.status.get("key") if port else None)
@@ -1322,7 +1327,7 @@ def _write_index(result, chosen, unknown, note, s, out) -> None:
     order = [a.customer_id for a in chosen] + list(unknown)
     html = index_html([result.records[c] for c in order if c in result.records], result,
                       note=note, year=s.period.analysis_year,
-                      company=ksettings.company_for(s, kd).name)
+                      company=result.company)
     _atomic_write(out / INDEX, html)
 
 

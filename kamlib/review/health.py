@@ -453,7 +453,9 @@ def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
     sow_year = as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
     o = kd.orders
     orders = _Orders(o) if _orders is None else _orders  # (shared by health_trend)
-    win = _windows(o["order_date"], as_of)
+    # sales count when delivered (schema.SALES_CONVENTION); open lines add nothing
+    sales_at = o["sales_date"].fillna(o["order_date"]) if "sales_date" in o else o["order_date"]
+    win = _windows(sales_at, as_of)
     all_ids = orders.ids
     wall = _by_window(orders, win, ["volume_kg", "revenue", "gross_margin"])
     active = wall["orders"][0] > 0
