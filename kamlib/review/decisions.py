@@ -338,7 +338,10 @@ def _actions(out, decision, signal_below: float) -> np.ndarray:
          "release the key account manager's time",
          "move it to the standard service package; review it again next year",
          "recovery plan: " + plan, "develop: " + dev],
-        "keep the plan; check the health again next quarter")
+        np.where(red.any(axis=1),
+                 "keep the plan, and this quarter: " + plan
+                 + "; check the health again next quarter",
+                 "keep the plan; check the health again next quarter"))
     return action.astype(object)
 
 
