@@ -4,9 +4,8 @@
 # *Relationships decay by nature. Once a year, ask of every key account: why is it key? —
 # and answer from the data.*
 #
-# A key-account list is not chosen once. Customers that were key drift away — quietly:
-# a little less volume each quarter, a share of their need going to a competitor, the
-# decision maker not seen since spring, complaints that take longer to close. Theodore
+# A [key-account](../docs/glossary.md#key-account) list is not chosen once. Customers that were key drift away — quietly:
+# a little less volume each quarter, a [share of their need](../docs/glossary.md#share-of-wallet) going to a competitor, the [decision maker](../docs/glossary.md#decision-maker) not seen since spring, complaints that take longer to close. Theodore
 # Levitt called it the natural entropy of relationships: attention and sensitivity weaken
 # on both sides unless someone manages them. And customers that were not key a year ago
 # may be now.
@@ -51,7 +50,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from kamlib import data, review, selection, settings
+from kamlib import data, review, selection, settings, tables
 from kamlib.plots import review as plots
 
 # %% [markdown]
@@ -92,8 +91,8 @@ print(f"{len(reviewed)} key accounts reviewed as of {analysis_year}-12-31")
 # | it complains more than others | interactions (complaints) ÷ orders | **complaint rate** |
 # | its complaints stay open | days to resolve | **complaint resolution time** |
 # | nobody has seen the decision maker for months | contacts (last contact date) | **decision makers' last contact** |
-# | we fail it | deliveries | **delivery performance** (on time in full) |
-# | we serve it less than it deserves | visits, trials, trainings vs Kotler's level | **service-level gap** |
+# | we fail it | deliveries | **delivery performance** ([on time in full](../docs/glossary.md#on-time-in-full)) |
+# | we serve it less than it deserves | visits, trials, trainings vs Kotler's [relationship level](../docs/glossary.md#relationship-level) | **service-level gap** |
 #
 # Routine without innovation belongs here too: no trial, no training, no new product for
 # two years. It shows in the service-level gap (trials and trainings are what lift the
@@ -129,10 +128,10 @@ units = {
     "service_gap": ("recommended − observed relationship level", sc.gap_bad, sc.gap_good, "always (chapter 04's rules)"),
 }
 weights = rv.weights.as_dict()
-pd.DataFrame(
+tables.table(pd.DataFrame(
     [(review.COMPONENT_LABELS[c], weights[c], *units[c]) for c in review.COMPONENTS],
     columns=["component", "weight", "measured as", "score 0 at", "score 100 at", "evidence needed"],
-).set_index("component")
+), formats={"weight": "number:1", "score 0 at": "number:2", "score 100 at": "number:2"}, top=None)
 
 # %% [markdown]
 # We compute the health of **every** customer who bought in the last 12 months, not only
@@ -358,8 +357,9 @@ for reason, n in lost.items():
     print(f"  reason no longer holding: {reason} ({n})")
 
 # %%
-in_force.loc[in_force["decision"].isin(["drop", "downgrade"]),
-             ["customer_name", "health", "decaying", "decision", "selected_for", "no_longer_holds"]].round(0)
+tables.table(in_force.loc[in_force["decision"].isin(["drop", "downgrade"]),
+             ["customer_name", "health", "decaying", "decision", "selected_for", "no_longer_holds", "action"]],
+             formats={"health": "number:0"}, what="accounts")
 
 # %% [markdown]
 # **When the selection and the review disagree.** The selection of chapter 01 rates size
@@ -408,12 +408,13 @@ for reason in ("size", "growth"):
 print(f"  decaying among them: {int(candidates['decaying'].sum())}")
 
 # %%
-candidates[["customer_name", "abc_class", "score", "health", "qualifies_for", "action"]].round(0)
+tables.table(candidates[["customer_name", "abc_class", "score", "health", "qualifies_for", "action"]],
+             formats={"score": "number:0", "health": "number:0"}, what="candidates")
 
 # %% [markdown]
 # ## 6. Who moved: the pyramid, the ABC classes, the relationship stage
 #
-# **The idea.** A *migration matrix* counts customers by their class last year (rows) and
+# **The idea.** A [*migration matrix*](../docs/glossary.md#migration-matrix) counts customers by their class last year (the [customer pyramid](../docs/glossary.md#customer-pyramid) tier, or the ABC class) (rows) and
 # this year (columns); the diagonal stayed put, the rest moved. The movers are named.
 
 # %%
@@ -432,19 +433,28 @@ for name, mv in (("pyramid", pyr_movers), ("ABC", abc_movers)):
 print("slipped out of class A:", ", ".join(abc_movers.index[abc_movers["from"] == "A"]))
 
 # %% [markdown]
-# **The relationship stage** (McDonald, Millman & Rogers 1997) describes the relationship
+# **The [relationship stage](../docs/glossary.md#relationship-stage)** (McDonald, Millman & Rogers 1997) describes the relationship
 # itself: *exploratory* (testing each other), *basic* (transactional, one contact on each
 # side), *cooperative* (several contacts, one supplier among others), *interdependent* (we
 # are the main supplier), *integrated* (one team) — and *disintegrating*, which can happen
 # at any stage. The rule, from chapter 04's `service.relationship_levels` and its settings
 # (`service.relationship`):
 #
-# - **exploratory** when the first order is less than `exploratory_years` (2) old;
-# - **disintegrating** when the volume fell more than `decline_threshold` (5 %) in each of
+# - **exploratory** when the first order is less than `exploratory_years` old;
+# - **disintegrating** when the volume fell more than `decline_threshold` in each of
 #   the last two years;
-# - otherwise by share of wallet: **integrated** from `interdependent_share` (60 %) at the
-#   partnership level, **interdependent** from 60 %, **cooperative** from
-#   `cooperative_share` (30 %), **basic** below.
+# - otherwise by share of wallet: **integrated** from `interdependent_share` at the
+#   partnership level, **interdependent** from that share, **cooperative** from
+#   `cooperative_share`, **basic** below.
+# With the settings in force:
+#
+
+# %%
+rel = s.service.relationship
+print(f"exploratory: first order less than {rel.exploratory_years} years old")
+print(f"disintegrating: volume down more than {rel.decline_threshold:.0%} in each of the last two years")
+print(f"integrated / interdependent from {rel.interdependent_share:.0%} share of wallet, "
+      f"cooperative from {rel.cooperative_share:.0%}, basic below")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -455,7 +465,7 @@ print(f"now disintegrating: {', '.join(now_dis) or 'none'}")
 print(f"of them flagged decaying by the health: {int(reviewed['decaying'].reindex(now_dis).sum())}")
 
 # %%
-stage_movers.round(0)
+tables.table(stage_movers, what="accounts")
 
 # %% [markdown]
 # ## 7. The golden-key case: the review follows the goals
@@ -479,10 +489,19 @@ print("this year's list under the goal 'build a distribution network': " +
       ", ".join(f"{name} {n}" for name, n in counts.items()))
 print(f"new candidates under that goal: {len(review.new_candidates(kd, network, key_table=reviewed))}")
 
+# %%
+moved = under_goal.loc[under_goal["decision"].isin(["downgrade", "drop"])]
+display(Markdown(
+    f"Under the network goal, **{len(moved)} of {len(under_goal)}** accounts of this year's list "
+    f"would leave the key-account list (downgrade {int((moved['decision'] == 'downgrade').sum())}, "
+    f"drop {int((moved['decision'] == 'drop').sum())}); under the company's own goal none does. "
+    "What no longer holds for them is the goal's score: they are big, but not better partners "
+    "for a network than others."))
+
 # %% [markdown]
 # This year's list was chosen for size confirmed by a *balanced* score; under a network
 # goal, size alone no longer answers "why is it key?", and the review proposes to
-# downgrade the big accounts whose execution and cooperation do not stand out. Neither
+# downgrade (or drop) the big accounts whose execution and cooperation do not stand out. Neither
 # answer is wrong: the review is only as right as the goal it is asked under. Change the
 # goal in the settings (`selection.scorecard.goal`), and the selection, the review and the
 # reports change with it.
@@ -506,6 +525,13 @@ print("threshold chosen without contacts:",
       review.choose_threshold(review.calibrate(no_crm, thresholds=range(35, 76, 5))))
 
 # %% [markdown]
+# *Model answer.* Without contacts the alert loses the one component that sees an
+# account manager's own neglect; the output above shows how many planted decaying
+# customers are still caught and how precision moves. The threshold is not re-tuned on
+# the sample: it is chosen again on the calibration companies (last line), and that is
+# the value to put in the settings if the company has no CRM.
+
+# %% [markdown]
 # **Exercise 2.** Prepare one account manager's review meeting: the key accounts of the
 # manager with the most accounts, their health, trend, decision and action.
 
@@ -513,7 +539,14 @@ print("threshold chosen without contacts:",
 manager = reviewed["account_manager"].value_counts().idxmax()
 mine = reviewed.loc[reviewed["account_manager"] == manager]
 print(manager, len(mine), "key accounts")
-mine[["customer_name", "health", "health_trend", "decision", "action"]].round(0)
+tables.table(mine[["customer_name", "health", "health_trend", "decision", "action"]],
+             formats={"health": "number:0"}, top=None)
+
+# %% [markdown]
+# *Model answer.* Sort the meeting by health (lowest first) and read, for each
+# account, the trend (is it falling?) and the action column: a recovery plan is agreed
+# with an owner and a date, a "develop" proposal with a target volume, a healthy "keep"
+# with the one component to watch. The table above is the meeting's agenda.
 
 # %% [markdown]
 # **Exercise 3.** Count a complaint as a signal from the first one
@@ -531,6 +564,13 @@ if answer_key is not None:
           f"{review.validate(h3, answer_key)['precision']:.0%}")
 
 # %% [markdown]
+# *Model answer.* Many more customers fall into the red on complaints, most of them on
+# one or two complaints — single deliveries, not relationships. Because a decay needs
+# `review.decay_min_signals` components in the red, the extra red complaint components
+# add false alarms: precision falls (compare the two numbers above) while recall barely
+# moves. That is why a signal needs `review.evidence.min_complaints` complaints.
+
+# %% [markdown]
 # **Exercise 4.** Which reason most often stops holding on last year's list, and for
 # which customers? Write one sentence for each of them that you would say in the review
 # meeting.
@@ -541,6 +581,13 @@ print(gone["no_longer_holds"].value_counts().to_string())
 for cid, r in gone.iterrows():
     print(f"{cid} {r['customer_name']}: chosen for {r['selected_for']}; "
           f"no longer: {r['no_longer_holds']} -> {r['decision']}")
+
+# %% [markdown]
+# *Model answer.* The list above names the reason and the customers. A sentence for the
+# meeting has the form: "*C0xxx was chosen for its size; it is no longer class A because
+# its sales fell below the top 20 %; it still pays its way, so we propose to downgrade it to
+# the standard package and review it next year.*" — a reason that no longer holds, what
+# still holds, and the decision with its action.
 
 # %% [markdown]
 # ## Check your understanding
@@ -586,14 +633,37 @@ for cid, r in gone.iterrows():
 #    qualify — the golden-key case.
 # </details>
 #
-# ## References
+# ## Sources
 #
-# - T. Levitt, "After the sale is over...", *Harvard Business Review*, September–October
-#   1983.
+# - T. Levitt, "After the sale is over...", *Harvard Business Review* 61(5),
+#   September–October 1983, 87–93 — the natural entropy of relationships, the periodic
+#   inventory of key customers.
+# - T. Millman, K. Wilson, "From key account selling to key account management",
+#   *Journal of Marketing Practice: Applied Marketing Science* 1(1) (1995) 9–21 — the
+#   relationship development model (exploratory to integrated, and disintegrating).
 # - M. McDonald, T. Millman, B. Rogers, "Key account management: theory, practice and
 #   challenges", *Journal of Marketing Management* 13 (1997) 737–757.
-# - P. Kotler, *Marketing Management*, levels of relationship (basic to partnership).
-# - J. Curry, *The Customer Marketing Method* (the customer pyramid, migration).
-# - T. Keiningham et al., "The value of different customer satisfaction and loyalty
-#   metrics in predicting customer retention, recommendation, and share-of-wallet",
-#   *Managing Service Quality* 17 (2007) (share of wallet).
+# - M. McDonald, B. Rogers, *Key Account Management: Learning from Supplier and Customer
+#   Perspectives*, Butterworth-Heinemann, 1998 — the relationship stages and what each
+#   asks of the supplier.
+# - D. Ford (ed.), *Understanding Business Markets: Interaction, Relationships and
+#   Networks*, Academic Press, 1990 (IMP Group); H. Håkansson (ed.), *International
+#   Marketing and Purchasing of Industrial Goods: An Interaction Approach*, Wiley, 1982 —
+#   relationships as interaction over time, with atmosphere and adaptation that can wear out.
+# - P. Kotler, *Marketing Management*, Prentice Hall — the levels of relationship (basic,
+#   reactive, accountable, proactive, partnership) behind the service-level gap.
+# - J. Curry, A. Curry, *The Customer Marketing Method*, Free Press, 2000 — the customer
+#   pyramid and migration between its tiers.
+# - T. Keiningham, B. Cooil, L. Aksoy, T. Andreassen, J. Weiner, "The value of different
+#   customer satisfaction and loyalty metrics in predicting customer retention,
+#   recommendation, and share-of-wallet", *Managing Service Quality* 17(4) (2007) 361–384.
+# - The golden-key partner case (an international beverage company, 1999) is the
+#   selection case of chapter [01](01_select_key_customers.ipynb); its lesson here is only
+#   that the review follows the goal.
+#
+# The words used here are explained in the [glossary](../docs/glossary.md).
+#
+# **Next:** this is the last chapter of the course. Go back to the [list of chapters](README.md)
+# or produce the account plans of your key accounts, which show each account's health and
+# decision (`kam reports`).
+#
