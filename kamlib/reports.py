@@ -119,6 +119,7 @@ class BatchResult:
     out_dir: Path | None = None
     records: dict[str, dict] = field(default_factory=dict)
     accounts_note: str = ""
+    company: str = ""
 
     @property
     def ok(self) -> bool:
@@ -1153,12 +1154,15 @@ def _run_batch_body(cfg, log, started, data_param, accounts, out, workers, forma
             kd, s = port.kd, port.s
         else:
             kd = kdata.load(data_param)
+            from kamlib import settings as ksettings
+
             s = ksettings.for_data(s, kd, analysis_year)  # 0 = the latest complete year
         chosen, unknown, note = resolve_accounts(
             kd, s, accounts, key_table=port.tables.get("key") if port else None,
             key_status=port.status.get("key") if port else None)
         log(f"accounts: {note}")
         result.accounts_note = note
+        result.company = _company_name(s, kd)
         previous = _load_meta(out).get("inputs", {})
         changed = [k for k in parts if previous and json.dumps(previous.get(k), default=str)
                    != json.dumps(parts[k], default=str)]
@@ -1301,7 +1305,7 @@ def _write_index(result, chosen, unknown, note, s, out) -> None:
     order = [a.customer_id for a in chosen] + list(unknown)
     html = index_html([result.records[c] for c in order if c in result.records], result,
                       note=note, year=s.period.analysis_year,
-                      company=ksettings.company_for(s, kd).name)
+                      company=result.company)
     _atomic_write(out / INDEX, html)
 
 
@@ -1617,3 +1621,10 @@ def argparse_suppress():
     import argparse
 
     return argparse.SUPPRESS
+
+
+def _company_name(s, kd) -> str:
+    """The company the index is titled with (the sample's name on the sample only)."""
+    from kamlib import settings as ksettings
+
+    return ksettings.company_for(s, kd).name
