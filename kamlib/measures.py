@@ -294,3 +294,15 @@ def _share_of_wallet(vol: pd.Series, assessments: pd.DataFrame) -> pd.DataFrame:
                     where=use > 0)
     out["share_of_wallet"] = np.minimum(sow, 1.0)
     return out[["volume_kg", "estimated_annual_use_kg", "share_of_wallet", "main_competitor"]]
+
+
+def year_of(period, kd) -> int:
+    """``period.analysis_year`` (a settings ``[period]`` section), or (0) the latest
+    complete year of ``kd``'s orders (:func:`analysis_year`). Raises ``ValueError`` when it
+    is 0 and there are no orders to resolve it against."""
+    if period.analysis_year:
+        return int(period.analysis_year)
+    if kd is None or not len(kd.orders):
+        raise ValueError("period.analysis_year is 0 (the latest complete year in the data): "
+                         "resolve it with kamlib.settings.for_data(s, kd) first")
+    return analysis_year(0, kd.orders)

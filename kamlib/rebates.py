@@ -441,14 +441,9 @@ def _year(s, year, kd=None) -> int:
     if period is None:
         raise ValueError("pass year=... or the whole playbook settings (its "
                          "period.analysis_year is the year)")
-    if period.analysis_year:
-        return int(period.analysis_year)
-    if kd is None or not len(kd.orders):
-        raise ValueError("period.analysis_year is 0 (the latest complete year in the data): "
-                         "resolve it with kamlib.settings.for_data(s, kd) first")
     from kamlib import measures
 
-    return measures.analysis_year(0, kd.orders)
+    return measures.year_of(period, kd)
 
 
 def schedules_table(s) -> pd.DataFrame:

@@ -1401,17 +1401,7 @@ def _settings_parts(s, kd=None):
                         f".selection), got {type(s).__name__}")
     if not period.analysis_year and kd is None:
         return sel, 0
-    return sel, _year_of(period, kd)
-
-
-def _year_of(period, kd) -> int:
-    """``period.analysis_year``, or (0) the latest complete year of ``kd``'s orders."""
-    if period.analysis_year:
-        return int(period.analysis_year)
-    if kd is None or not len(kd.orders):
-        raise ValueError("period.analysis_year is 0 (the latest complete year in the data): "
-                         "resolve it with kamlib.settings.for_data(s, kd) first")
-    return measures.analysis_year(0, kd.orders)
+    return sel, measures.year_of(period, kd)
 
 
 def _check_year(kd, year: int) -> None:
