@@ -12,11 +12,15 @@ same configuration gives the same bytes. Above 5,000 customers it works in block
 
 What it plants, so that every lesson of the playbook has something real to find:
 
-- **concentration**: customer size is log-normal (σ = 1.7), so the top 20 % of
+- **concentration**: customer size is log-normal (σ = 1.77), so the top 20 % of
   customers bring about 80 % of revenue;
-- **loss-making large customers** (``is_loss_making_large``): a few of the biggest
-  buyers (always including the second largest) get deep discounts, rebates, many small
-  orders and heavy service (visits, complaints, technical requests);
+- **loss-making large customers** (``is_loss_making_large``): a handful of the biggest
+  buyers (always the second and third largest) bought their volume with deep discounts
+  (net prices 8-13 % below our unit cost), two more points of rebate, many small rush
+  orders and heavy service (visits, complaints, technical requests). With the thin
+  margins of a commodity (about 12 % gross margin for the others), the whale curve of
+  cumulative profit peaks in the range the literature reports, 150-300 % of total
+  profit (Cooper & Kaplan 1991; Kaplan & Narayanan 2001);
 - **growing mid-size customers** (``is_growing``): +15–35 % volume a year over the
   last three years, with high cooperation and information sharing;
 - **decaying relationships** (``is_decaying``): among the larger customers, volume
@@ -29,7 +33,10 @@ What it plants, so that every lesson of the playbook has something real to find:
   drives behaviour: price-sensitive customers respond to their net price (elasticity
   about −2.8 against about −0.5), buy on deals, in big bags and the economy grade, and
   negotiate often; service-sensitive customers complain after late or short deliveries,
-  ask for service, and cut their orders for three months after a bad delivery;
+  ask for service, and withhold 40 % of their orders for three months after a bad
+  delivery. Delivery failures come in episodes, about two a year per customer (see
+  :data:`EPISODE_EVERY_DAYS`), so that even a large account has normal time to
+  compare its ordering after a failure with;
   technology-sensitive customers ask for technical support, trials and training, buy
   custom grades and adopt the new microencapsulated grade soon after its launch.
   Mixed customers show two of these at reduced strength;
@@ -45,6 +52,13 @@ import numpy as np
 import pandas as pd
 
 from kamlib import schema
+from kamlib.errors import SettingsError
+
+#: The fewest customers a generated company can have: one customer of each of the five
+#: planted kinds and as many ordinary ones again. Below :data:`SMALL_COMPANY` customers
+#: every planted group has one customer (or two), above it the shares of the docstring.
+MIN_CUSTOMERS = 10
+SMALL_COMPANY = 40
 
 # ----------------------------------------------------------------------------- config
 
@@ -59,10 +73,15 @@ class GeneratorConfig:
     seed: int = 4
 
     def __post_init__(self) -> None:
-        if self.n_customers < 20:
-            raise ValueError("n_customers must be at least 20 (the planted groups need room)")
+        if self.n_customers < MIN_CUSTOMERS:
+            raise SettingsError(
+                f"kam data generate: --customers {self.n_customers} is too few; give at "
+                f"least {MIN_CUSTOMERS}. The generator plants five kinds of customer (a "
+                "loss-making large one, a growing, a decaying, a churned and a new one) "
+                "and needs about as many ordinary customers again to compare them with.")
         if not 2 <= self.years <= 30:
-            raise ValueError("years must be between 2 and 30")
+            raise SettingsError(f"kam data generate: --years {self.years} is out of range; "
+                                "give between 2 and 30 years of history.")
 
     @property
     def start_year(self) -> int:
@@ -70,7 +89,7 @@ class GeneratorConfig:
 
 
 # The company's knobs (documented here, not settings: they describe the fictional world).
-SIZE_SIGMA = 1.85  # log-normal spread of customer size -> top 20 % ~ 80 % of revenue
+SIZE_SIGMA = 1.77  # log-normal spread of customer size -> top 20 % ~ 80 % of revenue
 MEDIAN_VOLUME_KG = 4000.0  # median customer's yearly volume
 OFF_SEASON_MONTHS = (6, 7, 8)
 PEAK_MONTHS = (9, 10, 11)
@@ -78,24 +97,43 @@ PROMOTION_MONTHS = (2, 4)
 OFF_SEASON_DISCOUNT = 0.08
 PROMOTION_DISCOUNT = 0.05
 BUNDLE_DISCOUNT = 0.10
-LATE_RATE = 0.07
-SHORT_RATE = 0.04
+# Delivery failures come in episodes (a stock-out of the customer's grade, a missed
+# truck, a wrong pick): one in every EPISODE_EVERY_DAYS for each customer, and every
+# line promised in its EPISODE_DAYS is late (or, SHORT_SHARE of them, short). About
+# 10 % of lines fail, but a large account meets a failure about twice a year, not every
+# week, so there is normal time to compare its ordering after a failure with.
+EPISODE_EVERY_DAYS = 183
+EPISODE_DAYS = 20
+EPISODE_JITTER = 0.5  # spread of an episode's day around the customer's usual one (share of the period)
+SHORT_SHARE = 0.35
 SERVICE_REACTION_DAYS = 90
+SERVICE_REACTION = 0.40  # share of orders a service-sensitive customer withholds
+# The loss-making large customers: how many (share of the customers), their net price
+# against our unit cost, their line size against a customer of their size, and the
+# extra points of yearly rebate they negotiated.
+LOSS_SHARE = 0.017
+LOSS_PRICE_TO_COST = (0.87, 0.92)
+LOSS_LINE_SIZE = 0.15
+LOSS_REBATE_BONUS = 0.02
+LOSS_VOLUME = 1.8
+# The discount a customer negotiates grows with its size: DISCOUNT_FOR_SIZE for the
+# largest (on top of 1.5 %, plus 3 points for price-sensitive buyers).
+DISCOUNT_FOR_SIZE = 0.07
 
 PRODUCTS = pd.DataFrame(
     [
         # id, name, family, grade, purity, economy, custom, pack, size, list, cost, packaging, launch
-        ("P01", "Niacin feed grade 99.5%, 25 kg bag", "niacin", "feed", 99.5, False, False, "bag", 25, 9.80, 6.95, 0.14, "2008-01-01"),
-        ("P02", "Niacin feed grade 99.5%, 500 kg big bag", "niacin", "feed", 99.5, False, False, "big bag", 500, 9.40, 6.75, 0.04, "2012-06-01"),
-        ("P03", "Niacin feed grade 98% economy, 25 kg bag", "niacin", "feed", 98.0, True, False, "bag", 25, 8.60, 6.30, 0.14, "2016-03-01"),
-        ("P04", "Niacin feed grade 98% economy, 500 kg big bag", "niacin", "feed", 98.0, True, False, "big bag", 500, 8.25, 6.10, 0.04, "2016-03-01"),
-        ("P05", "Niacin food grade 99.5%, 25 kg bag", "niacin", "food", 99.5, False, False, "bag", 25, 12.50, 8.40, 0.14, "2008-01-01"),
-        ("P06", "Niacin pharma grade USP, 25 kg drum", "niacin", "pharma", 99.8, False, False, "drum", 25, 16.90, 10.90, 0.30, "2008-01-01"),
-        ("P07", "Niacinamide cosmetic grade 99.5%, 25 kg drum", "niacinamide", "cosmetic", 99.5, False, False, "drum", 25, 19.50, 12.80, 0.30, "2010-01-01"),
-        ("P08", "Niacinamide feed grade 99%, 25 kg bag", "niacinamide", "feed", 99.0, False, False, "bag", 25, 10.40, 7.40, 0.14, "2008-01-01"),
-        ("P09", "Niacin coated custom grade, 25 kg bag", "niacin", "custom", 99.0, False, True, "bag", 25, 14.20, 9.30, 0.14, "2014-01-01"),
-        ("P10", "Niacinamide micronised custom grade, 25 kg drum", "niacinamide", "custom", 99.5, False, True, "drum", 25, 22.00, 14.30, 0.30, "2015-01-01"),
-        ("P11", "Niacin microencapsulated, 25 kg bag (new)", "niacin", "feed", 99.0, False, False, "bag", 25, 15.80, 10.40, 0.14, "NEW"),
+        ("P01", "Niacin feed grade 99.5%, 25 kg bag", "niacin", "feed", 99.5, False, False, "bag", 25, 9.80, 7.65, 0.14, "2008-01-01"),
+        ("P02", "Niacin feed grade 99.5%, 500 kg big bag", "niacin", "feed", 99.5, False, False, "big bag", 500, 9.40, 7.43, 0.04, "2012-06-01"),
+        ("P03", "Niacin feed grade 98% economy, 25 kg bag", "niacin", "feed", 98.0, True, False, "bag", 25, 8.60, 6.93, 0.14, "2016-03-01"),
+        ("P04", "Niacin feed grade 98% economy, 500 kg big bag", "niacin", "feed", 98.0, True, False, "big bag", 500, 8.25, 6.71, 0.04, "2016-03-01"),
+        ("P05", "Niacin food grade 99.5%, 25 kg bag", "niacin", "food", 99.5, False, False, "bag", 25, 12.50, 9.24, 0.14, "2008-01-01"),
+        ("P06", "Niacin pharma grade USP, 25 kg drum", "niacin", "pharma", 99.8, False, False, "drum", 25, 16.90, 11.99, 0.30, "2008-01-01"),
+        ("P07", "Niacinamide cosmetic grade 99.5%, 25 kg drum", "niacinamide", "cosmetic", 99.5, False, False, "drum", 25, 19.50, 14.08, 0.30, "2010-01-01"),
+        ("P08", "Niacinamide feed grade 99%, 25 kg bag", "niacinamide", "feed", 99.0, False, False, "bag", 25, 10.40, 8.14, 0.14, "2008-01-01"),
+        ("P09", "Niacin coated custom grade, 25 kg bag", "niacin", "custom", 99.0, False, True, "bag", 25, 14.20, 10.23, 0.14, "2014-01-01"),
+        ("P10", "Niacinamide micronised custom grade, 25 kg drum", "niacinamide", "custom", 99.5, False, True, "drum", 25, 22.00, 15.73, 0.30, "2015-01-01"),
+        ("P11", "Niacin microencapsulated, 25 kg bag (new)", "niacin", "feed", 99.0, False, False, "bag", 25, 15.80, 11.44, 0.14, "NEW"),
     ],
     columns=["product_id", "product_name", "product_family", "grade", "purity_pct",
              "is_economy_grade", "is_custom", "pack_type", "pack_size_kg",
@@ -221,6 +259,13 @@ def _month_starts(cfg: GeneratorConfig) -> np.ndarray:
     return (first + np.arange(cfg.years * 12 + 1)).astype("datetime64[D]")
 
 
+def _group_size(n: int, share: float, least: int) -> int:
+    """How many customers a planted group gets: ``share`` of ``n``, at least ``least``
+    (one in a company smaller than :data:`SMALL_COMPANY`, so that the planted customers
+    stay a minority of a small company)."""
+    return max(least if n >= SMALL_COMPANY else 1, round(n * share))
+
+
 def _unique_names(base: pd.Series) -> pd.Series:
     """Make names unique: every name that occurs more than once gets ' (k)'."""
     dup = base.duplicated(keep=False)
@@ -237,14 +282,14 @@ def _customers(cfg: GeneratorConfig, rng: np.random.Generator) -> pd.DataFrame:
     # Size: the volume level in the last year (kg/year), log-normal.
     z = rng.standard_normal(n)
     size = MEDIAN_VOLUME_KG * np.exp(SIZE_SIGMA * z)
-    rank = np.argsort(np.argsort(-size))  # 0 = biggest
-    pct = 1.0 - rank / (n - 1)  # 1 = biggest
 
     industries = np.array(list(INDUSTRY_SHARES))
     ind_p = np.array(list(INDUSTRY_SHARES.values()))
     industry = industries[rng.choice(len(industries), n, p=ind_p)]
     # Distributors are bigger.
     size = np.where(industry == "distributor", size * 1.6, size)
+    rank = np.argsort(np.argsort(-size, kind="stable"), kind="stable")  # 0 = biggest
+    pct = 1.0 - rank / (n - 1)  # 1 = biggest
 
     regions = np.array(list(REGIONS))
     r_idx = rng.choice(len(regions), n, p=REGION_SHARES)
@@ -279,20 +324,25 @@ def _customers(cfg: GeneratorConfig, rng: np.random.Generator) -> pd.DataFrame:
         fam[f] = np.where(pure, 1.0, np.where(mix, 0.7, 0.1))
 
     idx_by_rank = np.argsort(rank)  # customer index of rank 0, 1, ...
-    # Loss-making large customers: the 2nd largest plus a few from the top 8 %.
-    n_loss = max(2, round(n * 0.013))
-    top = idx_by_rank[2: max(4, int(0.08 * n))]
+    # Loss-making large customers: the 2nd and 3rd largest plus a few more from the top
+    # 8 % (large customers can be among the least profitable: the Kanthal case, Kaplan &
+    # Cooper, *Cost & Effect*, 1998). Their deep discounts bought volume: they buy
+    # LOSS_VOLUME times what their size alone would.
+    n_loss = _group_size(n, LOSS_SHARE, 2)
+    first = idx_by_rank[1: 1 + min(2, n_loss)]
+    top = idx_by_rank[1 + len(first): max(4, int(0.08 * n))]
     loss = np.zeros(n, bool)
-    loss[idx_by_rank[1]] = True
-    loss[_pick(rng, top, n_loss - 1)] = True
+    loss[first] = True
+    loss[_pick(rng, top, n_loss - len(first))] = True
+    size = np.where(loss, size * LOSS_VOLUME, size)
     # Growing mid-size customers: size rank between 30 % and 55 % from the top.
-    n_grow = max(5, round(n * 0.05))
+    n_grow = _group_size(n, 0.05, 5)
     mid = idx_by_rank[int(0.30 * n): int(0.55 * n)]
     mid = mid[fam["price"][mid] <= 0.1]  # cooperative growers: service/technology partners
     grow = np.zeros(n, bool)
     grow[_pick(rng, mid, n_grow)] = True
     # Decaying relationships: among the top 30 %, not the loss makers.
-    n_dec = max(3, round(n * 0.05))
+    n_dec = _group_size(n, 0.05, 3)
     cand = np.setdiff1d(idx_by_rank[: int(0.30 * n)], np.flatnonzero(loss))
     dec = np.zeros(n, bool)
     dec[_pick(rng, cand, n_dec)] = True
@@ -300,10 +350,10 @@ def _customers(cfg: GeneratorConfig, rng: np.random.Generator) -> pd.DataFrame:
     flagged = loss | grow | dec
     small = np.setdiff1d(idx_by_rank[int(0.4 * n):], np.flatnonzero(flagged))
     churn = np.zeros(n, bool)
-    churn[_pick(rng, small, max(2, round(n * 0.06)))] = True
+    churn[_pick(rng, small, _group_size(n, 0.06, 2))] = True
     rest = np.flatnonzero(~(flagged | churn))
     new = np.zeros(n, bool)
-    new[_pick(rng, rest, max(2, round(n * 0.10)))] = True
+    new[_pick(rng, rest, _group_size(n, 0.10, 2))] = True
     lo, hi = min(12, M // 2), max(min(12, M // 2) + 1, M - 12)
     start_m = np.where(new, rng.integers(lo, hi, n), 0)
     end_m = np.where(churn, rng.integers(lo, hi, n), M)
@@ -418,7 +468,7 @@ def _orders(cfg, rng, cust: pd.DataFrame, month_start: np.ndarray, prices=None,
     promo = np.isin(moy, PROMOTION_MONTHS)
 
     # --- prices: the customer's discount, quarterly negotiation noise, deals
-    disc = 0.015 + 0.07 * pct + 0.03 * price_i + rng.normal(0, 0.01, n)
+    disc = 0.015 + DISCOUNT_FOR_SIZE * pct + 0.03 * price_i + rng.normal(0, 0.01, n)
     disc = np.where(loss, rng.uniform(0.215, 0.235, n), np.clip(disc, 0.0, 0.16))
     neg_sd = 0.012 + 0.035 * price_i
     nq = M // 3 + 1
@@ -437,7 +487,7 @@ def _orders(cfg, rng, cust: pd.DataFrame, month_start: np.ndarray, prices=None,
 
     # --- order lines: count ~ Poisson(volume / typical line size)
     line_size = np.clip(4.2 * size ** 0.527, 100.0, 9000.0)
-    line_size = np.where(loss, np.clip(line_size * 0.25, 100, None), line_size)
+    line_size = np.where(loss, np.clip(line_size * LOSS_LINE_SIZE, 100, None), line_size)
     line_size = np.where(grow, np.clip(line_size * 0.5, 100, None), line_size)
     lam = volume / line_size[:, None]
     # B2B customers order regularly: counts follow the expected rate with systematic
@@ -508,17 +558,17 @@ def _orders(cfg, rng, cust: pd.DataFrame, month_start: np.ndarray, prices=None,
     unit_cost = PRODUCTS["unit_cost_per_kg"].to_numpy()[prod] * cost_idx[lm]
     net = list_price * (1 - disc[lc] - negot[lc, lm] - deal_disc)
     # loss-making large customers negotiated prices down to just above cost
-    whale_net = unit_cost * rng.uniform(1.03, 1.06, L)
+    whale_net = unit_cost * rng.uniform(*LOSS_PRICE_TO_COST, L)
     net = np.where(loss[lc], whale_net, net)
 
     # delivery
     lead = np.array(REGION_LEAD_DAYS)[cust["_region_idx"].to_numpy()][lc]
     promised = order_date + lead.astype("timedelta64[D]")
-    late_rate = LATE_RATE + np.where(dec[lc] & (lm >= M - 24), 0.08, 0.0)
-    late = rng.random(L) < late_rate
+    in_episode = _in_failure_episode(rng, cfg, dec, month_start, lc, promised)
+    short = in_episode & (rng.random(L) < SHORT_SHARE)
+    late = in_episode & ~short
     delay = np.where(late, rng.integers(3, 22, L), -rng.integers(0, 3, L))
     actual = promised + delay.astype("timedelta64[D]")
-    short = rng.random(L) < SHORT_RATE
     delivered = np.where(short, np.maximum(np.floor(qty * rng.uniform(0.5, 0.95, L) / pack), 0) * pack, qty)
 
     lines = pd.DataFrame(
@@ -534,13 +584,10 @@ def _orders(cfg, rng, cust: pd.DataFrame, month_start: np.ndarray, prices=None,
     lines = lines.sort_values(["_c", "order_date"], kind="stable").reset_index(drop=True)
 
     # service-sensitive customers cut orders for 90 days after a bad delivery
-    bad = lines["_late"] | lines["_short"]
-    bad_date = lines["actual_delivery_date"].where(bad)
-    last_bad = _shifted_cummax(bad_date, lines["_c"])
-    since = (lines["order_date"] - last_bad).dt.days
-    react = (since >= 0) & (since <= SERVICE_REACTION_DAYS)
-    drop = react & (rng.random(len(lines)) < 0.55 * serv_i[lines["_c"].to_numpy()])
-    lines = lines.loc[~drop.to_numpy()].reset_index(drop=True)
+    since = _days_since_bad_delivery(lines)
+    react = (since >= 0) & (since < SERVICE_REACTION_DAYS)
+    drop = react & (rng.random(len(lines)) < SERVICE_REACTION * serv_i[lines["_c"].to_numpy()])
+    lines = lines.loc[~drop].reset_index(drop=True)
 
     # bundle lines
     b = lines.loc[lines["_bundle"]].copy()
@@ -582,10 +629,61 @@ def _orders(cfg, rng, cust: pd.DataFrame, month_start: np.ndarray, prices=None,
     return lines, extras
 
 
-def _shifted_cummax(values: pd.Series, groups: pd.Series) -> pd.Series:
-    """Per group, the running maximum of ``values`` over the *previous* rows."""
-    shifted = values.groupby(groups).shift()
-    return shifted.groupby(groups).cummax()
+def _in_failure_episode(rng, cfg, dec, month_start, lc, promised) -> np.ndarray:
+    """Is each order line (customer ``lc``, promised date ``promised``) promised inside
+    one of its customer's delivery-failure episodes (:data:`EPISODE_DAYS` long)?
+
+    Failures are regular, like the orders: every customer has one episode in each
+    period of :data:`EPISODE_EVERY_DAYS`, on a random day of it (so about two a year,
+    never a year without and never a year of ten); decaying customers get one more in
+    each quarter of the last two years."""
+    n = len(dec)
+    pday = (promised - month_start[0]).astype(np.int64)
+    last2 = (np.datetime64(f"{cfg.end_year - 1}-01-01", "D") - month_start[0]).astype(np.int64)
+    # the lines by customer and promised day, to find the first line of an episode
+    key = lc.astype(np.int64) * 1_000_000 + pday
+    by_key = np.argsort(key, kind="stable")
+    sorted_key = key[by_key]
+    out = np.zeros(len(lc), bool)
+    for every, who, since in ((EPISODE_EVERY_DAYS, np.ones(n, bool), 0),
+                              (91, dec, last2)):  # the regular series, the decaying one
+        k = int((pday.max() - since) // every) + 2
+        phase = rng.random(n)[:, None] + EPISODE_JITTER * (rng.random((n, k)) - 0.5)
+        starts = since + every * (np.arange(k)[None, :] + phase)
+        b = (pday - since) // every
+        for back in (0, 1):  # the episode of the line's period or of the one before
+            m = np.clip(b - back, 0, k - 1)
+            d = pday - starts[lc, m]
+            out |= who[lc] & (b - back >= 0) & (d >= 0) & (d < EPISODE_DAYS)
+        # an episode always fails at least the customer's next delivery (a small
+        # customer with a line a month meets it too, not one episode in two)
+        ec, ek = np.nonzero(who[:, None] & (starts <= pday.max()))
+        ekey = ec.astype(np.int64) * 1_000_000 + np.ceil(starts[ec, ek]).astype(np.int64)
+        pos = np.searchsorted(sorted_key, ekey, side="left")
+        ok = pos < len(sorted_key)
+        pos = pos[ok]
+        near = (sorted_key[pos] // 1_000_000 == ec[ok]) & (
+            sorted_key[pos] - ekey[ok] < every)
+        out[by_key[pos[near]]] = True
+    return out
+
+
+def _days_since_bad_delivery(lines: pd.DataFrame) -> np.ndarray:
+    """For each order line, the days from its customer's latest late or short delivery
+    *delivered on or before* its order date to the order date (-1 when none).
+    ``lines`` has ``_c``, ``order_date``, ``actual_delivery_date``, ``_late``, ``_short``."""
+    day0 = np.datetime64("1970-01-01", "D")
+    c = lines["_c"].to_numpy().astype(np.int64)
+    bad = (lines["_late"] | lines["_short"]).to_numpy()
+    bad_day = (lines["actual_delivery_date"].to_numpy().astype("datetime64[D]") - day0
+               ).astype(np.int64)
+    ev = np.unique(c[bad] * 1_000_000 + bad_day[bad])
+    if not len(ev):
+        return np.full(len(lines), -1)
+    day = (lines["order_date"].to_numpy().astype("datetime64[D]") - day0).astype(np.int64)
+    pos = np.searchsorted(ev, c * 1_000_000 + day, side="right") - 1
+    hit = (pos >= 0) & (ev[np.maximum(pos, 0)] // 1_000_000 == c)
+    return np.where(hit, day - ev[np.maximum(pos, 0)] % 1_000_000, -1)
 
 
 # ----------------------------------------------------------------------------- interactions
@@ -848,7 +946,7 @@ def _rebates(cfg, cust, lines):
     cy = g.groupby(["_c", "year"]).sum().reset_index()
     rate = np.select([cy["kg"] >= 300_000, cy["kg"] >= 150_000, cy["kg"] >= 50_000],
                      [0.03, 0.02, 0.01], 0.0)
-    rate = rate + np.where(cust["_loss"].to_numpy()[cy["_c"].to_numpy()], 0.01, 0.0)
+    rate = rate + np.where(cust["_loss"].to_numpy()[cy["_c"].to_numpy()], LOSS_REBATE_BONUS, 0.0)
     cy["rebate_paid"] = np.round(cy["rev"] * rate, 2)
     cy = cy.loc[cy["rebate_paid"] > 0]
     return pd.DataFrame({
@@ -967,8 +1065,10 @@ def _tables(cfg, rng, cust, month_start, prices=None, first_ids=None) -> dict:
     return out
 
 
-def _for_csv(df: pd.DataFrame, table: schema.Table | None) -> pd.DataFrame:
-    """Format for CSV: dates as YYYY-MM-DD, booleans as yes/no, whole kg as integers."""
+def csv_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy ready for CSV: dates as YYYY-MM-DD, booleans as yes/no, float columns that
+    hold only whole numbers (kg, minutes, days) as integers, without ``.0``. The bundled
+    sample and the export profiles (:mod:`kamlib.profiles`) are written with it."""
     out = df.copy()
     for c in out.columns:
         s = out[c]
@@ -976,11 +1076,11 @@ def _for_csv(df: pd.DataFrame, table: schema.Table | None) -> pd.DataFrame:
             out[c] = s.dt.strftime("%Y-%m-%d")
         elif pd.api.types.is_bool_dtype(s):
             out[c] = np.where(s, "yes", "no")
-        elif pd.api.types.is_float_dtype(s) and c.endswith("_kg"):
-            if s.dropna().mod(1).eq(0).all():
+        elif pd.api.types.is_float_dtype(s):
+            a = s.to_numpy(dtype="float64", na_value=np.nan)
+            fin = a[np.isfinite(a)]
+            if len(fin) and (fin == np.round(fin)).all():
                 out[c] = s.astype("Int64")
-        elif c in ("effort_minutes", "days_to_resolve"):
-            out[c] = s.astype("Int64")
     return out
 
 
@@ -1023,7 +1123,7 @@ def write_dataset(cfg: GeneratorConfig, out_dir: Path, *, answer_key_dir: Path |
                 if csv or name == "answer_key":
                     p = target_dir / f"{name}.csv"
                     # the answer key keeps True/False (read back as booleans by pandas)
-                    out = _for_csv(df, table) if table is not None else df
+                    out = csv_ready(df) if table is not None else df
                     out.to_csv(p, index=False, lineterminator="\n", mode="a" if b else "w",
                                header=not b)
                     if not b:

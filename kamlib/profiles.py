@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from kamlib import schema
+from kamlib.generate import csv_ready
 
 USD_PER_EUR = 1.08
 """Exchange rate of the ``usd_tonnes`` profile."""
@@ -59,23 +60,6 @@ def _tables(kd) -> dict[str, pd.DataFrame]:
             .copy() for n, t in schema.TABLES.items()}
 
 
-def _plain(df: pd.DataFrame) -> pd.DataFrame:
-    """CSV-ready: dates ISO, yes/no, whole numbers without ``.0``."""
-    out = df.copy()
-    for c in out.columns:
-        s = out[c]
-        if pd.api.types.is_datetime64_any_dtype(s):
-            out[c] = s.dt.strftime("%Y-%m-%d")
-        elif pd.api.types.is_bool_dtype(s):
-            out[c] = np.where(s, "yes", "no")
-        elif pd.api.types.is_float_dtype(s):
-            a = s.to_numpy(dtype="float64", na_value=np.nan)
-            fin = a[np.isfinite(a)]
-            if len(fin) and (fin == np.round(fin)).all():
-                out[c] = s.astype("Int64")
-    return out
-
-
 def _write_csv(df: pd.DataFrame, path: Path, **kw) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, index=False, lineterminator="\n", **kw)
@@ -85,7 +69,7 @@ def _write_csv(df: pd.DataFrame, path: Path, **kw) -> Path:
 def _write_all(tables: dict[str, pd.DataFrame], out: Path,
                names: dict[str, str] | None = None) -> list[Path]:
     names = names or {}
-    return [_write_csv(_plain(df), out / f"{names.get(n, n)}.csv")
+    return [_write_csv(csv_ready(df), out / f"{names.get(n, n)}.csv")
             for n, df in tables.items()]
 
 
@@ -101,7 +85,7 @@ def minimal(kd, out: Path) -> list[Path]:
                        "Order date": o["order_date"].dt.strftime("%Y-%m-%d"),
                        "Quantity": o["delivered_kg"],
                        "Amount": _cents(o["revenue"])})
-    return [_write_csv(_plain(df), out / "sales.csv")]
+    return [_write_csv(csv_ready(df), out / "sales.csv")]
 
 
 def erp_flat(kd, out: Path) -> list[Path]:
@@ -120,7 +104,7 @@ def erp_flat(kd, out: Path) -> list[Path]:
         "Requested delivery date": o["promised_delivery_date"],
         "Goods Issue Date": o["actual_delivery_date"],
     })
-    return [_write_csv(_plain(df), out / "billing_export.csv")]
+    return [_write_csv(csv_ready(df), out / "billing_export.csv")]
 
 
 CRM_HEADERS = {

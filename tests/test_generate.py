@@ -106,6 +106,39 @@ def test_config_refuses_impossible_sizes(bad):
         generate.GeneratorConfig(**bad)
 
 
+@pytest.mark.parametrize("n", [generate.MIN_CUSTOMERS, 12, 25])
+def test_small_companies_generate_and_load_clean(tmp_path, n):
+    """Issue 16: ``--customers 12`` ended in a traceback. Every count from the minimum
+    up makes a company that loads without a problem, with each planted kind present
+    and the planted customers a minority."""
+    cfg = generate.GeneratorConfig(n_customers=n, years=3, seed=7)
+    generate.write_dataset(cfg, tmp_path / "t", answer_key_dir=tmp_path / "k")
+    report = data.check(tmp_path / "t")
+    assert report.ok, report.problems
+    kd = data.load(tmp_path / "t")
+    assert len(kd.customers) == n and len(kd.orders) > 0
+    key = pd.read_csv(tmp_path / "k" / "answer_key.csv")
+    kinds = ["is_loss_making_large", "is_growing", "is_decaying", "is_churned", "is_new"]
+    counts = key[kinds].sum()
+    assert (counts >= 1).all(), counts.to_dict()
+    assert key[kinds].any(axis=1).sum() <= n / 2
+
+
+def test_too_few_customers_is_refused_with_a_sentence(tmp_path, capsys):
+    from kamlib import cli
+
+    with pytest.raises(ValueError, match=f"at least {generate.MIN_CUSTOMERS}"):
+        generate.GeneratorConfig(n_customers=generate.MIN_CUSTOMERS - 1)
+    rc = cli.main(["data", "generate", "--customers", "3", "--out", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert "--customers 3 is too few" in err and "Traceback" not in err
+    assert f"at least {generate.MIN_CUSTOMERS}" in err
+    assert not (tmp_path / "x").exists()  # nothing half-written
+    rc = cli.main(["data", "generate", "--years", "1", "--out", str(tmp_path / "y")])
+    assert rc == 1 and "between 2 and 30" in capsys.readouterr().err
+
+
 def test_cli_generate(tmp_path, capsys):
     from kamlib import cli
 

@@ -330,7 +330,7 @@ def test_every_planted_decaying_customer_is_flagged_on_the_sample(sample, answer
                                                                    default_settings):
     h = review.health(sample, default_settings)
     v = review.validate(h, answer_key.reset_index())
-    assert v["planted"] == 15
+    assert v["planted"] == int(answer_key["is_decaying"].sum()) >= 10
     assert v["recall"] >= 0.9
     assert v["precision"] >= 0.8
 

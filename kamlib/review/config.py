@@ -128,7 +128,7 @@ class ReviewSettings:
     ends at which the health is also computed, to show its trend.
     """
 
-    health_threshold: float = 55.0
+    health_threshold: float = 50.0
     decay_min_signals: int = 2
     signal_below: float = 50.0
     develop_min_health: float = 80.0
