@@ -157,8 +157,8 @@ class DataSummary:
                 out.append(f"Rebates paid: {cur}{self.rebates_paid:,.0f}.")
             if not (c.currency and c.quantity_unit):
                 out.append("  (currency or quantity unit not set: write them in the "
-                           "settings file, [company] currency = \"EUR\", quantity_unit = "
-                           "\"kg\", and pass it with --settings.)")
+                           "settings file under [company], e.g. currency = \"CHF\" and "
+                           "quantity_unit = \"pcs\", and pass it with --settings.)")
         if self.notes:
             out.append("")
             out.append("Notes:")

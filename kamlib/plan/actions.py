@@ -244,8 +244,8 @@ def actions(ctx: dict, ps: PlanSettings, plan_year: int) -> pd.DataFrame:
         + np.where(rel["action"].fillna("").astype(str).to_numpy() != "",
                    " - " + rel["action"].fillna("").astype(str).to_numpy(object), ""),
         "account manager", d(6, 30), "the service package",
-        "working at the " + tgt.get("relationship_level", pd.Series("", index=ids)).fillna(
-            "").astype(str).to_numpy(object) + " level", "relationship_level", 2)
+        "working at the " + tgt.get("relationship_level", pd.Series("", index=ids)).astype(
+            object).fillna("").astype(str).to_numpy(object) + " level", "relationship_level", 2)
     # 7. something new
     ja = pd.to_numeric(cur.get("joint_activities"), errors="coerce").fillna(0).to_numpy(float)
     jt = pd.to_numeric(tgt.get("joint_activities"), errors="coerce").fillna(0).to_numpy(float)
