@@ -166,7 +166,11 @@ def summary(a, signals=None) -> Html:
                                 + ([f"and {len(sig) - 4} more in the risks section"]
                                    if len(sig) > 4 else [])))
     else:
-        blocks.append(H.tag("p", "No alert and nothing to watch."))
+        n_unknown = sum(x["level"] == "info" and U.WORD in x["evidence"]
+                        for x in (signals if signals is not None else rs.signals(a)))
+        blocks.append(H.tag("p", "No alert and nothing to watch" + (
+            f" in what the data shows; {n_unknown} signal(s) not in the data (see the "
+            "risks section)." if n_unknown else ".")))
     return Html(f'<div class="first-page">{H.section("Plan on a page", *blocks, anchor="summary")}'
                 "</div>")
 

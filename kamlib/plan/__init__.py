@@ -289,7 +289,9 @@ def build(kd, s, tables: dict, *, as_of=None) -> Plan:
         segment = sg["segment"].fillna("").astype(str)
         segment = segment.where(~(segment.eq("mixed") & mixed.ne("")),
                                 "mixed (" + mixed + ")")
-    strat["sentence"] = _strategy.sentences(fc, strat, segment, competitors["competitor"], y1)
+    strat["sentence"] = _strategy.sentences(
+        fc, strat, segment, competitors["competitor"], y1,
+        margin_known=available is None or "costs" in available)
     white = _opps.whitespace(kd, ids, year, ps)
     mix = _opps.product_mix(kd, ids, year, ps)
     vp = tables.get("visit_plan")

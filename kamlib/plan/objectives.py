@@ -164,7 +164,8 @@ def objectives(fc: pd.DataFrame, strat: pd.DataFrame, rebate_plan: pd.DataFrame,
     sponsored = q["executive_target"].fillna(0).to_numpy(float) > 0
     if sponsored.any():
         parts.append(_rows(ids[sponsored], "executive_visits",
-                           q["executive_visits"].fillna(0).astype(int)[sponsored],
+                           q["executive_visits"].astype("Int64").astype(object)
+                           .where(q["executive_visits"].notna(), np.nan)[sponsored],
                            q["executive_target"].astype(int)[sponsored],
                            "the executive sponsor's visits"))
     ja = q["joint_activities"].fillna(0).to_numpy(float)
