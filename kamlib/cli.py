@@ -80,13 +80,12 @@ def _cmd_check(a: argparse.Namespace) -> int:
     if ambiguous:
         print(f"kam data check: {ambiguous}", file=sys.stderr)
         return 2
-    columns = {}
-    if a.settings:
-        from kamlib import settings
+    from kamlib import settings
 
-        columns = settings.load(a.settings).columns
-    report = data.check(a.path, columns=columns)
-    print(report.text())
+    s = settings.load(a.settings) if a.settings else settings.Settings()
+    report = data.check(a.path, columns=s.columns if a.settings else {})
+    # amounts in the company's currency and unit ([company]; the sample's on the sample)
+    print(report.text(settings.company_for(s, a.path)))
     ok = report.ok
     if report.ok:
         from kamlib.workshop import template

@@ -51,6 +51,41 @@ def _years(index) -> list[str]:
     return [str(int(y)) for y in index]
 
 
+def _money_label() -> str:
+    """The money axis in the current company's currency: ``EUR thousand``."""
+    from kamlib import formatting as fmt
+
+    cur = fmt.current_company().currency
+    return f"{cur} thousand" if cur else "thousand"
+
+
+def _volume_label() -> str:
+    """The volume axis (quantities / 1000) in the current company's unit: kg are shown
+    in tonnes, other units in thousands."""
+    from kamlib import formatting as fmt
+
+    unit = fmt.current_company().quantity_unit
+    if unit == "kg":
+        return "volume (t)"
+    return f"volume (thousand {unit})" if unit else "volume (thousand)"
+
+
+def _not_in_data(ax, what: str) -> None:
+    """An empty panel that says its figure is not in the data (never a flat 0)."""
+    ax.text(0.5, 0.5, f"{what}:\nnot in the data", ha="center", va="center",
+            fontsize=8.5, transform=ax.transAxes)
+    ax.set_yticks([])
+
+
+def _price_label(v: float) -> str:
+    """``€8.53/kg`` on the sample; the company's currency and unit elsewhere."""
+    from kamlib import formatting as fmt
+
+    c = fmt.current_company()
+    sym = "€" if c.currency == "EUR" else (f"{c.currency} " if c.currency else "")
+    return f"{sym}{v:.2f}/{c.quantity_unit or 'unit'}"
+
+
 def volume_by_year(yearly: pd.DataFrame, ax=None, *, median=None):
     """Volume bought per year (tonnes), with the net price per kg written on each bar.
 
@@ -67,7 +102,7 @@ def volume_by_year(yearly: pd.DataFrame, ax=None, *, median=None):
     price = yearly.get("net_price_per_kg")
     for i, b in enumerate(bars):
         if price is not None and np.isfinite(price.iloc[i]):
-            ax.annotate(f"€{price.iloc[i]:.2f}/kg", (b.get_x() + b.get_width() / 2,
+            ax.annotate(_price_label(price.iloc[i]), (b.get_x() + b.get_width() / 2,
                                                        b.get_height()),
                         ha="center", va="bottom", fontsize=7.5, xytext=(0, 2),
                         textcoords="offset points")
@@ -77,7 +112,7 @@ def volume_by_year(yearly: pd.DataFrame, ax=None, *, median=None):
                 label="median key account")
         ax.legend(fontsize=7.5, loc="upper left")
     ax.set_xticks(x, _years(yearly.index))
-    ax.set_ylabel("volume (t)", fontsize=8.5)
+    ax.set_ylabel(_volume_label(), fontsize=8.5)
     ax.set_title("Volume bought per year, net price on top", fontsize=9.5, loc="left")
     top = np.nanmax(np.r_[t, 0.0]) if len(t) else 0.0
     ax.set_ylim(0, top * 1.2 if top > 0 else 1)
@@ -96,6 +131,15 @@ def revenue_margin_by_year(yearly: pd.DataFrame, ax=None):
     w = 0.38
     rev = yearly["revenue"].to_numpy(float) / 1000
     gm = yearly["gross_margin"].to_numpy(float) / 1000
+    if not np.isfinite(gm).any():  # no cost in the data: revenue alone, margin unknown
+        ax.bar(x, rev, 0.6, color=SOFT, edgecolor=INK, linewidth=0.8, label="revenue")
+        ax.set_xticks(x, _years(yearly.index))
+        ax.set_ylabel(_money_label(), fontsize=8.5)
+        ax.set_title("Revenue per year (gross margin: not in the data)", fontsize=9.5,
+                     loc="left")
+        top = np.nanmax(np.r_[rev, 0.0])
+        ax.set_ylim(0, top * 1.25 if top > 0 else 1)
+        return ax
     ax.bar(x - w / 2, rev, w, color=SOFT, edgecolor=INK, linewidth=0.8, label="revenue")
     bars = ax.bar(x + w / 2, gm, w, color="white", edgecolor=INK, hatch="xx",
                   linewidth=0.8, label="gross margin")
@@ -108,7 +152,7 @@ def revenue_margin_by_year(yearly: pd.DataFrame, ax=None):
                         textcoords="offset points")
     ax.axhline(0, color=INK, lw=0.6)
     ax.set_xticks(x, _years(yearly.index))
-    ax.set_ylabel("EUR thousand", fontsize=8.5)
+    ax.set_ylabel(_money_label(), fontsize=8.5)
     ax.set_title("Revenue and gross margin per year (margin % on top)", fontsize=9.5,
                  loc="left")
     ax.legend(fontsize=7.5, loc="upper left", ncols=2)
@@ -128,6 +172,8 @@ def service_quality_by_year(yearly: pd.DataFrame, axes=None):
     a1, a2 = axes
     x = np.arange(len(yearly))
     otif = yearly["on_time_in_full_rate"].to_numpy(float) * 100
+    if not np.isfinite(otif).any():
+        _not_in_data(a1, "on time in full")
     a1.plot(x, otif, marker="o", color=ACCENT, lw=1.5)
     for i, v in enumerate(otif):
         if np.isfinite(v):
@@ -139,10 +185,13 @@ def service_quality_by_year(yearly: pd.DataFrame, axes=None):
     a1.set_ylim(max(0, lo - 10), 105)
     a1.set_title("Deliveries on time in full", fontsize=9.5, loc="left")
     c = yearly["complaints"].to_numpy(float)
-    a2.bar(x, c, color="white", edgecolor=INK, hatch="..", linewidth=0.8)
+    if not np.isfinite(c).any():
+        _not_in_data(a2, "complaints")
+    a2.bar(x, np.nan_to_num(c), color="white", edgecolor=INK, hatch="..", linewidth=0.8)
     for i, v in enumerate(c):
-        a2.annotate(f"{v:.0f}", (x[i], v), ha="center", va="bottom", fontsize=7.5,
-                    xytext=(0, 2), textcoords="offset points")
+        if np.isfinite(v):
+            a2.annotate(f"{v:.0f}", (x[i], v), ha="center", va="bottom", fontsize=7.5,
+                        xytext=(0, 2), textcoords="offset points")
     a2.set_xticks(x, _years(yearly.index))
     a2.set_ylabel("complaints", fontsize=8.5)
     a2.set_ylim(0, max(np.nanmax(np.r_[c, 0.0]) * 1.3, 3))
@@ -173,7 +222,7 @@ def share_of_wallet_by_year(wallet: pd.DataFrame, ax=None):
             ax.annotate(f"{100 * sow[i]:.0f}%", (x[i], top), ha="center", va="bottom",
                         fontsize=7.5, xytext=(0, 2), textcoords="offset points")
     ax.set_xticks(x, _years(wallet.index))
-    ax.set_ylabel("tonnes", fontsize=8.5)
+    ax.set_ylabel(_volume_label(), fontsize=8.5)
     ax.set_title("Share of wallet: bought from us vs total use", fontsize=9.5, loc="left")
     ax.legend(fontsize=7.5, loc="upper left", ncols=2)
     top = np.nanmax(np.r_[use, ours, 0.0])
@@ -195,7 +244,7 @@ def monthly_volume(monthly: pd.DataFrame, ax=None):
                 marker=markers[i % 4], ms=3, lw=1.2,
                 color=INK if i == len(monthly.columns) - 1 else GREY, label=str(col))
     ax.set_xticks(range(1, 13), list("JFMAMJJASOND"))
-    ax.set_ylabel("volume (t)", fontsize=8.5)
+    ax.set_ylabel(_volume_label(), fontsize=8.5)
     ax.set_title("Volume per month: the customer's buying season", fontsize=9.5, loc="left")
     ax.legend(fontsize=7.5, ncols=len(monthly.columns), loc="upper left")
     ax.set_ylim(bottom=0)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from kamlib import formatting as fmt
 from kamlib import report_html as H
+from kamlib import unknowns as U
 from kamlib.report_html import Html
 
 STRATEGY_LEVEL = {"growth": "ok", "win-back": "watch", "hold": "info", "harvest": "info",
@@ -84,6 +85,14 @@ def first_reason(text) -> str:
     return parts[0] + more
 
 
+SUMMARY_UNKNOWNS = {"gross_margin": "gross margin and profit",
+                    "on_time_in_full_rate": "on time in full",
+                    "complaints": "complaints and the relationship level",
+                    "decision_makers": "the buying centre",
+                    "share_of_wallet": "share of wallet"}
+"""The figures the first page says are unknown when the data lacks them."""
+
+
 def _missing(a) -> Html:
     return H.tag("p", "No plan for this account: plans are made for the key accounts.",
                  class_="unavailable")
@@ -106,6 +115,9 @@ def _situation(a, signals) -> list:
         items.append(f"We supply {fmt.pct(f['share_of_wallet'])} of its use"
                      + (f"; main competitor {comp['competitor']}" if comp.get("competitor")
                         else "") + f" ({fmt.kg(comp.get('others_kg'))} a year elsewhere).")
+    gaps = U.note(a.available, SUMMARY_UNKNOWNS)
+    if gaps:  # what the plan could not weigh, said on its first page
+        items.append(gaps)
     rv = a.plan.review
     if rv:
         h = _num(rv.get("health"))
@@ -154,7 +166,11 @@ def summary(a, signals=None) -> Html:
                                 + ([f"and {len(sig) - 4} more in the risks section"]
                                    if len(sig) > 4 else [])))
     else:
-        blocks.append(H.tag("p", "No alert and nothing to watch."))
+        n_unknown = sum(x["level"] == "info" and U.WORD in x["evidence"]
+                        for x in (signals if signals is not None else rs.signals(a)))
+        blocks.append(H.tag("p", "No alert and nothing to watch" + (
+            f" in what the data shows; {n_unknown} signal(s) not in the data (see the "
+            "risks section)." if n_unknown else ".")))
     return Html(f'<div class="first-page">{H.section("Plan on a page", *blocks, anchor="summary")}'
                 "</div>")
 
@@ -314,9 +330,10 @@ METHODS = [
 
 def appendix(a) -> Html:
     """Methods, formulas and the status rules, stated once."""
-    from kamlib.plan.status import RULES
+    from kamlib.plan.config import plan_settings
+    from kamlib.plan.status import rules_text
 
-    rules = a.plan.rules if a.plan is not None else RULES
+    rules = a.plan.rules if a.plan is not None else rules_text(plan_settings(a.settings))
     blocks = [H.facts(METHODS), H.tag("h3", "Status rules"),
               H.facts([(k.capitalize(), v) for k, v in rules.items()])]
     return Html(f'<div class="appendix">{H.section("Appendix: methods and rules", *blocks, anchor="appendix")}</div>')

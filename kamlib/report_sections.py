@@ -51,7 +51,8 @@ import numpy as np
 import pandas as pd
 
 from kamlib import formatting as fmt
-from kamlib import measures
+from kamlib import measures, schema
+from kamlib import unknowns as U
 from kamlib import report_html as H
 from kamlib.report_html import Html
 
@@ -257,7 +258,7 @@ def _build_portfolio(data_source, settings_file, analysis_year, rs: ReportSettin
     as_of = min(pd.Timestamp(year=year, month=12, day=31), last)
 
     orders = kd.orders
-    yearly = measures.customer_year(orders)
+    yearly = U.mask(measures.customer_year(orders), kd.available)
     wallet = measures.share_of_wallet(orders, kd.assessments)
     it = kd.interactions
     comp = it.loc[it["type"] == "complaint"]
@@ -279,6 +280,9 @@ def _build_portfolio(data_source, settings_file, analysis_year, rs: ReportSettin
     _optional(p, "levers", segmentation, "levers", lambda f: f(kd, s))
     _optional(p, "rebate_projection", rebates, "account_projection", lambda f: f(kd, s))
     _optional(p, "complaint_trend", service, "complaint_trend", lambda f: f(kd, s))
+    for name in ("key", "accounts", "relationship", "packages"):
+        if isinstance(p.tables.get(name), pd.DataFrame):  # an unknown is not a 0
+            p.tables[name] = U.mask(p.tables[name], kd.available)
     if acc is not None and len(acc):
         _optional(p, "relationship", service, "relationship_levels",
                   lambda f: f(kd, s, acc))
@@ -411,6 +415,9 @@ class Account:
     levers: pd.DataFrame | None = None
     plan: object = None
     """The account's :class:`kamlib.plan.AccountPlan` (None: not a planned account)."""
+    available: frozenset = field(default_factory=lambda: frozenset(schema.CAPABILITIES))
+    """What the data allows (``KamData.available``): figures that need a capability it
+    lacks are unknown (:mod:`kamlib.unknowns`), never shown as 0."""
     _memo: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -475,6 +482,7 @@ def account(customer_id: str, data_source="sample", settings_file=None,
     for col in measures.SUM_COLUMNS + ["order_count", "line_count"]:
         if col in yearly.columns:
             yearly[col] = yearly[col].fillna(0.0)
+    yearly = U.mask(yearly, p.kd.available)  # no cost in the data: margin unknown, not 0
     try:
         wallet = p.wallet.xs(cid, level="customer_id").reindex(years)
     except KeyError:
@@ -485,6 +493,8 @@ def account(customer_id: str, data_source="sample", settings_file=None,
     except KeyError:
         comp = pd.Series(dtype="int64")
     comp = comp.reindex(years, fill_value=0).astype("int64")
+    if U.is_unknown(p.kd.available, "complaints"):
+        comp = comp.astype("float64") * np.nan  # no interactions: complaints unknown
     rows = {name: _row(t, cid) for name, t in p.tables.items()
             if isinstance(t, pd.DataFrame)}
     plan = p.tables.get("visit_plan")
@@ -503,6 +513,7 @@ def account(customer_id: str, data_source="sample", settings_file=None,
         year=p.year, years=list(years), as_of=p.as_of, rs=p.rs, settings=p.s,
         show_personal_details=bool(show_personal_details), visits=visits,
         levers=None if levers is None else levers.copy(),
+        available=frozenset(p.kd.available),
     )
 
 
@@ -609,6 +620,24 @@ def unavailable(what: str, status: str) -> Html:
     return H.tag("p", text, class_="unavailable")
 
 
+def known(a: Account, measure: str, value, formatter=str) -> str:
+    """``formatter(value)``, or "not in the data" when the data cannot give
+    ``measure`` (:mod:`kamlib.unknowns`): an unknown is never shown as a 0."""
+    return U.cell(a.available, measure, value, formatter)
+
+
+def unknown(a: Account, measure: str) -> bool:
+    """True when the data cannot give ``measure`` (no costs for a margin...)."""
+    return U.is_unknown(a.available, measure)
+
+
+def unknown_note(a: Account, labels: dict[str, str]) -> Html | None:
+    """The line under a table or a block naming its figures the data cannot give and
+    what to add (``None`` when all are known)."""
+    t = U.note(a.available, labels)
+    return H.tag("p", t, class_="unavailable") if t else None
+
+
 def not_key_note(what: str) -> Html:
     return H.tag("p", f"{what}: planned for key accounts only; this customer is not on "
                  "the key-account list.", class_="unavailable")
@@ -685,25 +714,30 @@ def at_a_glance(a: Account) -> Html:
     otif = _y(a, "on_time_in_full_rate")
     sow = a.wallet["share_of_wallet"].get(y, math.nan) if len(a.wallet) else math.nan
     sow0 = a.wallet["share_of_wallet"].get(y0, math.nan) if len(a.wallet) else math.nan
-    comp = int(a.complaints.get(y, 0))
-    comp0 = int(a.complaints.get(y0, 0))
+    comp, comp0 = a.complaints.get(y, 0), a.complaints.get(y0, 0)
     competitor = _competitor(a)
     items = [
         (f"Revenue {y}", fmt.eur(rev), f"{change(rev, rev0)} vs {y0}"),
         (f"Volume {y}", fmt.kg(vol), f"{change(vol, vol0)} vs {y0}"),
-        ("Gross margin", fmt.pct(gm), fmt.eur(_y(a, "gross_margin")) + " in " + str(y)),
+        ("Gross margin", known(a, "gross_margin_pct", gm, fmt.pct),
+         U.add_text("costs") if unknown(a, "gross_margin") else
+         fmt.eur(_y(a, "gross_margin")) + " in " + str(y)),
     ]
     if k.get("profit") is not None and _ok(k.get("profit")):
         items.append(("Profit after cost to serve", fmt.eur(k["profit"]),
                       f"after rebates {fmt.eur(k.get('rebate'))}, service "
                       f"{fmt.eur(k.get('cost_to_serve'))}"))
-    items.append(("Share of wallet", fmt.pct(sow),
+    items.append(("Share of wallet", known(a, "share_of_wallet", sow, fmt.pct),
+                  U.add_text("assessments") if unknown(a, "share_of_wallet") else
                   f"{points(sow, sow0)} vs {y0}" + (f"; rival {competitor}" if competitor
                                                     else "")))
     med = peers.get("on_time_in_full_rate")
-    items.append(("On time in full", fmt.pct(otif),
+    items.append(("On time in full", known(a, "on_time_in_full_rate", otif, fmt.pct),
+                  U.add_text("deliveries") if unknown(a, "on_time_in_full_rate") else
                   f"median {peers['group']}: {fmt.pct(med)}" if med is not None else ""))
-    items.append((f"Complaints {y}", str(comp), f"{comp0} in {y0}"))
+    items.append((f"Complaints {y}", known(a, "complaints", comp, count),
+                  U.add_text("interactions") if unknown(a, "complaints") else
+                  f"{count(comp0)} in {y0}"))
     if _ok(k.get("score")):
         items.append(("Key-account score", f"{_num(k['score']):.0f}/100",
                       f"rank {count(k.get('score_rank'))} of {peers.get('n_active', '?')}"))
@@ -772,6 +806,8 @@ def contacts_table(a: Account) -> pd.DataFrame:
 def _contact_signal(a: Account) -> tuple[str, str, int | None]:
     """(level, text, days) for the decision makers' last contact."""
     c = a.contacts
+    if unknown(a, "decision_makers"):
+        return "info", "buying centre " + U.text("contacts"), None
     if c.empty:
         return "alert", "no contacts recorded at this customer", None
     dm = c.loc[c["is_decision_maker"].astype(bool)]
@@ -851,6 +887,11 @@ def profile(a: Account) -> Html:
     return H.section("Profile and buying centre", *blocks, anchor="profile")
 
 
+HISTORY_LABELS = {"gross_margin": "gross margin", "discount_pct": "on-invoice discount",
+                  "on_time_in_full_rate": "on time in full", "complaints": "complaints"}
+"""The figures of the history that a partial export may lack (measure -> label)."""
+
+
 def history_table(a: Account) -> pd.DataFrame:
     """The customer's yearly history as formatted text: one row per measure, one column
     per year (volume, revenue, gross margin, net price, discount, on time in full,
@@ -862,13 +903,17 @@ def history_table(a: Account) -> pd.DataFrame:
     rows = [
         ("Volume", [fmt.kg(v) for v in yr["volume_kg"]]),
         ("Revenue", [fmt.eur(v) for v in yr["revenue"]]),
-        ("Gross margin", [fmt.eur(v) for v in yr["gross_margin"]]),
-        ("Gross margin %", [fmt.pct(v) for v in yr["gross_margin_pct"]]),
+        ("Gross margin", [known(a, "gross_margin", v, fmt.eur) for v in yr["gross_margin"]]),
+        ("Gross margin %", [known(a, "gross_margin_pct", v, fmt.pct)
+                            for v in yr["gross_margin_pct"]]),
         ("Net price", [fmt.price(v) for v in yr["net_price_per_kg"]]),
-        ("On-invoice discount", [fmt.pct(v, 1) for v in yr["discount_pct"]]),
-        ("On time in full", [fmt.pct(v) for v in yr["on_time_in_full_rate"]]),
+        ("On-invoice discount", [known(a, "discount_pct", v, lambda x: fmt.pct(x, 1))
+                                 for v in yr["discount_pct"]]),
+        ("On time in full", [known(a, "on_time_in_full_rate", v, fmt.pct)
+                             for v in yr["on_time_in_full_rate"]]),
         ("Orders", [count(v) for v in yr["order_count"]]),
-        ("Complaints", [count(a.complaints.get(y, 0)) for y in yr.index]),
+        ("Complaints", [known(a, "complaints", a.complaints.get(y, 0), count)
+                        for y in yr.index]),
         ("Rebate paid", [fmt.eur(reb.get(int(y), 0.0)) for y in yr.index]),
     ]
     return pd.DataFrame([r[1] for r in rows], index=[r[0] for r in rows],
@@ -883,6 +928,9 @@ def history(a: Account, *, charts: bool = True) -> Html:
     t = history_table(a)
     blocks = [H.table(["", *t.columns], [[i, *r] for i, r in zip(t.index, t.to_numpy())],
                       numeric=[False] + [True] * len(t.columns))]
+    gap = unknown_note(a, HISTORY_LABELS)
+    if gap is not None:
+        blocks.append(gap)
     if charts and len(a.orders):
         med = a.peers.get("volume_by_year")
         ax = C.volume_by_year(a.yearly, median=med)
@@ -917,19 +965,25 @@ def comparison_table(a: Account) -> pd.DataFrame | None:
         return None
     y = a.year
     sow = a.wallet["share_of_wallet"].get(y, math.nan) if len(a.wallet) else math.nan
-    per100 = 100 * a.complaints.get(y, 0) / max(_y(a, "order_count") or 0, 1)
+    per100 = 100 * _num(a.complaints.get(y, 0)) / max(_y(a, "order_count") or 0, 1)
+
+    def both(label, measure, mine, median, f):
+        return (label, known(a, measure, mine, f), known(a, measure, median, f))
+
+    def per(x):
+        return "n/a" if x is None or not _ok(x) else f"{_num(x):.1f}"
+
     rows = [
         ("Revenue", fmt.eur(_y(a, "revenue")), fmt.eur(pe["revenue"])),
         ("Volume", fmt.kg(_y(a, "volume_kg")), fmt.kg(pe["volume_kg"])),
-        ("Gross margin %", fmt.pct(_y(a, "gross_margin_pct")),
-         fmt.pct(pe["gross_margin_pct"])),
+        both("Gross margin %", "gross_margin_pct", _y(a, "gross_margin_pct"),
+             pe["gross_margin_pct"], fmt.pct),
         ("Net price", fmt.price(_y(a, "net_price_per_kg")), fmt.price(pe["net_price_per_kg"])),
-        ("On time in full", fmt.pct(_y(a, "on_time_in_full_rate")),
-         fmt.pct(pe["on_time_in_full_rate"])),
-        ("Complaints per 100 orders", f"{per100:.1f}",
-         "n/a" if pe["complaints_per_100_orders"] is None else
-         f"{pe['complaints_per_100_orders']:.1f}"),
-        ("Share of wallet", fmt.pct(sow), fmt.pct(pe["share_of_wallet"])),
+        both("On time in full", "on_time_in_full_rate", _y(a, "on_time_in_full_rate"),
+             pe["on_time_in_full_rate"], fmt.pct),
+        both("Complaints per 100 orders", "complaints", per100,
+             pe["complaints_per_100_orders"], per),
+        both("Share of wallet", "share_of_wallet", sow, pe["share_of_wallet"], fmt.pct),
     ]
     return pd.DataFrame(rows, columns=["Measure", "This account",
                                        f"Median of {pe['n']} {pe['group']}"])
@@ -956,17 +1010,22 @@ def position(a: Account) -> Html:
             ("Revenue rank", f"{count(k.get('revenue_rank'))} of "
                              f"{a.peers.get('n_active', '?')} active customers"),
             ("Evaluation against the criteria", _fuzzy_text(a, k)),
-            ("Profit now × future", str(k.get("profitability_quadrant") or "n/a")),
-            ("Price × cost to serve", str(k.get("shapiro_quadrant") or "n/a")),
+            ("Profit now × future", known(a, "profitability_quadrant",
+                                          k.get("profitability_quadrant") or "n/a")),
+            ("Price × cost to serve", known(a, "price_realisation",
+                                            k.get("shapiro_quadrant") or "n/a")),
             ("Portfolio action", str(k.get("portfolio_action") or "n/a")),
-            ("Profit after cost to serve", f"{fmt.eur(k.get('profit'))} "
-                                           f"({fmt.pct(k.get('profit_margin'))} of revenue)"),
+            ("Profit after cost to serve", U.text("costs") if unknown(a, "profit") else
+             f"{fmt.eur(k.get('profit'))} ({fmt.pct(k.get('profit_margin'))} of revenue)"),
             ("Cost to serve", f"{fmt.eur(k.get('cost_to_serve'))} "
-                              f"({fmt.pct(k.get('cost_to_serve_ratio'), 1)} of revenue)"),
-            ("Price realisation", fmt.pct(k.get("price_realisation"))
+                              f"({fmt.pct(k.get('cost_to_serve_ratio'), 1)} of revenue)"
+             + (" - from the orders and deliveries only (no interactions in the data)"
+                if unknown(a, "complaints") else "")),
+            ("Price realisation", U.text("list_prices") if unknown(a, "price_realisation")
+             else fmt.pct(k.get("price_realisation"))
              + " of list price after discounts and rebates"),
-            ("Lifetime value", fmt.eur(k.get("lifetime_value"))
-             + " (discounted future profit)"),
+            ("Lifetime value", U.text("costs") if unknown(a, "lifetime_value") else
+             fmt.eur(k.get("lifetime_value")) + " (discounted future profit)"),
         ]
         blocks.append(H.facts(facts))
         reasons = plain_reasons(str(k.get("reasons") or ""))
@@ -1021,7 +1080,9 @@ def _fuzzy_text(a: Account, k: dict) -> str:
     grade = k.get("fuzzy_grade", "n/a")
     if a.plan is not None and a.plan.status.get("fuzzy grade", {}).get("grade"):
         grade = a.plan.status["fuzzy grade"]["grade"]
-    return f"{grade} ({_num(k.get('fuzzy_score')):.0f}/100)"
+    part = (" - without the relationship criteria (" + U.text("assessments") + ")"
+            if unknown(a, "relationship_criteria") else "")
+    return f"{grade} ({_num(k.get('fuzzy_score')):.0f}/100){part}"
 
 
 def _generic(df: pd.DataFrame, drop=()) -> Html:
@@ -1304,17 +1365,27 @@ def service(a: Account) -> Html:
     else:
         rec, obs = r.get("recommended_level"), r.get("observed_level")
         gap = _num(r.get("gap"))
-        blocks.append(H.facts([
-            ("Recommended", f"{rec}: {level_meaning.get(rec, '')}"),
-            ("What we do now", f"{obs}: {level_meaning.get(obs, '')}"),
-            ("Gap", (f"{gap:+.0f} level(s)" if _ok(gap) else "n/a")
+
+        def level(x, cap):  # a level the data cannot give says so (never "basic")
+            return f"{x}: {level_meaning.get(x, '')}" if isinstance(x, str) and x else \
+                U.text(cap)
+
+        facts = [
+            ("Recommended", level(rec, "costs") + (
+                " (the margin sets it)" if unknown(a, "gross_margin") else "")),
+            ("What we do now", level(obs, "interactions")),
+            ("Gap", (f"{gap:+.0f} level(s)" if _ok(gap) else "unknown")
              + (f" — {r.get('action')}" if r.get("action") else "")),
-            ("Relationship stage", f"{r.get('stage')}: {stage_meaning.get(r.get('stage'), '')}"),
-            (f"Contacts in {a.year}", f"{count(r.get('visits'))} visits, "
-                                      f"{count(r.get('executive_visits'))} executive visits, "
-                                      f"{count(r.get('joint_activities'))} trials/trainings, "
-                                      f"{count(r.get('reactive_contacts'))} calls and requests"),
-        ]))
+        ]
+        if not unknown(a, "relationship_stage"):
+            facts += [
+                ("Relationship stage",
+                 f"{r.get('stage')}: {stage_meaning.get(r.get('stage'), '')}"),
+                (f"Contacts in {a.year}",
+                 f"{count(r.get('visits'))} visits, {count(r.get('executive_visits'))} "
+                 f"executive visits, {count(r.get('joint_activities'))} trials/trainings, "
+                 f"{count(r.get('reactive_contacts'))} calls and requests")]
+        blocks.append(H.facts(facts))
     pk = a.rows.get("packages")
     st = a.status.get("packages", "missing")
     blocks.append(H.tag("h3", "Service package"))
@@ -1328,10 +1399,12 @@ def service(a: Account) -> Html:
         blocks.append(H.facts([
             ("Visits a year", f"{count(pk.get('visits_per_year'))} visits, "
                               f"{count(pk.get('executive_visits_per_year'))} executive"),
-            ("Package budget", f"{fmt.eur(pk.get('cost_to_serve_budget'))} a year "
-                               f"({fmt.pct(pk.get('budget_share_of_margin'))} of the gross "
-                               "margin)"),
-            ("Same activities last year", fmt.eur(pk.get("current_service_cost"))),
+            ("Package budget", f"{fmt.eur(pk.get('cost_to_serve_budget'))} a year " + (
+                f"(share of the gross margin {U.text('costs')})"
+                if unknown(a, "gross_margin") else
+                f"({fmt.pct(pk.get('budget_share_of_margin'))} of the gross margin)")),
+            ("Same activities last year", known(a, "current_service_cost",
+                                                pk.get("current_service_cost"), fmt.eur)),
             ("Budget check", Html(H.badge(bud.get("level", "info"), bud.get("level", "info"))
                                   + " " + H.esc(bud.get("text", ""))) if bud else "n/a"),
             ("Whole cost to serve last year", fmt.eur(pk.get("current_cost_to_serve"))
@@ -1451,22 +1524,27 @@ def signals(a: Account) -> list[dict]:
         lvl = "alert" if d <= -2 * rs.share_drop_points else (
             "watch" if d <= -rs.share_drop_points else "ok")
         ev = f"{fmt.pct(s2)} in {y - 2} → {fmt.pct(s0)} in {y} ({points(s0, s2)})"
+    elif unknown(a, "share_of_wallet"):
+        lvl, ev = "info", "no estimate of the customer's total use: " + U.text("assessments")
     else:
         lvl, ev = "watch", "no estimate of the customer's total use"
     out.append({"signal": "Share of wallet", "level": lvl, "evidence": ev})
-    c0, c2 = int(a.complaints.get(y, 0)), int(a.complaints.get(y - 2, 0))
-    ct = a.rows.get("complaint_trend")
+    out.extend(_unknown_signals(a))
+    c0, c2 = (0, 0) if unknown(a, "complaints") else \
+        (int(a.complaints.get(y, 0)), int(a.complaints.get(y - 2, 0)))
+    ct = a.rows.get("complaint_trend") if not unknown(a, "complaints") else None
     rising = bool(ct.get("rising")) if ct else (c0 > c2 and c0 >= 2)
     lvl = "alert" if rising and c0 >= 2 * max(c2, 1) else ("watch" if rising else "ok")
     cut = a.plan.objective("complaints") if a.plan is not None else None
     cut_to = _num(cut["target"]) if cut else math.nan
     if _ok(cut_to) and cut_to < c0 and lvl == "ok":
         lvl = "watch"  # the plan cuts them: not a fine mark next to that action
-    out.append({"signal": "Complaints", "level": lvl,
-                "evidence": f"{c2} in {y - 2} → {c0} in {y}"
-                            + (" (rising per 100 orders)" if rising else "")
-                            + (f"; the plan cuts them to {cut_to:.0f}" if _ok(cut_to)
-                               and cut_to < c0 else "")})
+    if not unknown(a, "complaints"):
+        out.append({"signal": "Complaints", "level": lvl,
+                    "evidence": f"{c2} in {y - 2} → {c0} in {y}"
+                                + (" (rising per 100 orders)" if rising else "")
+                                + (f"; the plan cuts them to {cut_to:.0f}" if _ok(cut_to)
+                                   and cut_to < c0 else "")})
     open_c = a.interactions.loc[(a.interactions["type"] == "complaint")
                                 & a.interactions["days_to_resolve"].isna()]
     if len(open_c):
@@ -1485,7 +1563,7 @@ def signals(a: Account) -> list[dict]:
                             ("rebate cliff", "Rebate threshold"),
                             ("rebate history", "Rebate terms")):
             st = a.plan.status.get(rule) or {}
-            if st.get("level") in ("ok", "watch", "alert"):
+            if st.get("level") in ("ok", "watch", "alert") or U.WORD in str(st.get("text")):
                 out.append({"signal": label, "level": st["level"],
                             "evidence": str(st.get("text", ""))})
         from kamlib import report_plan
@@ -1512,10 +1590,11 @@ def signals(a: Account) -> list[dict]:
     it = a.interactions
     iy = it.loc[it["date"].dt.year == y]
     n_innov = int(iy["type"].isin(["trial", "training", "technical request"]).sum())
-    out.append({"signal": "Innovation", "level": "ok" if n_innov else "watch",
-                "evidence": (f"{n_innov} trials, trainings or technical requests in {y}"
-                             if n_innov else f"no trial, training or technical request in "
-                                             f"{y}: routine without innovation")})
+    if not unknown(a, "innovation"):
+        out.append({"signal": "Innovation", "level": "ok" if n_innov else "watch",
+                    "evidence": (f"{n_innov} trials, trainings or technical requests in {y}"
+                                 if n_innov else f"no trial, training or technical request "
+                                                 f"in {y}: routine without innovation")})
     k = a.rows.get("key")
     if k is not None and _ok(k.get("profit")):
         pr = _num(k["profit"])
@@ -1531,13 +1610,29 @@ def signals(a: Account) -> list[dict]:
     return out
 
 
+UNKNOWN_SIGNALS = (("Complaints", "complaints"), ("On time in full", "on_time_in_full_rate"),
+                   ("Innovation", "innovation"), ("Profit after cost to serve", "profit"))
+"""Signals a partial export cannot give (label, measure): shown as unknown."""
+
+
+def _unknown_signals(a: Account) -> list[dict]:
+    """The signals the data cannot give, each saying what to add (level ``info``)."""
+    return [{"signal": label, "level": "info", "evidence": U.text(U.needs(m))}
+            for label, m in UNKNOWN_SIGNALS if unknown(a, m)]
+
+
+def _signal_badge(level: str) -> Html:
+    return H.badge("unknown" if level == "info" else level, level)
+
+
 def risks(a: Account) -> Html:
-    """The risks and decay signals as a table, worst first."""
-    order = {"alert": 0, "watch": 1, "ok": 2}
-    sig = sorted(signals(a), key=lambda x: order[x["level"]])
+    """The risks and decay signals as a table, worst first; signals the data cannot
+    give last, marked unknown."""
+    order = {"alert": 0, "watch": 1, "ok": 2, "info": 3}
+    sig = sorted(signals(a), key=lambda x: order.get(x["level"], 3))
     n_alert = sum(x["level"] == "alert" for x in sig)
     n_watch = sum(x["level"] == "watch" for x in sig)
-    rows = [[H.badge(x["level"], x["level"]), x["signal"], x["evidence"]] for x in sig]
+    rows = [[_signal_badge(x["level"]), x["signal"], x["evidence"]] for x in sig]
     lead = (f"{n_alert} alert(s) and {n_watch} point(s) to watch. Relationships decay by "
             "nature: falling volume and share of wallet, rising complaints, contacts not "
             "seen for long and routine without innovation are the signs.")
@@ -1575,7 +1670,7 @@ def actions_list(a: Account) -> list[dict]:
                         f"({fmt.eur(k.get('rebate'))}) and cost to serve "
                         f"({fmt.eur(k.get('cost_to_serve'))})."))
     s = sig.get("Decision makers' last contact")
-    if s and s["level"] != "ok":
+    if s and s["level"] in ("alert", "watch"):
         acts.append((1 if s["level"] == "alert" else 2,
                      f"Meet the decision makers: {s['evidence']}."))
     s = sig.get("Volume")
@@ -1587,16 +1682,16 @@ def actions_list(a: Account) -> list[dict]:
     if s and s["level"] in ("alert", "watch") and "no estimate" not in s["evidence"]:
         acts.append((2, f"Win back share of wallet: {s['evidence']}."))
     elif s and "no estimate" in s["evidence"]:
-        acts.append((3, "Ask the customer for its total annual use of niacin (share of "
-                        "wallet unknown)."))
+        acts.append((3, "Ask the customer for its total annual use (share of wallet "
+                        "unknown)."))
     s = sig.get("Open complaints")
     if s:
         acts.append((1, f"Close the open complaints: {s['evidence']}."))
     s = sig.get("Complaints")
-    if s and s["level"] != "ok":
+    if s and s["level"] in ("alert", "watch"):
         acts.append((2, f"Review the complaints with customer service: {s['evidence']}."))
     s = sig.get("On time in full")
-    if s and s["level"] != "ok":
+    if s and s["level"] in ("alert", "watch"):
         acts.append((2, f"Agree a delivery-reliability plan with logistics: "
                         f"{s['evidence']}."))
     r = a.rows.get("relationship")
@@ -1616,7 +1711,7 @@ def actions_list(a: Account) -> list[dict]:
                      "that the extra volume pays for the higher rate before offering "
                      "it."))
     s = sig.get("Innovation")
-    if s and s["level"] != "ok":
+    if s and s["level"] in ("alert", "watch"):
         acts.append((3, "Revive the relationship with something new: a trial, a training "
                         "or a joint promotion (none this year)."))
     if a.levers is not None and len(a.levers):

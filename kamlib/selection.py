@@ -1121,16 +1121,21 @@ def scorecard(normalised: pd.DataFrame, weights: dict[str, float]) -> pd.DataFra
     return out
 
 
-def family_scores(normalised: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
+def family_scores(normalised: pd.DataFrame, weights: dict[str, float],
+                  without=()) -> pd.DataFrame:
     """The score (0-100) within each family of criteria, with the goal's weights
     renormalised inside the family (equal weights when the goal gives the family none).
+    ``without``: criteria the data has no value for (no assessments, no delivery dates
+    in the export); they leave their family, and a family left with none is NaN
+    (unknown), never the missing-value score of criteria nobody has.
 
     Columns ``attractiveness``, ``potential``, ``relationship``, and
     ``customer_attractiveness`` (attractiveness and potential together, the vertical
     axis of the portfolio matrix).
     """
     out = pd.DataFrame(index=normalised.index)
-    groups = {f: [c for c in normalised.columns if CRITERIA[c].family == f] for f in FAMILIES}
+    groups = {f: [c for c in normalised.columns if CRITERIA[c].family == f
+                  and c not in set(without)] for f in FAMILIES}
     groups["customer_attractiveness"] = groups["attractiveness"] + groups["potential"]
     for f, cols in groups.items():
         if not cols:
@@ -1636,7 +1641,7 @@ def decide(facts: pd.DataFrame, s) -> pd.DataFrame:
     score = card["score"].where(active, 0.0)
     out["score"] = score
     out["score_rank"] = score.where(active).rank(ascending=False, method="min").astype("Int64")
-    fam = family_scores(norm, weights)
+    fam = family_scores(norm, weights, without=empty)
     out["attractiveness"] = fam["customer_attractiveness"].where(active, 0.0)
     out["relationship"] = fam["relationship"].where(active, 0.0)
     fz = fuzzy_evaluation(norm, weights, sel.fuzzy)
@@ -1952,10 +1957,13 @@ def _reasons(out: pd.DataFrame, contrib: pd.DataFrame, nominated: pd.Series,
 
     profit = out["profit"].to_numpy(float)
     prof_txt = np.where(
-        profit >= 0,
-        "profit " + _money(profit) + " after discounts, rebates and cost to serve",
-        "loses " + _money(profit) + " after rebates (" + _money(out["rebate"].to_numpy())
-        + ") and cost to serve (" + _money(out["cost_to_serve"].to_numpy()) + ")",
+        ~np.isfinite(profit),  # no cost of goods in the data: profit unknown, not a loss
+        "profit unknown (no cost of goods in the data)",
+        np.where(
+            profit >= 0,
+            "profit " + _money(profit) + " after discounts, rebates and cost to serve",
+            "loses " + _money(profit) + " after rebates (" + _money(out["rebate"].to_numpy())
+            + ") and cost to serve (" + _money(out["cost_to_serve"].to_numpy()) + ")"),
     ).astype(object)
     quad = out["profitability_quadrant"].fillna("").to_numpy(dtype=object)
     quad_txt = np.where(quad != "", quad + " (profit now × future)", "")

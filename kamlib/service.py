@@ -718,6 +718,12 @@ def _interaction_counts(interactions: pd.DataFrame, years, index) -> pd.DataFram
     return counts.reindex(index, fill_value=0).astype("int64")
 
 
+def _has(kd, capability: str) -> bool:
+    """``kd.has(capability)`` (True for data objects without capabilities)."""
+    has = getattr(kd, "has", None)
+    return True if has is None else bool(has(capability))
+
+
 def relationship_levels(kd, s, accounts: pd.DataFrame) -> pd.DataFrame:
     """The relationship level each key account should get, the one it gets, the gap.
 
@@ -773,10 +779,14 @@ def relationship_levels(kd, s, accounts: pd.DataFrame) -> pd.DataFrame:
     else:
         gm = tot["gross_margin"].reindex(acc.index).fillna(0.0).to_numpy()
         margin = _fraction(gm, out["revenue"].to_numpy())
+    no_margin = not _has(kd, "costs")  # no cost in the data: the margin is unknown, not 0
+    if no_margin:
+        margin = np.full(len(out), np.nan)
     out["margin_pct"] = margin
     m = np.nan_to_num(margin, nan=-np.inf)
     margin_step = np.select([m >= rs.margin_high, m >= rs.margin_low], [2, 1], 0)
-    out["margin_band"] = np.array(["low", "medium", "high"])[margin_step]
+    out["margin_band"] = np.where(no_margin, "unknown",
+                                  np.array(["low", "medium", "high"])[margin_step])
     growth = acc["abc_class"].astype(str).isin(rs.growth_classes).to_numpy()
     rec = np.minimum(cust_step + margin_step + growth, len(LEVELS) - 1)
     out["recommended_level"] = np.array(LEVELS)[rec]
@@ -816,6 +826,23 @@ def relationship_levels(kd, s, accounts: pd.DataFrame) -> pd.DataFrame:
         "right level",
     )
     out["share_of_wallet"], out["stage"] = _stages(kd, rs, year, acc.index, obs)
+    # A level the data cannot give is unknown (None), never "basic" for want of records:
+    # no interactions -> the level we work at; no costs -> the recommended level.
+    no_contact = not _has(kd, "interactions")
+    if no_margin or no_contact:
+        if no_contact:
+            out["observed_level"] = None
+            out["stage"] = None
+            for c in ("visits", "executive_visits", "joint_activities", "reactive_contacts"):
+                out[c] = np.nan
+        if no_margin:
+            out["recommended_level"] = None
+        out["gap"] = np.nan
+        out["action"] = ("level unknown: " + "; ".join(
+            w for w, miss in (("no cost of goods in the data (the margin sets the "
+                               "recommended level)", no_margin),
+                              ("no interactions in the data (they show the level we work "
+                               "at)", no_contact)) if miss))
     return out
 
 
@@ -1487,6 +1514,12 @@ def service_packages(kd, s, accounts: pd.DataFrame) -> pd.DataFrame:
                       out=np.full(len(out), np.inf), where=gm > 0)
     out["budget_share_of_margin"] = share
     out["within_budget"] = share <= sv.packages.max_share_of_margin
+    if not _has(kd, "costs"):  # no cost in the data: the margin is unknown, not 0
+        out["gross_margin"] = np.nan
+        out["budget_share_of_margin"] = np.nan
+        out["within_budget"] = pd.array([pd.NA] * len(out), dtype="boolean")
+    if not _has(kd, "interactions"):  # what last year's activities cost is unknown
+        out["current_service_cost"] = np.nan
     return out
 
 

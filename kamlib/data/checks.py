@@ -14,7 +14,7 @@ from kamlib.data import derive
 from kamlib.data.headers import carried_columns
 from kamlib.data.parse import (_EARLIEST, _LATEST, _as_text, _category_key, _default_series,
                                _frame, _is_arrow_string, _parse_column, _typed,
-                               coerce_table, number_style)
+                               coerce_table, number_style, text_cells)
 from kamlib.data.problems import (SHOW_VALUES, _ROW_WORDS, DataSummary, _default_text, _fmt,
                                   _Input, _plural, _values_text, _was)
 
@@ -237,15 +237,18 @@ class _Checks:
         (``2.000``) follows the other columns of the file, else the separator (``;``:
         decimal comma). A column mixing both ways is a problem."""
         found: dict[str, tuple[str, list[str]]] = {}
+        texts: dict[str, np.ndarray] = {}
         for col in inp.table.columns:
             if col.kind not in ("float", "int", "score") or col.name not in df.columns:
                 continue
             s = df[col.name]
-            if not (isinstance(s.dtype, pd.StringDtype) or (
-                    s.dtype == object and pd.api.types.infer_dtype(s, skipna=True)
-                    in ("string", "empty"))):
-                continue  # typed cells (Parquet, Excel numbers) need no decision
-            found[col.name] = number_style(s)
+            # typed cells (Parquet, Excel numbers) need no decision; text cells do, also
+            # in a spreadsheet column mixing real numbers and numbers typed as text
+            txt = text_cells(s)
+            if not txt.any():
+                continue
+            texts[col.name] = txt
+            found[col.name] = number_style(s[txt])
         decided = {st for st, _ in found.values() if st in ("comma", "point")}
         file_style = decided.pop() if len(decided) == 1 else None
         out: dict[str, str] = {}
@@ -261,6 +264,22 @@ class _Checks:
                 out[name] = "point"
             elif st in ("comma", "point"):
                 out[name] = st
+            elif st == "ambiguous" and inp.kind == "excel" and not file_style:
+                # a workbook has no separator to tell the regional setting: ask
+                amb = texts[name] & _as_text(df[name]).str.replace(
+                    r"[\s\u00a0\u202f']", "", regex=True).str.fullmatch(
+                    r"[+-]?\d{1,3}[.,]\d{3}").fillna(False).to_numpy(dtype=bool)
+                v = ex[0]
+                whole = v.replace(",", "").replace(".", "")
+                frac = f"{float(v.replace(',', '.')):g}"
+                self.add_rows(inp, name, df, amb, f"{name} has numbers typed as text "
+                              f"that read two ways ({v}: {whole} or {frac}?), and no "
+                              "other column of the sheet tells which.",
+                              "Format the column as Number in Excel (or retype the cells "
+                              "as numbers), or write them with the decimals "
+                              "(2.000,00 or 2,000.00).")
+                self.missing_cols.setdefault(inp.table.name, set()).add(name)
+                out[name] = "point"
             elif st == "ambiguous":
                 st2 = file_style or ("comma" if decimal_comma else "point")
                 out[name] = st2

@@ -142,8 +142,29 @@ def number_style(t: pd.Series) -> tuple[str, list[str]]:
     return ("ambiguous", [str(amb.iloc[0])]) if len(amb) else ("plain", [])
 
 
+def text_cells(s: pd.Series) -> np.ndarray:
+    """Which cells of a column hold text (``str``), as opposed to typed values: a
+    spreadsheet column may mix real numbers and numbers typed as text ("1.234,50").
+    Everything for a text column; nothing for a typed (numeric, date) column."""
+    if isinstance(s.dtype, pd.StringDtype):
+        return s.notna().to_numpy(dtype=bool)
+    if s.dtype != object:
+        return np.zeros(len(s), dtype=bool)
+    return s.map(type).to_numpy(dtype=object) == str  # one C-level pass over the cells
+
+
 def _parse_number_styled(s: pd.Series, style: str):
-    """Text numbers read with one style for the whole column (see number_style)."""
+    """Text numbers read with one style for the whole column (see number_style); in a
+    column that also holds typed numbers (a spreadsheet), those are taken as they are
+    and only the text cells are read with the style."""
+    typed = None
+    if s.dtype == object:
+        txt = text_cells(s)
+        num = ~txt & s.notna().to_numpy(dtype=bool)
+        if num.any():
+            typed = (num, pd.to_numeric(s.where(num), errors="coerce")
+                     .to_numpy(dtype="float64", na_value=np.nan))
+            s = s.where(~num)
     t = _as_text(s)
     empty = np.array(t.isna().to_numpy(dtype=bool), dtype=bool)
     nulls = _null_tokens(t.fillna("")).to_numpy(dtype=bool) & ~empty
@@ -159,6 +180,10 @@ def _parse_number_styled(s: pd.Series, style: str):
     bad = fail | np.isinf(vals)
     has_comma = t.str.contains(",", regex=False).fillna(False).to_numpy(dtype=bool)
     fixed = int((seps & ~bad).sum()) if style == "comma" else int((has_comma & ~bad).sum())
+    if typed is not None:
+        num, tv = typed
+        vals[num], empty[num] = tv[num], False
+        bad = bad | (num & ~np.isfinite(tv))
     return (pd.Series(vals, index=s.index), pd.Series(bad, index=s.index),
             pd.Series(empty, index=s.index), t, fixed)
 

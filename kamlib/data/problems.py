@@ -113,8 +113,17 @@ class DataSummary:
     notes: tuple[str, ...] = ()
     available: frozenset[str] | None = None
 
-    def text(self) -> str:
-        """The summary as printable lines (tables, counts, period, money, notes)."""
+    def text(self, company=None) -> str:
+        """The summary as printable lines (tables, counts, period, money, notes).
+
+        ``company``: a :class:`kamlib.formatting.Company` whose currency and quantity
+        unit the amounts are written in (default: the current company; none set = plain
+        numbers, never another company's EUR or kg)."""
+        from kamlib import formatting
+
+        c = company or formatting.current_company()
+        cur = f"{c.currency} " if c.currency else ""
+        unit = f" {c.quantity_unit}" if c.quantity_unit else ""
         out = [f"Source: {self.source} ({self.kind})" if self.kind else f"Source: {self.source}"]
         if self.rows or self.files:
             out.append("")
@@ -136,16 +145,20 @@ class DataSummary:
             out.append(f"Orders: {self.orders:,} orders, {self.order_lines:,} order lines"
                        f"{period}.")
             if self.available is None or "quantities" in self.available:
-                out.append(f"Sales (net value of the lines delivered): EUR "
-                           f"{self.revenue:,.0f} for {self.volume_kg:,.0f} kg.")
+                out.append(f"Sales (net value of the lines delivered): {cur}"
+                           f"{self.revenue:,.0f} for {self.volume_kg:,.0f}{unit}.")
             else:
-                out.append(f"Sales (net value of the lines): EUR {self.revenue:,.0f} "
+                out.append(f"Sales (net value of the lines): {cur}{self.revenue:,.0f} "
                            "(no quantities given).")
             if self.revenue_by_year:
                 out.append("  by year: " + "; ".join(
-                    f"{y}: EUR {v:,.0f}" for y, v in sorted(self.revenue_by_year.items())))
+                    f"{y}: {cur}{v:,.0f}" for y, v in sorted(self.revenue_by_year.items())))
             if "rebates" in self.rows:
-                out.append(f"Rebates paid: EUR {self.rebates_paid:,.0f}.")
+                out.append(f"Rebates paid: {cur}{self.rebates_paid:,.0f}.")
+            if not (c.currency and c.quantity_unit):
+                out.append("  (currency or quantity unit not set: write them in the "
+                           "settings file under [company], e.g. currency = \"CHF\" and "
+                           "quantity_unit = \"pcs\", and pass it with --settings.)")
         if self.notes:
             out.append("")
             out.append("Notes:")
@@ -225,7 +238,9 @@ class CheckReport:
                        "first data row is row 2.")
         return "\n".join(out)
 
-    def text(self) -> str:
+    def text(self, company=None) -> str:
+        """The problems, or "no problems" and the summary (amounts in ``company``'s
+        currency and unit: :meth:`DataSummary.text`)."""
         if self.problems:
             out = [self.problems_text()]
             if self.summary.notes:
@@ -236,7 +251,8 @@ class CheckReport:
             out.append("Fix the problems in the export (or in the system it comes "
                        "from), then run `kam data check` again.")
             return "\n".join(out)
-        return "No problems found: the data is ready to use.\n\n" + self.summary.text()
+        return "No problems found: the data is ready to use.\n\n" + \
+            self.summary.text(company)
 
 
 class DataError(ValueError):

@@ -239,6 +239,9 @@ def build(kd, s, tables: dict, *, as_of=None) -> Plan:
         "rebate cliff": _status.rebate_cliff(rebate_plan, ids),
     }
 
+    available = getattr(kd, "available", None)
+    if available is not None:  # a figure the data cannot give is unknown, not an alert
+        _status.unknown_status(status, ids, available)
     cy = measures.customer_year(kd.orders)
     cy.index = cy.index.set_levels(cy.index.levels[0].astype(str), level=0)
     cyy = cy.xs(year, level="year") if year in cy.index.get_level_values("year") else \
@@ -275,7 +278,8 @@ def build(kd, s, tables: dict, *, as_of=None) -> Plan:
         "joint_activities": relr.get("joint_activities", pd.Series(0, index=ids)).to_numpy(float),
         "trainings_planned": n_train.reindex(ids).fillna(0).to_numpy(float),
     }, index=ids)
-    obj = _objectives.objectives(fc, strat, rebate_plan, current_tier, qual, ps)
+    obj = _objectives.objectives(fc, strat, rebate_plan, current_tier, qual, ps,
+                                 available=available)
 
     competitors = _opps.competitors(kd, fc, year)
     segment = pd.Series("", index=ids, dtype=object)
@@ -285,7 +289,9 @@ def build(kd, s, tables: dict, *, as_of=None) -> Plan:
         segment = sg["segment"].fillna("").astype(str)
         segment = segment.where(~(segment.eq("mixed") & mixed.ne("")),
                                 "mixed (" + mixed + ")")
-    strat["sentence"] = _strategy.sentences(fc, strat, segment, competitors["competitor"], y1)
+    strat["sentence"] = _strategy.sentences(
+        fc, strat, segment, competitors["competitor"], y1,
+        margin_known=available is None or "costs" in available)
     white = _opps.whitespace(kd, ids, year, ps)
     mix = _opps.product_mix(kd, ids, year, ps)
     vp = tables.get("visit_plan")
@@ -304,7 +310,7 @@ def build(kd, s, tables: dict, *, as_of=None) -> Plan:
            "sponsored": sponsored, "first_visit": first_visit, "exec_visit": exec_visit,
            "competitor": competitors["competitor"], "whitespace": white,
            "segment": segment, "relationship": relr.reindex(columns=["action"]),
-           "missing_roles": missing}
+           "missing_roles": missing, "available": available}
     acts = _actions.actions(ctx, ps, y1)
     gp = pd.Series(np.nan, index=ids)
     a = kd.assessments

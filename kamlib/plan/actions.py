@@ -119,15 +119,21 @@ def actions(ctx: dict, ps: PlanSettings, plan_year: int) -> pd.DataFrame:
     ``rebate_plan``, ``supply``, ``owners``, ``sponsored``, ``first_visit``,
     ``exec_visit`` (dates), ``competitor``, ``whitespace`` (long), ``segment``,
     ``relationship`` (service's, for its suggested action), ``missing_roles`` (text),
-    ``rebate_history`` (status frame).
+    ``rebate_history`` (status frame), ``available`` (optional: what the data allows;
+    actions whose objective the data cannot give are left out, :mod:`kamlib.unknowns`).
     """
     fc = ctx["fc"]
     ids = fc.index
     y = plan_year
     st = ctx["strategy"]["strategy"].reindex(ids).astype(str).to_numpy()
     obj = ctx["objectives"]
-    tgt = obj.pivot(index="customer_id", columns="metric", values="target").reindex(ids)
-    cur = obj.pivot(index="customer_id", columns="metric", values="current").reindex(ids)
+    from kamlib.plan.objectives import LABELS
+
+    metrics = list(LABELS)  # every metric a column, also those the data left out
+    tgt = obj.pivot(index="customer_id", columns="metric", values="target").reindex(
+        index=ids, columns=metrics)
+    cur = obj.pivot(index="customer_id", columns="metric", values="current").reindex(
+        index=ids, columns=metrics)
     own = ctx["owners"].reindex(ids).fillna("")
     first = _within(ctx["first_visit"].reindex(ids), y)
     first = np.where(pd.isna(ctx["first_visit"].reindex(ids)).to_numpy(),
@@ -239,7 +245,7 @@ def actions(ctx: dict, ps: PlanSettings, plan_year: int) -> pd.DataFrame:
                    " - " + rel["action"].fillna("").astype(str).to_numpy(object), ""),
         "account manager", d(6, 30), "the service package",
         "working at the " + tgt.get("relationship_level", pd.Series("", index=ids)).astype(
-            str).to_numpy(object) + " level", "relationship_level", 2)
+            object).fillna("").astype(str).to_numpy(object) + " level", "relationship_level", 2)
     # 7. something new
     ja = pd.to_numeric(cur.get("joint_activities"), errors="coerce").fillna(0).to_numpy(float)
     jt = pd.to_numeric(tgt.get("joint_activities"), errors="coerce").fillna(0).to_numpy(float)
@@ -316,6 +322,14 @@ def actions(ctx: dict, ps: PlanSettings, plan_year: int) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame(columns=COLUMNS)
     out = pd.concat(rows, ignore_index=True)
+    available = ctx.get("available")
+    if available is not None:  # no action on a figure the data cannot give
+        from kamlib import unknowns
+
+        keep = ~out["objective"].map(lambda m: unknowns.is_unknown(available, m)).astype(bool)
+        out = out.loc[keep.to_numpy()]
+        if out.empty:
+            return pd.DataFrame(columns=COLUMNS)
     out["due"] = pd.to_datetime(out["due"])
     out["_n"] = np.arange(len(out))
     out = out.sort_values(["customer_id", "priority", "due", "_n"], kind="stable")

@@ -76,7 +76,8 @@ def _rows(ids, metric, current, target, why) -> pd.DataFrame:
 
 
 def objectives(fc: pd.DataFrame, strat: pd.DataFrame, rebate_plan: pd.DataFrame,
-               current_tier: pd.Series, qual: pd.DataFrame, ps) -> pd.DataFrame:
+               current_tier: pd.Series, qual: pd.DataFrame, ps, available=None
+               ) -> pd.DataFrame:
     """Every objective of every account, one row each.
 
     ``fc``: the forecast (:func:`kamlib.plan.forecast.plan_year`); ``strat``:
@@ -88,6 +89,12 @@ def objectives(fc: pd.DataFrame, strat: pd.DataFrame, rebate_plan: pd.DataFrame,
     ``joint_activities``, ``trainings_planned``. Columns: ``customer_id``, ``metric``,
     ``label``, ``kind`` (quantitative / qualitative), ``current``, ``target``, ``unit``,
     ``why``, ``headline`` (1-3 for the first page's three, else 0).
+
+    ``available``: what the data allows (``KamData.available``; ``None`` = everything).
+    No objective is set on a figure the data cannot give (:mod:`kamlib.unknowns`: on
+    time in full without delivery dates, complaints and the relationship level without
+    interactions, the buying centre without contacts), nor a relationship level whose
+    recommended or current level is unknown (no margin, no interactions).
     """
     from kamlib.plan.status import LEVELS
 
@@ -157,7 +164,8 @@ def objectives(fc: pd.DataFrame, strat: pd.DataFrame, rebate_plan: pd.DataFrame,
     sponsored = q["executive_target"].fillna(0).to_numpy(float) > 0
     if sponsored.any():
         parts.append(_rows(ids[sponsored], "executive_visits",
-                           q["executive_visits"].fillna(0).astype(int)[sponsored],
+                           q["executive_visits"].astype("Int64").astype(object)
+                           .where(q["executive_visits"].notna(), np.nan)[sponsored],
                            q["executive_target"].astype(int)[sponsored],
                            "the executive sponsor's visits"))
     ja = q["joint_activities"].fillna(0).to_numpy(float)
@@ -166,6 +174,14 @@ def objectives(fc: pd.DataFrame, strat: pd.DataFrame, rebate_plan: pd.DataFrame,
                        np.maximum.reduce([ja, tr, np.ones(len(ids))]).astype(int),
                        "something new every year revives the relationship"))
     out = pd.concat(parts, ignore_index=True)
+    if available is not None:
+        from kamlib import unknowns
+
+        gone = out["metric"].map(lambda m: unknowns.is_unknown(available, m)).to_numpy(bool).copy()
+        lvl_unknown = pd.Series(obs.isna().to_numpy() | rec.isna().to_numpy(), index=ids)
+        gone |= (out["metric"].eq("relationship_level").to_numpy()
+                 & lvl_unknown.reindex(out["customer_id"]).fillna(True).to_numpy(bool))
+        out = out.loc[~gone].reset_index(drop=True)
     out["label"] = out["metric"].map(LABELS)
     out["kind"] = np.where(out["metric"].isin(QUANTITATIVE), "quantitative", "qualitative")
     out["unit"] = out["metric"].map(units())

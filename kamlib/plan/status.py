@@ -139,10 +139,14 @@ def relationship_level(relationship: pd.DataFrame, ids) -> pd.DataFrame:
                       "ok")
     rt = r["recommended_level"].fillna("?").astype(str).to_numpy(object)
     ot = r["observed_level"].fillna("?").astype(str).to_numpy(object)
+    why = (r["action"] if "action" in r.columns else pd.Series("", index=ids)).fillna("")
+    why = why.astype(str).to_numpy(object)
+    unknown = np.where(np.char.startswith(why.astype(str), "level unknown"), why,
+                       "relationship level unknown")
     text = np.where(np.isfinite(gap) & (gap > 0),
                     "we work at " + ot + "; " + rt + " is recommended",
                     np.where(np.isfinite(gap), "we work at " + ot + " (recommended: " + rt
-                             + ")", "relationship level unknown"))
+                             + ")", unknown))
     out = _frame(ids, level, text)
     out["gap"] = gap
     return out
@@ -162,18 +166,39 @@ def service_budget(packages: pd.DataFrame, ids) -> pd.DataFrame:
     bud = p["cost_to_serve_budget"].to_numpy(float)
     cur = p["current_service_cost"].to_numpy(float)
     whole = p["current_cost_to_serve"].to_numpy(float)
-    within = p["within_budget"].fillna(False).astype(bool).to_numpy()
-    over = np.nan_to_num(cur, nan=0) > 1.2 * np.nan_to_num(bud, nan=0)
-    level = np.select([~np.isfinite(bud), ~within, over], ["info", "watch", "watch"], "ok")
+    # unknown (no costs: margin; no interactions: last year's activities) is not a breach
+    margin_known = p["within_budget"].notna().to_numpy(bool)
+    within = p["within_budget"].fillna(True).astype(bool).to_numpy()
+    cur_known = np.isfinite(cur)
+    over = cur_known & (np.nan_to_num(cur, nan=0) > 1.2 * np.nan_to_num(bud, nan=0))
+    level = np.select([~np.isfinite(bud), ~within, over, ~(margin_known & cur_known)],
+                      ["info", "watch", "watch", "info"], "ok")
     b = pd.Series(bud).map(fmt.eur).to_numpy(object)
     c = pd.Series(cur).map(fmt.eur).to_numpy(object)
     w = pd.Series(whole).map(fmt.eur).to_numpy(object)
-    text = ("package budget " + b + " a year against " + c + " spent on the same "
-            "activities last year" + np.where(~within, " - more than the gross margin "
-                                              "allows", "")
+    text = ("package budget " + b + " a year"
+            + np.where(cur_known, " against " + c + " spent on the same activities last "
+                       "year", "; what the same activities cost last year is not in the "
+                       "data (no interactions)")
+            + np.where(~within, " - more than the gross margin allows", "")
+            + np.where(margin_known, "", "; the gross margin it should stay within is not "
+                       "in the data (no cost of goods)")
             + " (whole cost to serve last year, orders and deliveries included: " + w + ")")
     text = np.where(np.isfinite(bud), text, "no service package")
     return _frame(ids, level, text)
+
+
+def unknown_status(status: dict, ids, available) -> None:
+    """Turn the marks the data cannot give into ``info`` marks saying so, in place: no
+    contacts -> the decision makers (an alert "no decision maker known" would blame an
+    export, not the account). ``available``: ``KamData.available``."""
+    from kamlib import unknowns
+
+    if unknowns.is_unknown(available, "decision_makers") and "decision makers" in status:
+        st = status["decision makers"].copy()
+        st["level"] = "info"
+        st["text"] = "buying centre " + unknowns.text("contacts")
+        status["decision makers"] = st
 
 
 def grade_of_score(score, grades, values) -> np.ndarray:

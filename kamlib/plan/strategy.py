@@ -113,12 +113,16 @@ def choose(hist: pd.DataFrame, key: pd.DataFrame | None, relationship: pd.DataFr
 
 
 def sentences(fc: pd.DataFrame, strat: pd.DataFrame, segment: pd.Series,
-              competitor: pd.Series, plan_year: int) -> pd.Series:
+              competitor: pd.Series, plan_year: int, margin_known: bool = True
+              ) -> pd.Series:
     """One strategy sentence per account: what the plan does, to what, and how.
 
     ``fc``: :func:`kamlib.plan.forecast.plan_year`; ``segment``: the buying driver;
-    ``competitor``: the main competitor ('' unknown). Index customer_id.
+    ``competitor``: the main competitor ('' unknown); ``margin_known``: False when the
+    data has no cost of goods (the sentence then speaks of the price, not of a margin
+    it cannot see). Index customer_id.
     """
+    protect = "protect the margin" if margin_known else "hold the price"
     ids = fc.index
     st = strat["strategy"].reindex(ids).astype(str).to_numpy()
     seg = segment.reindex(ids).fillna("").astype(str).str.split(" ").str[0]
@@ -147,8 +151,8 @@ def sentences(fc: pd.DataFrame, strat: pd.DataFrame, segment: pd.Series,
          + ", volume " + vol + " to " + pvol + " in " + y + " - " + how + ".",
          "Hold: " + np.where(fell, "stop the " + drop.to_numpy(object) + " of "
                              + str(plan_year - 1) + ", ", "") + "keep volume at " + pvol
-         + " in " + y + " and protect the margin, " + how + ".",
-         "Harvest: protect the margin - net price "
+         + " in " + y + " and " + protect + ", " + how + ".",
+         "Harvest: " + protect + " - net price "
          + fc["net_price"].map(fmt.price).to_numpy(object) + " to "
          + fc["plan_net_price"].map(fmt.price).to_numpy(object)
          + ", service held to its budget; volume may ease to " + pvol + " in " + y + "."],
