@@ -207,7 +207,8 @@ class Analysis:
             return self._kd
         from kamlib import data
 
-        return self._timed("data", lambda: data.load(self.source))
+        how = "duckdb" if self.use_duckdb else "pandas"
+        return self._timed("data", lambda: data.load(self.source, engine=how))
 
     @cached_property
     def facts(self) -> pd.DataFrame:
@@ -223,6 +224,9 @@ class Analysis:
         """
         from kamlib import measures
 
+        if self.use_duckdb and self.data.lazy:
+            # the lines were validated by SQL and read as the loader reads them
+            return self._timed("facts", lambda: _engine.customer_year(self.data))
         if self.use_duckdb:
             import duckdb
 
@@ -248,13 +252,29 @@ class Analysis:
             self.progress(f"note: {text}")
 
     @cached_property
+    def activity(self):
+        """The activity counts of ``kamlib.activity_facts`` (order lines, deliveries and
+        interactions per customer and period, for the cost to serve and the review),
+        or None where that module is not installed."""
+        try:
+            from kamlib import activity_facts
+        except ImportError:
+            return None
+        kd = self.data
+        return self._timed("activity", lambda: activity_facts.activity_facts(kd))
+
+    def _activity_kw(self) -> dict:
+        act = self.activity
+        return {} if act is None else {"activity": act}
+
+    @cached_property
     def key_accounts(self) -> pd.DataFrame:
         """:func:`kamlib.selection.key_accounts` (every customer, ``is_key``, reasons)."""
         from kamlib import selection
 
-        kd, cy = self.data, self.facts
+        kd, cy, more = self.data, self.facts, self._activity_kw()
         return self._timed("key_accounts", lambda: selection.key_accounts(
-            kd, self.settings, customer_year=cy))
+            kd, self.settings, customer_year=cy, **more))
 
     @cached_property
     def key_ids(self) -> list[str]:
@@ -284,8 +304,12 @@ class Analysis:
         except ImportError:
             return None
         kd = self.data
+        if self.activity is None:
+            return self._timed("review", lambda: review.account_review(
+                kd, self.settings, year=self.year))
+        now, cy, act = self.key_accounts, self.facts, self.activity
         return self._timed("review", lambda: review.account_review(
-            kd, self.settings, year=self.year))
+            kd, self.settings, year=self.year, now=now, customer_year=cy, activity=act))
 
     @cached_property
     def account_table(self) -> pd.DataFrame:
@@ -302,9 +326,9 @@ class Analysis:
         accounts (their segments from :attr:`segments`)."""
         from kamlib import rebates
 
-        kd, seg = self.data, self.segments
+        kd, seg, cy = self.data, self.segments, self.facts
         return self._timed("rebate_projection", lambda: rebates.account_projection(
-            kd, self.settings, segments=seg))
+            kd, self.settings, segments=seg, customer_year=cy))
 
     @cached_property
     def visit_plan(self):
@@ -439,4 +463,6 @@ def _size_text(result) -> str:
     orders = getattr(result, "orders", None)
     if isinstance(orders, pd.DataFrame):
         return f"{len(orders):,} order lines"
+    if orders is not None and hasattr(orders, "rows"):  # left in its file
+        return f"{orders.rows:,} order lines (validated in the file)"
     return ""

@@ -73,23 +73,44 @@ FACTS_COLUMNS = ("order_id", "customer_id", "order_date", "quantity_kg",
                  "promised_delivery_date", "actual_delivery_date", "delivered_kg")
 
 
-def _order_checks() -> dict[str, str]:
-    """Check name -> SQL condition that is true for a bad order line."""
+def table_checks(table: "schema.Table", have=None) -> dict[str, str]:
+    """Check name -> SQL condition that is true for a bad row of ``table`` (a
+    :class:`kamlib.schema.Table`), over the columns ``have`` (None: all): empty cells
+    where the schema wants a value, numbers out of bounds, values not on the list,
+    references to unknown customers and products, and (order lines) deliveries or
+    promises before the order date. The same rules as :func:`kamlib.data.check`."""
+    names = set(table.column_names if have is None else have)
     checks: dict[str, str] = {}
-    for col in schema.ORDERS.columns:
-        if not col.nullable and col.required:
+    for col in table.columns:
+        if col.name not in names:
+            continue
+        if not col.nullable and (col.required or have is not None):
             checks[f"{col.name} empty"] = f"{col.name} IS NULL"
         if col.minimum is not None:
             checks[f"{col.name} below {col.minimum:g}"] = f"{col.name} < {col.minimum}"
-    allowed = ", ".join(f"'{v}'" for v in schema.DEAL_TYPES)
-    checks["deal_type not on the list"] = f"deal_type IS NOT NULL AND deal_type NOT IN ({allowed})"
-    checks["delivered before the order date"] = "actual_delivery_date < order_date"
-    checks["promised before the order date"] = "promised_delivery_date < order_date"
-    checks["unknown customer"] = (
-        "customer_id IS NOT NULL AND customer_id NOT IN (SELECT customer_id FROM customers)")
-    checks["unknown product"] = (
-        "product_id IS NOT NULL AND product_id NOT IN (SELECT product_id FROM products)")
+        if col.maximum is not None:
+            checks[f"{col.name} above {col.maximum:g}"] = f"{col.name} > {col.maximum}"
+        if col.allowed:
+            allowed = ", ".join("'" + v.replace("'", "''") + "'" for v in col.allowed)
+            checks[f"{col.name} not on the list"] = (
+                f"{col.name} IS NOT NULL AND {col.name} NOT IN ({allowed})")
+    if table.name == "orders":
+        if {"actual_delivery_date", "order_date"} <= names:
+            checks["delivered before the order date"] = "actual_delivery_date < order_date"
+        if {"promised_delivery_date", "order_date"} <= names:
+            checks["promised before the order date"] = "promised_delivery_date < order_date"
+    for col, ref in table.references.items():
+        if col in names:
+            key = schema.TABLES[ref].key[0]
+            checks[f"unknown {ref.rstrip('s')}"] = (
+                f"{col} IS NOT NULL AND {col} NOT IN (SELECT {key} FROM {ref})")
     return checks
+
+
+def _order_checks() -> dict[str, str]:
+    """Check name -> SQL condition that is true for a bad order line (the required
+    columns' empty cells; every other rule of :func:`table_checks`)."""
+    return table_checks(schema.ORDERS)
 
 
 #: Check name -> SQL condition true for a bad order line (see :func:`check_orders`).
@@ -187,6 +208,12 @@ def _register_orders(con, source) -> None:
     if isinstance(source, pd.DataFrame):
         con.register("orders", source)
         return
+    if hasattr(source, "orders"):  # a KamData: its lines left in their file, or loaded
+        f, df = _orders_source(source)
+        if df is not None:
+            con.register("orders", df)
+            return
+        source = f.parent
     f = orders_file(source)
     if f is None:
         raise FileNotFoundError(
@@ -624,3 +651,95 @@ def interaction_counts(source, start: pd.Timestamp, end: pd.Timestamp) -> pd.Dat
     finally:
         con.close()
     return out[cols]
+
+
+def _columns_of(con, relation: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall()]
+
+
+def check_table(folder, table: str) -> tuple[int, dict]:
+    """The SQL checks of :func:`table_checks` over ``table``'s file in ``folder``, in one
+    scan, and its repeated keys: ``(rows, failed)``, ``failed`` = check name -> number
+    of bad rows (only checks that found some). A required column missing or a value
+    DuckDB cannot read as the schema's type counts as a failed check (the exact report
+    then comes from :func:`kamlib.data.check`)."""
+    import duckdb
+
+    folder = Path(folder)
+    spec = schema.TABLES[table]
+    f = _table_file(folder, table)
+    if f is None:
+        return 0, {f"{table} file missing": 1}
+    con = _connect()
+    try:
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM {_reader(f)}")
+        for ref in set(spec.references.values()):
+            rf = _table_file(folder, ref)
+            if rf is not None and ref != table:
+                con.execute(f"CREATE VIEW {ref} AS SELECT * FROM {_reader(rf)}")
+        have = set(_columns_of(con, table))
+        missing = [c.name for c in spec.columns if c.required and c.name not in have]
+        if missing:
+            return 0, {f"{c} missing": 1 for c in missing}
+        known = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+        checks = {k: v for k, v in table_checks(spec, have).items()
+                  if not k.startswith("unknown ")
+                  or spec.references.get(v.split()[0], "") in known}
+        sums = "".join(f", count(*) FILTER (WHERE {c})" for c in checks.values())
+        key = [k for k in spec.key if k in have]
+        key = key if key and len(key) == len(spec.key) else []
+        k = ", ".join(key)
+        # distinct hashes of the key in the same scan: fewer than the rows means a key
+        # may repeat (or two keys share a hash), which the exact query then settles
+        hashes = f", count(DISTINCT hash({k}))" if key else ", 0"
+        try:
+            row = con.execute(f"SELECT count(*){hashes}{sums} FROM {table}").fetchone()
+            failed = {n: int(c) for n, c in zip(checks, row[2:]) if c}
+            if key and row[1] < row[0]:
+                rep = con.execute(f"SELECT count(*) FROM (SELECT {k} FROM {table} "
+                                  f"GROUP BY {k} HAVING count(*) > 1)").fetchone()[0]
+                if rep:
+                    failed[" + ".join(key) + " repeated"] = int(rep)
+        except duckdb.Error as exc:  # a value that is not the schema's type
+            return 0, {f"unreadable: {exc}".split("\n")[0]: 1}
+        return int(row[0]), failed
+    finally:
+        con.close()
+
+
+ORDER_SUMMARY_SQL = f"""
+SELECT min(order_date), max(order_date), greatest(max(order_date), max(actual_delivery_date))
+FROM orders
+"""
+
+ORDER_YEARS_SQL = f"""
+SELECT CAST(year({SALES_DATE_SQL}) AS BIGINT) AS year,
+       count(*) FILTER (WHERE delivered_kg > 0) AS sold,
+       count(unit_cost_per_kg) FILTER (WHERE delivered_kg > 0) AS with_cost,
+       count(list_price_per_kg) FILTER (WHERE delivered_kg > 0) AS with_list_price
+FROM orders GROUP BY 1 ORDER BY 1
+"""
+
+
+def order_summary(file: Path):
+    """:class:`kamlib.data.lazy.OrderSummary` of an order-line file (one scan)."""
+    from kamlib.data.lazy import OrderSummary
+
+    con = _connect()
+    try:
+        con.execute(f"CREATE VIEW orders AS SELECT * FROM {_reader(Path(file))}")
+        first, last, end = con.execute(ORDER_SUMMARY_SQL).fetchone()
+        ys = con.execute(ORDER_YEARS_SQL).df()
+    finally:
+        con.close()
+
+    def ts(v):
+        return None if v is None else pd.Timestamp(v)
+
+    sold = ys["sold"].to_numpy() > 0
+    return OrderSummary(
+        first_date=ts(first), last_date=ts(last), data_end=ts(end),
+        years=tuple(int(y) for y in ys["year"]),
+        unknown_costs_years=tuple(int(y) for y in ys.loc[sold & (ys["with_cost"] == 0), "year"]),
+        unknown_list_prices_years=tuple(int(y) for y in ys.loc[
+            sold & (ys["with_list_price"] == 0), "year"]))

@@ -29,7 +29,6 @@ class OrderSummary:
     """What the rest of the playbook asks of the order lines as a whole: ``first_date``
     and ``last_date`` (order dates), ``data_end`` (the last order or delivery date:
     where the export ends), ``years`` (calendar years of the sales dates, oldest first),
-    ``customers_only_in_orders`` (customer ids of lines that the customers table lacks),
     ``unknown_costs_years`` / ``unknown_list_prices_years`` (years whose lines with a
     quantity all lack a unit cost / a list price)."""
 
@@ -37,7 +36,6 @@ class OrderSummary:
     last_date: pd.Timestamp | None
     data_end: pd.Timestamp | None
     years: tuple[int, ...]
-    customers_only_in_orders: tuple[str, ...] = ()
     unknown_costs_years: tuple[int, ...] = ()
     unknown_list_prices_years: tuple[int, ...] = ()
 
