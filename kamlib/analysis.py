@@ -207,7 +207,9 @@ class Analysis:
             return self._kd
         from kamlib import data
 
-        how = "duckdb" if self.use_duckdb else "pandas"
+        # the lines stay in their file only when every stage reads them through
+        # aggregates (the cost to serve and the review through kamlib.activity_facts)
+        how = "duckdb" if self.use_duckdb and _lazy_ready() else "pandas"
         return self._timed("data", lambda: data.load(self.source, engine=how))
 
     @cached_property
@@ -423,6 +425,13 @@ class Analysis:
         }, indent=2) + "\n", encoding="utf-8")
         written.append(p)
         return written
+
+
+def _lazy_ready() -> bool:
+    """True when the stages can work on order lines left in their file."""
+    import importlib.util
+
+    return importlib.util.find_spec("kamlib.activity_facts") is not None
 
 
 def _disagreement(facts: pd.DataFrame, orders: pd.DataFrame) -> str:
