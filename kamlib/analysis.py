@@ -7,7 +7,9 @@
 
 The chain (each step takes the results before it instead of recomputing them):
 
-``data`` (:func:`kamlib.data.load`) → ``facts`` (per customer and year:
+``data`` (:func:`kamlib.data.load`; with DuckDB the order lines and interactions
+stay in their files, validated by SQL) → ``activity`` (``kamlib.activity_facts``, when
+installed) → ``facts`` (per customer and year:
 :func:`kamlib.measures.customer_year`, or the same table from DuckDB over the files,
 :func:`kamlib.engine.customer_year`, for large exports) → ``key_accounts``
 (:func:`kamlib.selection.key_accounts`) → ``segments`` of the key accounts

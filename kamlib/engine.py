@@ -9,7 +9,14 @@ aggregate. This module holds the two queries the playbook needs on the lines:
   :func:`kamlib.measures.customer_year`; a test checks they are equal);
 - :data:`ORDER_CHECKS`, the checks of the order lines (empty cells, negative numbers,
   values not on the list, repeated keys, unknown customers and products, deliveries
-  before the order date) as one ``WHERE`` condition each.
+  before the order date) as one ``WHERE`` condition each (:func:`table_checks` for any
+  table, :func:`check_table` over a file: what ``kamlib.data.load(engine="duckdb")``
+  validates the lines and interactions with);
+- the aggregates the stages after the facts take instead of the lines:
+  :func:`customer_month` (:data:`CUSTOMER_MONTH_SQL`), :func:`segment_sums` (the
+  segmentation's sums per customer and quarter, and the reaction to late deliveries),
+  :func:`interaction_counts`; each runs over the file or over loaded lines
+  (:func:`lines_relation`), so small and large data share one implementation.
 
 Both are plain SQL over a relation called ``orders`` with the schema's column names, so
 the same text runs on a larger engine (Spark SQL, BigQuery, Snowflake, Trino, a DuckDB
