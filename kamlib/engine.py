@@ -261,16 +261,21 @@ def customer_year(source) -> pd.DataFrame:
     Same index and columns as :func:`kamlib.measures.customer_year` (volume in kg,
     money in EUR; ``on_time_in_full_rate`` = on-time-in-full lines / delivered lines).
     Only the aggregate (one row per customer and year) comes into pandas.
-    ``source``: a folder (or ``"sample"``) or a DataFrame of order lines with the
-    schema's columns (a loaded ``kd.orders``).
+    ``source``: a folder (or ``"sample"``), a KamData (its lines left in their file or
+    loaded) or a DataFrame of order lines with the schema's columns (a loaded
+    ``kd.orders``).
     """
+    return _facts_frame(_query(source, FACTS_SQL, _register_orders))
+
+
+def _query(source, sql: str, register) -> pd.DataFrame:
+    """``sql`` on a fresh connection where ``register(con, source)`` made its relation."""
     con = _connect()
     try:
-        _register_orders(con, source)
-        raw = con.execute(FACTS_SQL).df()
+        register(con, source)
+        return con.execute(sql).df()
     finally:
         con.close()
-    return _facts_frame(raw)
 
 
 @dataclass(frozen=True)
@@ -446,12 +451,7 @@ def customer_month(source) -> pd.DataFrame:
     (sums over the lines, money in the company's currency), ``order_count`` (distinct
     orders), ``line_count``, ``delivered_line_count``, ``on_time_in_full_line_count``.
     ``source``: a folder, a KamData or loaded order lines (:func:`lines_relation`)."""
-    con = _connect()
-    try:
-        lines_relation(con, source)
-        out = con.execute(CUSTOMER_MONTH_SQL).df()
-    finally:
-        con.close()
+    out = _query(source, CUSTOMER_MONTH_SQL, lines_relation)
     out["customer_id"] = out["customer_id"].astype("string")
     return out
 
