@@ -7,7 +7,9 @@
 
 The chain (each step takes the results before it instead of recomputing them):
 
-``data`` (:func:`kamlib.data.load`) → ``facts`` (per customer and year:
+``data`` (:func:`kamlib.data.load`; with DuckDB the order lines and interactions
+stay in their files, validated by SQL) → ``activity`` (``kamlib.activity_facts``, when
+installed) → ``facts`` (per customer and year:
 :func:`kamlib.measures.customer_year`, or the same table from DuckDB over the files,
 :func:`kamlib.engine.customer_year`, for large exports) → ``key_accounts``
 (:func:`kamlib.selection.key_accounts`) → ``segments`` of the key accounts
@@ -207,7 +209,10 @@ class Analysis:
             return self._kd
         from kamlib import data
 
-        return self._timed("data", lambda: data.load(self.source))
+        # the lines stay in their file only when every stage reads them through
+        # aggregates (the cost to serve and the review through kamlib.activity_facts)
+        how = "duckdb" if self.use_duckdb and _lazy_ready() else "pandas"
+        return self._timed("data", lambda: data.load(self.source, engine=how))
 
     @cached_property
     def facts(self) -> pd.DataFrame:
@@ -223,6 +228,9 @@ class Analysis:
         """
         from kamlib import measures
 
+        if self.use_duckdb and self.data.lazy:
+            # the lines were validated by SQL and read as the loader reads them
+            return self._timed("facts", lambda: _engine.customer_year(self.data))
         if self.use_duckdb:
             import duckdb
 
@@ -248,13 +256,29 @@ class Analysis:
             self.progress(f"note: {text}")
 
     @cached_property
+    def activity(self):
+        """The activity counts of ``kamlib.activity_facts`` (order lines, deliveries and
+        interactions per customer and period, for the cost to serve and the review),
+        or None where that module is not installed."""
+        try:
+            from kamlib import activity_facts
+        except ImportError:
+            return None
+        kd = self.data
+        return self._timed("activity", lambda: activity_facts.activity_facts(kd))
+
+    def _activity_kw(self) -> dict:
+        act = self.activity
+        return {} if act is None else {"activity": act}
+
+    @cached_property
     def key_accounts(self) -> pd.DataFrame:
         """:func:`kamlib.selection.key_accounts` (every customer, ``is_key``, reasons)."""
         from kamlib import selection
 
-        kd, cy = self.data, self.facts
+        kd, cy, more = self.data, self.facts, self._activity_kw()
         return self._timed("key_accounts", lambda: selection.key_accounts(
-            kd, self.settings, customer_year=cy))
+            kd, self.settings, customer_year=cy, **more))
 
     @cached_property
     def key_ids(self) -> list[str]:
@@ -284,8 +308,12 @@ class Analysis:
         except ImportError:
             return None
         kd = self.data
+        if self.activity is None:
+            return self._timed("review", lambda: review.account_review(
+                kd, self.settings, year=self.year))
+        now, cy, act = self.key_accounts, self.facts, self.activity
         return self._timed("review", lambda: review.account_review(
-            kd, self.settings, year=self.year))
+            kd, self.settings, year=self.year, now=now, customer_year=cy, activity=act))
 
     @cached_property
     def account_table(self) -> pd.DataFrame:
@@ -302,9 +330,9 @@ class Analysis:
         accounts (their segments from :attr:`segments`)."""
         from kamlib import rebates
 
-        kd, seg = self.data, self.segments
+        kd, seg, cy = self.data, self.segments, self.facts
         return self._timed("rebate_projection", lambda: rebates.account_projection(
-            kd, self.settings, segments=seg))
+            kd, self.settings, segments=seg, customer_year=cy))
 
     @cached_property
     def visit_plan(self):
@@ -401,6 +429,13 @@ class Analysis:
         return written
 
 
+def _lazy_ready() -> bool:
+    """True when the stages can work on order lines left in their file."""
+    import importlib.util
+
+    return importlib.util.find_spec("kamlib.activity_facts") is not None
+
+
 def _disagreement(facts: pd.DataFrame, orders: pd.DataFrame) -> str:
     """Why facts computed from the file do not belong to the loaded order lines ('' when
     they agree: the same number of lines and the same revenue to a millionth)."""
@@ -439,4 +474,6 @@ def _size_text(result) -> str:
     orders = getattr(result, "orders", None)
     if isinstance(orders, pd.DataFrame):
         return f"{len(orders):,} order lines"
+    if orders is not None and hasattr(orders, "rows"):  # left in its file
+        return f"{orders.rows:,} order lines (validated in the file)"
     return ""

@@ -117,8 +117,19 @@ def order_measures(orders: pd.DataFrame, deliveries: bool = True) -> pd.DataFram
     return o
 
 
+def _summary(orders):
+    """The :class:`kamlib.data.lazy.OrderSummary` of order lines left in their file, or
+    None for a DataFrame."""
+    return getattr(orders, "summary", None) if not isinstance(orders, pd.DataFrame) else None
+
+
 def data_end(orders: pd.DataFrame) -> pd.Timestamp | None:
-    """The last date in the order lines (order or delivery): where the export ends."""
+    """The last date in the order lines (order or delivery): where the export ends.
+    ``orders``: a DataFrame or order lines left in their file
+    (:class:`kamlib.data.lazy.LazyTable`, whose summary holds it)."""
+    summary = _summary(orders)
+    if summary is not None:
+        return summary.data_end
     if not len(orders):
         return None
     ends = [orders["order_date"].max()]
@@ -143,7 +154,9 @@ def latest_complete_year(orders: pd.DataFrame) -> tuple[int, bool]:
     year = int(end.year)
     if end.month >= COMPLETE_YEAR_FROM_MONTH:
         return year, False
-    years = set(int(y) for y in orders["year"].unique())
+    summary = _summary(orders)
+    years = set(summary.years if summary is not None
+                else (int(y) for y in orders["year"].unique()))
     if (year - 1) in years:
         return year - 1, False
     return year, True

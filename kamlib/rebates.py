@@ -633,8 +633,9 @@ def _ids(kd, customers) -> pd.Index | None:
         customers = customers.index
     ids = pd.Index(list(dict.fromkeys(str(c) for c in customers)), name="customer_id",
                    dtype=object)
-    known = set(kd.customers["customer_id"].astype(str).unique()) | set(
-        kd.orders["customer_id"].astype(str).unique())
+    known = set(kd.customers["customer_id"].astype(str).unique())
+    if not getattr(kd, "lazy", False):  # lines left in a file were checked against it
+        known |= set(kd.orders["customer_id"].astype(str).unique())
     unknown = [c for c in ids if c not in known]
     if unknown:
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
@@ -651,23 +652,42 @@ def _yearly(orders: pd.DataFrame, value: str) -> pd.DataFrame:
     return t
 
 
-def _baseline(orders: pd.DataFrame, ids: pd.Index, year: int, sc: RebateSchedule,
-              value: str) -> np.ndarray:
-    """Mean yearly ``value`` of the ``baseline_years`` years before ``year``."""
+def _facts_years(customer_year: pd.DataFrame, years, columns) -> pd.DataFrame:
+    """The rows of per-customer-year facts (:func:`kamlib.measures.customer_year` or
+    :func:`kamlib.engine.customer_year`) of ``years``, customer ids as text."""
+    f = customer_year.loc[customer_year.index.get_level_values("year").isin(list(years)),
+                          list(columns)]
+    f.index = f.index.set_levels(f.index.levels[0].astype(str).astype(object), level=0)
+    return f
+
+
+def _baseline(kd, ids: pd.Index, year: int, sc: RebateSchedule, value: str,
+              customer_year: pd.DataFrame | None = None) -> np.ndarray:
+    """Mean yearly ``value`` of the ``baseline_years`` years before ``year`` (from the
+    per-customer-year facts when given, else from the order lines)."""
     years = list(range(year - sc.baseline_years, year))
-    t = _yearly(orders.loc[orders["year"].isin(years)], value)
+    if customer_year is not None:
+        t = _facts_years(customer_year, years, [value])[value].unstack("year", fill_value=0.0)
+    else:
+        t = _yearly(kd.orders.loc[kd.orders["year"].isin(years)], value)
     t = t.reindex(index=ids, columns=years, fill_value=0.0).fillna(0.0)
     return t.to_numpy(dtype=float).mean(axis=1)
 
 
-def year_volumes(kd, year: int, customers=None) -> pd.DataFrame:
+def year_volumes(kd, year: int, customers=None, *,
+                 customer_year: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per customer, the year's ``volume_kg``, ``revenue``, ``gross_margin`` (revenue −
     cost of goods, EUR; the contribution margin before rebates) and
     ``rebate_paid`` (EUR, from the ``rebates`` table). ``customers=None``: every
-    customer with sales in the year; given ids without sales get zeros."""
-    o = kd.orders.loc[kd.orders["year"] == year]
-    g = o.groupby(o["customer_id"].astype(str), observed=True)[
-        ["volume_kg", "revenue", "gross_margin"]].sum()
+    customer with sales in the year; given ids without sales get zeros.
+    ``customer_year``: the per-customer-year facts when already computed (the sums of
+    the order lines by customer and year), so the lines are not read again."""
+    cols = ["volume_kg", "revenue", "gross_margin"]
+    if customer_year is not None:
+        g = _facts_years(customer_year, [year], cols).droplevel("year")
+    else:
+        o = kd.orders.loc[kd.orders["year"] == year]
+        g = o.groupby(o["customer_id"].astype(str), observed=True)[cols].sum()
     g.index.name = "customer_id"
     ids = _ids(kd, customers)
     if ids is None:
@@ -706,14 +726,16 @@ def simulate(kd, s, schedule=None, year: int | None = None,
 
 
 def _simulate(kd, rs: RebateSettings, sc: RebateSchedule, year: int, customers,
-              baseline_before: int | None = None) -> pd.DataFrame:
+              baseline_before: int | None = None,
+              customer_year: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`simulate`; the growth baseline uses the years before ``baseline_before``
-    (default ``year``; the plan year for a projection)."""
-    v = year_volumes(kd, year, customers)
+    (default ``year``; the plan year for a projection). ``customer_year``: the facts
+    when already computed (:func:`year_volumes`)."""
+    v = year_volumes(kd, year, customers, customer_year=customer_year)
     value = "volume_kg" if sc.basis == "kg" else "revenue"
     if sc.method == "growth":
         before = year if baseline_before is None else baseline_before
-        v["baseline"] = _baseline(kd.orders, v.index, before, sc, value)
+        v["baseline"] = _baseline(kd, v.index, before, sc, value, customer_year)
     a = apply_schedule(v, sc)
     out = v[["volume_kg", "revenue", "gross_margin", "rebate_paid"]].join(a)
     out["rebate_pct_of_revenue"] = out["effective_rate"]
@@ -1203,7 +1225,7 @@ def _accrual(kd, rs: RebateSettings, sc: RebateSchedule, year: int,
     seas = seasonal_shares(kd.orders, year, rs.forecast_history_years, value, ids, by=by)
     base = None
     if sc.method == "growth":
-        base = pd.Series(_baseline(kd.orders, ids, year, sc, value), index=ids)
+        base = pd.Series(_baseline(kd, ids, year, sc, value), index=ids)
     out = accrue(monthly, sc, forecast=rs.forecast, last_year=last_year, seasonal=seas,
                  baseline=base)
     out.attrs.update(year=year)
@@ -1346,8 +1368,8 @@ def schedule_for(rs, segments: pd.DataFrame) -> pd.Series:
                               name.to_numpy(dtype=object)), index=segments.index, dtype=object)
 
 
-def account_projection(kd, s, customers=None, *, segments: pd.DataFrame | None = None
-                       ) -> pd.DataFrame:
+def account_projection(kd, s, customers=None, *, segments: pd.DataFrame | None = None,
+                       customer_year: pd.DataFrame | None = None) -> pd.DataFrame:
     """The rebate of each price-sensitive key customer for the plan year, for the
     account-plan reports.
 
@@ -1373,6 +1395,8 @@ def account_projection(kd, s, customers=None, *, segments: pd.DataFrame | None =
     ``segments``: the segments table of the key accounts when already computed
     (:func:`kamlib.segmentation.segments`; used when ``customers`` is None), so the
     key accounts and their segments are not computed a second time.
+    ``customer_year``: the per-customer-year facts when already computed (the volumes
+    and revenue of the analysis year and the growth baseline come from them).
     """
     rs = _rebate_settings(s)
     year = _year(s, None, kd)
@@ -1404,7 +1428,8 @@ def account_projection(kd, s, customers=None, *, segments: pd.DataFrame | None =
         sc = rs.schedule(name)
         who = names.index[names.to_numpy() == name]
         # the plan year's growth baseline: the years up to the analysis year
-        sim = _simulate(kd, rs, sc, year, who, baseline_before=year + 1)
+        sim = _simulate(kd, rs, sc, year, who, baseline_before=year + 1,
+                        customer_year=customer_year)
         r = respond(sim, sc, el.reindex(who))
         rev1, gm1 = r["revenue_after"].to_numpy(), r["gross_margin_after"].to_numpy()
         projected = (r["volume_after_kg"].to_numpy() if sc.basis == "kg" else rev1)

@@ -516,61 +516,36 @@ def _sum_by(codes: np.ndarray, n: int, values) -> np.ndarray:
 # --------------------------------------------------------------------------- indicators
 
 
-def _quarterly(orders: pd.DataFrame, products: pd.DataFrame | None,
-               codes: np.ndarray | None = None, cids=None) -> pd.DataFrame:
+def _quarterly(orders: pd.DataFrame, products: pd.DataFrame | None) -> pd.DataFrame:
     """Quarterly volume and price index per customer, season-adjusted (see
-    :func:`price_elasticity`). Columns customer_id, c (customer code), t (year·4 +
-    quarter), season (0-3), kg, rev, ref, x (log price, adjusted), y (log volume,
-    adjusted). ``codes``/``cids``: customer codes of the lines, if already known."""
-    o = orders
-    if codes is None:
-        codes, cids = pd.factorize(o["customer_id"], sort=True)
+    :func:`price_elasticity`): the sums of :data:`kamlib.engine.SEGMENT_QUARTER_SQL`
+    (delivered lines with a quantity) made points by
+    :func:`kamlib.features.quarterly_points`. Columns customer_id, c (customer code), t
+    (year·4 + quarter), season (0-3), kg, rev, ref, x (log price, adjusted), y (log
+    volume, adjusted). ``products``: indexed by ``product_id``."""
+    from kamlib import engine, features
+
     need = ["customer_id", "product_id", "order_date", "volume_kg", "revenue",
             "list_revenue"]
-    missing = [c for c in need if c not in o.columns]
+    missing = [c for c in need if c not in orders.columns]
     if missing:
         raise ValueError(f"orders lacks {missing}: load it with kamlib.data.load (which "
                          "adds volume_kg, revenue and list_revenue)")
-    pos = o["volume_kg"].to_numpy(dtype=float) > 0
-    o = o.loc[pos]
-    ccode = np.asarray(codes)[pos]
-    kg = o["volume_kg"].to_numpy(dtype=float)
-    ref_price = o["list_revenue"].to_numpy(dtype=float) / kg
-    if products is not None and len(products) and "list_price_per_kg" in products.columns:
-        pc, puniq = pd.factorize(o["product_id"])
-        pcodes = pd.Index(products.index.astype(str)).get_indexer(
-            np.asarray(puniq).astype(str))[pc]
-        pcodes = np.where(pc >= 0, pcodes, -1)
-        plist = products["list_price_per_kg"].to_numpy(dtype=float, na_value=np.nan)
-        cur = np.where(pcodes >= 0, plist[np.maximum(pcodes, 0)], np.nan)
-        ref_price = np.where(np.isfinite(cur) & (cur > 0), cur, ref_price)
-    date = o["order_date"]
-    quarter = ((date.dt.month.to_numpy() - 1) // 3).astype(np.int64)
-    t = date.dt.year.to_numpy().astype(np.int64) * 4 + quarter
-    # one group per (customer, quarter): integer keys, grouped sums by bincount
-    key = ccode.astype(np.int64) * 100_000 + t
-    gk, ukeys = pd.factorize(key, sort=True)
-    m = len(ukeys)
-    g = pd.DataFrame({
-        "c": (ukeys // 100_000).astype(np.int64),
-        "t": (ukeys % 100_000).astype(np.int64),
-        "kg": _sum_by(gk, m, kg),
-        "rev": _sum_by(gk, m, o["revenue"].to_numpy(dtype=float)),
-        "ref": _sum_by(gk, m, kg * ref_price),
-    })
-    g["season"] = g["t"] % 4
-    g = g.loc[(g["kg"] > 0) & (g["rev"] > 0) & (g["ref"] > 0)].reset_index(drop=True)
-    x = np.log(g["rev"].to_numpy() / g["ref"].to_numpy())
-    y = np.log(g["kg"].to_numpy())
-    cs = g["c"].to_numpy() * 4 + g["season"].to_numpy()
-    sk, _ = pd.factorize(cs)
-    ns = sk.max() + 1 if len(sk) else 0
-    cnt = np.bincount(sk, minlength=ns).astype(float)
-    g["x"] = x - (_sum_by(sk, ns, x) / np.maximum(cnt, 1))[sk]
-    g["y"] = y - (_sum_by(sk, ns, y) / np.maximum(cnt, 1))[sk]
-    g.insert(0, "customer_id", np.asarray(cids, dtype=object)[g["c"].to_numpy()])
-    g.attrs["customers"] = np.asarray(cids, dtype=object)
-    return g
+    cids = np.sort(orders["customer_id"].astype(str).unique().astype(object))
+    n = 0 if products is None else len(products)
+    flags = pd.DataFrame({
+        "product_id": (np.asarray(products.index.astype(str), dtype=object) if n
+                       else np.array([], dtype=object)),
+        "economy": False, "big": False, "custom": False, "is_new": False,
+        "list_price": (pd.to_numeric(products["list_price_per_kg"], errors="coerce")
+                       .to_numpy(dtype=float) if n and "list_price_per_kg" in products.columns
+                       else np.full(n, np.nan))})
+    if not len(orders):
+        q = pd.DataFrame({"customer_id": [], "t": [], "kg": [], "rev": [], "ref": []})
+    else:
+        q = engine.segment_sums(orders, flags, orders["order_date"].min(),
+                                orders["order_date"].max(), parts=("quarters",)).quarters
+    return features.quarterly_points(q, cids)
 
 
 def price_elasticity(orders: pd.DataFrame, products: pd.DataFrame | None = None, *,
@@ -631,204 +606,13 @@ def _elasticity_fit(g: pd.DataFrame, min_points: int, min_price_variation: float
                         index=pd.Index(np.asarray(cids, dtype=object), name="customer_id"))
 
 
-def _bad_delivery_reaction(ccode: np.ndarray, n: int, o: pd.DataFrame, start: np.ndarray,
-                           end: pd.Timestamp, window: int, min_days: int) -> dict:
-    """Volume ordered in the ``window`` days after each late or short delivery against
-    the rest of the time (see :func:`indicators`). ``ccode``: the customer code (0..n-1)
-    of each line of ``o``; ``start``: first day observed per customer (datetime64[D])."""
-    day0 = np.datetime64("1970-01-01", "D")
-    end_d = (np.datetime64(end.date(), "D") - day0).astype(np.int64)
-    delivered = o["is_delivered"].to_numpy()
-    late = o["days_late"].to_numpy(dtype=float, na_value=0.0) > 0
-    short = o["delivered_kg"].to_numpy(dtype=float) < o["quantity_kg"].to_numpy(dtype=float)
-    bad = delivered & (late | short)
-    bad_day = (o["actual_delivery_date"].to_numpy().astype("datetime64[D]")[bad] - day0
-               ).astype(np.int64)
-    bad_c = ccode[bad]
-    keep = bad_day <= end_d
-    # distinct (customer, day) events, sorted
-    ev = np.unique(bad_c[keep].astype(np.int64) * 1_000_000 + bad_day[keep])
-    ev_c = ev // 1_000_000
-    ev_d = ev % 1_000_000
-    n_bad = np.bincount(ev_c, minlength=n)[:n].astype(float)
-    # days covered by the union of the windows [day, day + window)
-    nxt = np.append(ev_d[1:], 0)
-    same = np.append(ev_c[1:] == ev_c[:-1], False)
-    until = np.where(same, nxt, end_d + 1)
-    cover = np.clip(np.minimum(until - ev_d, window), 0, None).astype(float)
-    after_days = _sum_by(ev_c, n, cover) if len(ev) else np.zeros(n)
-    # each order line: placed within `window` days after a bad delivery?
-    line_day = (o["order_date"].to_numpy().astype("datetime64[D]") - day0).astype(np.int64)
-    line_key = ccode.astype(np.int64) * 1_000_000 + line_day
-    pos = np.searchsorted(ev, line_key, side="right") - 1
-    has = pos >= 0
-    pos_c = np.where(has, ev_c[np.maximum(pos, 0)] if len(ev) else -1, -1)
-    since = np.where(has & (pos_c == ccode), line_day - (ev_d[np.maximum(pos, 0)]
-                                                         if len(ev) else 0), -1)
-    after = (since >= 0) & (since < window)
-    kg = o["quantity_kg"].to_numpy(dtype=float)
-    kg_after = _sum_by(ccode, n, np.where(after, kg, 0.0))
-    kg_normal = _sum_by(ccode, n, kg) - kg_after
-    start_d = (start - day0).astype(np.int64)
-    total_days = (end_d - start_d + 1).astype(float)
-    normal_days = total_days - after_days
-    rate_after = _frac(kg_after, after_days)
-    rate_normal = _frac(kg_normal, normal_days)
-    enough = (after_days >= min_days) & (normal_days >= min_days) & (rate_normal > 0)
-    change = np.where(enough, _frac(rate_after, rate_normal) - 1.0, np.nan)
-    return {"change": change, "bad_deliveries": n_bad, "days_after": after_days}
-
-
 def _all_indicators(kd, seg: SegmentationSettings, years: list[int]) -> pd.DataFrame:
-    """The indicators of every customer with orders in the window (index customer_id).
+    """The indicators of every customer with orders in the window (index customer_id):
+    :func:`kamlib.features.window_indicators`, from SQL aggregates of the order lines
+    (over the export's file for a large export, over the loaded lines otherwise)."""
+    from kamlib import features
 
-    Vectorised: customers are coded 0..n-1 once; grouped sums are ``np.bincount``."""
-    start_w, end_w = _window(years)
-    o = kd.orders
-    need = ["order_id", "customer_id", "product_id", "order_date", "quantity_kg",
-            "delivered_kg", "volume_kg", "revenue", "list_revenue", "discount",
-            "is_delivered", "days_late", "actual_delivery_date", "deal_type"]
-    missing = [c for c in need if c not in o.columns]
-    if missing:
-        raise ValueError(f"orders lacks {missing}: load the data with kamlib.data.load, "
-                         "which adds the derived measures")
-    dates = o["order_date"]
-    inside = ((dates >= start_w) & (dates <= end_w)).to_numpy()
-    o = o[need] if inside.all() else o.loc[inside, need]
-    if not len(o):
-        raise ValueError(f"no orders between {start_w.date()} and {end_w.date()} "
-                         "(period.analysis_year and period.history_years set the window)")
-    prod = _products(kd)
-    ccode, cids = pd.factorize(o["customer_id"], sort=True)
-    cids = np.asarray(cids).astype(str).astype(object)
-    n = len(cids)
-    idx = pd.Index(np.asarray(cids, dtype=object), name="customer_id")
-    day0 = np.datetime64("1970-01-01", "D")
-    odays = o["order_date"].to_numpy().astype("datetime64[D]")
-    first = np.full(n, np.datetime64("2262-01-01", "D"))
-    np.minimum.at(first, ccode, odays)
-    start = np.maximum(first, np.datetime64(start_w.date(), "D"))
-    end_d = np.datetime64(end_w.date(), "D")
-    years_obs = ((end_d - start).astype(np.int64) + 1.0) / 365.25
-    out = pd.DataFrame(index=idx)
-    ocode = pd.factorize(o["order_id"])[0].astype(np.int64)
-    first_line = ~pd.Series(ccode.astype(np.int64) * (int(ocode.max()) + 1) + ocode
-                            ).duplicated().to_numpy()
-    out["orders"] = np.bincount(ccode[first_line], minlength=n)[:n]
-    delivered = o["is_delivered"].to_numpy()
-    kg = np.where(delivered, o["volume_kg"].to_numpy(dtype=float), 0.0)
-    vol = _sum_by(ccode, n, kg)
-    out["volume_kg"] = vol
-    out["years_observed"] = years_obs
-
-    def share(mask) -> np.ndarray:
-        return _frac(_sum_by(ccode, n, np.where(mask, kg, 0.0)), vol)
-
-    # ---- price
-    deal = o["deal_type"].isin(list(seg.deal_types)).to_numpy(dtype=bool, na_value=False)
-    out["deal_volume_share"] = share(deal)
-    off = np.isin(o["order_date"].dt.month.to_numpy(), list(seg.off_season_months))
-    out["off_season_volume_share"] = share(off)
-    q = _quarterly(o.loc[delivered, ["customer_id", "product_id", "order_date", "volume_kg",
-                                     "revenue", "list_revenue"]], prod,
-                   codes=ccode[delivered], cids=cids)
-    el = _elasticity_fit(q, seg.elasticity_min_points, seg.elasticity_min_price_variation)
-    el = el.reindex(idx)
-    out["price_elasticity"] = el["price_elasticity"].to_numpy(dtype=float)
-
-    if len(prod):
-        pc, puniq = pd.factorize(o["product_id"])
-        pcode = pd.Index(prod.index).get_indexer(np.asarray(puniq).astype(str))[pc]
-        pcode = np.where(pc >= 0, pcode, -1)
-    else:
-        pcode = np.full(len(o), -1)
-    known = pcode >= 0
-
-    def prod_attr(col, fill):
-        """The product attribute of each line (``fill`` where unknown), or None."""
-        if col not in prod.columns or not known.any():
-            return None
-        vals = prod[col].to_numpy()
-        return np.where(known, vals[np.maximum(pcode, 0)], fill)
-
-    econ = prod_attr("is_economy_grade", False)
-    out["economy_grade_share"] = share(econ.astype(bool)) if econ is not None else np.nan
-    size = prod_attr("pack_size_kg", np.nan)
-    ptype = prod_attr("pack_type", "")
-    if size is not None or ptype is not None:
-        big = np.zeros(len(o), dtype=bool)
-        if size is not None:
-            sz = pd.to_numeric(pd.Series(size), errors="coerce").to_numpy(dtype=float)
-            big |= np.nan_to_num(sz, nan=0.0) >= seg.big_pack_min_kg
-        if ptype is not None:
-            big |= pd.Series(ptype).astype(str).str.lower().to_numpy() == "big bag"
-        out["big_pack_share"] = share(big)
-    else:
-        out["big_pack_share"] = np.nan
-    disc = _sum_by(ccode, n, np.where(delivered, o["discount"].to_numpy(dtype=float), 0.0))
-    lrev = _sum_by(ccode, n, np.where(delivered, o["list_revenue"].to_numpy(dtype=float), 0.0))
-    out["discount_depth"] = _frac(disc, lrev)
-
-    # ---- interactions: counts per customer and type (bincount on codes)
-    it = kd.interactions
-    has_it = it is not None and len(it) > 0
-    if has_it:
-        it = it.loc[(it["date"] >= start_w) & (it["date"] <= end_w)]
-        ic, iuniq = pd.factorize(it["customer_id"])
-        icode = np.where(ic >= 0, idx.get_indexer(np.asarray(iuniq).astype(str))[ic], -1)
-        itype = it["type"].to_numpy(dtype=object, na_value="")
-        mine = icode >= 0
-
-    def count(t, extra=None):
-        if not has_it:
-            return np.full(n, np.nan)
-        m = mine & (itype == t)
-        if extra is not None:
-            m &= extra
-        return np.bincount(icode[m], minlength=n)[:n].astype(float)
-
-    out["price_negotiations_per_year"] = count("price negotiation") / years_obs
-    # ---- service
-    complaints = count("complaint")
-    out["complaints_per_order"] = _frac(complaints, out["orders"].to_numpy())
-    out["complaints_per_tonne"] = _frac(complaints, vol / 1000.0)
-    react = _bad_delivery_reaction(ccode, n, o, start, end_w, seg.bad_delivery_window_days,
-                                   seg.bad_delivery_min_days)
-    n_bad = react["bad_deliveries"]
-    if has_it and "complaint_reason" in it.columns and it["complaint_reason"].notna().any():
-        reason = it["complaint_reason"].to_numpy(dtype=object, na_value="")
-        about_delivery = np.isin(reason, ["late delivery", "short delivery",
-                                          "Late delivery", "Short delivery"])
-        out["complaints_after_bad_delivery"] = _frac(count("complaint", about_delivery), n_bad)
-    else:
-        out["complaints_after_bad_delivery"] = np.nan
-    out["service_requests_per_year"] = count("service request") / years_obs
-    out["volume_change_after_bad_delivery"] = react["change"]
-    # ---- technology
-    out["technical_requests_per_year"] = count("technical request") / years_obs
-    out["trials_per_year"] = count("trial") / years_obs
-    out["trainings_per_year"] = count("training") / years_obs
-    custom = prod_attr("is_custom", False)
-    out["custom_grade_share"] = share(custom.astype(bool)) if custom is not None else np.nan
-    out["new_product_share"] = np.nan
-    if "launch_date" in prod.columns and prod["launch_date"].notna().any() and known.any():
-        cutoff = pd.Timestamp(f"{max(years) - seg.new_product_years + 1}-01-01")
-        launch = prod["launch_date"]
-        new_launch = launch.loc[launch >= cutoff]
-        if len(new_launch):
-            is_new_p = (launch >= cutoff).fillna(False).to_numpy(dtype=bool)
-            is_new = np.where(known, is_new_p[np.maximum(pcode, 0)], False)
-            since = (o["order_date"] >= new_launch.min()).to_numpy()
-            num = _sum_by(ccode, n, np.where(is_new & since, kg, 0.0))
-            den = _sum_by(ccode, n, np.where(since, kg, 0.0))
-            out["new_product_share"] = _frac(num, den)
-    # ---- context
-    out["price_elasticity_se"] = el["price_elasticity_se"].to_numpy(dtype=float)
-    out["elasticity_points"] = el["elasticity_points"].fillna(0).to_numpy(dtype=np.int64)
-    note = el["elasticity_note"].to_numpy(dtype=object)
-    out["elasticity_note"] = np.where(pd.isna(note), "not enough history", note).astype(object)
-    out["complaints"] = complaints
-    out["bad_deliveries"] = n_bad
+    out = features.window_indicators(kd, seg, years, fit=_elasticity_fit)
     for name in INDICATOR_NAMES:
         out[name] = out[name].astype(float)
     return out

@@ -1423,6 +1423,8 @@ def _check_year(kd, year: int) -> None:
 def customer_index(kd) -> pd.Index:
     """Every customer of ``kd.customers`` (and any customer id found only in orders)."""
     ids = pd.Index(kd.customers["customer_id"].astype("string"))
+    if getattr(kd, "lazy", False):  # lines left in their file: checked against customers
+        return pd.Index(ids, name="customer_id", dtype="string")
     extra = pd.Index(kd.orders["customer_id"].astype("string").unique()).difference(ids)
     idx = ids.append(extra) if len(extra) else ids
     return pd.Index(idx, name="customer_id", dtype="string")
@@ -1440,7 +1442,30 @@ def _latest_assessment(assessments: pd.DataFrame, year: int, cols, lookback: int
     return pd.DataFrame(out)
 
 
-def customer_facts(kd, s, customer_year: pd.DataFrame | None = None) -> pd.DataFrame:
+def _unknown_values(kd, year: int) -> list[tuple[str, str]]:
+    """The facts the year's lines cannot tell: ("cost_of_goods", "gross_margin") when
+    every line with a quantity lacks its cost, ("list_revenue", "discount") when every
+    one lacks its list price (from the file's summary for lines left in their file)."""
+    summary = getattr(kd.orders, "summary", None) if getattr(kd, "lazy", False) else None
+    out = []
+    if summary is not None:
+        if year in summary.unknown_costs_years:
+            out.append(("cost_of_goods", "gross_margin"))
+        if year in summary.unknown_list_prices_years:
+            out.append(("list_revenue", "discount"))
+        return out
+    o_year = kd.orders.loc[kd.orders["year"] == year,
+                           ["volume_kg", "cost_of_goods", "list_revenue"]]
+    sold = o_year.loc[o_year["volume_kg"] > 0]
+    for col, derived in (("cost_of_goods", ("cost_of_goods", "gross_margin")),
+                         ("list_revenue", ("list_revenue", "discount"))):
+        if len(sold) and sold[col].isna().all():
+            out.append(derived)
+    return out
+
+
+def customer_facts(kd, s, customer_year: pd.DataFrame | None = None, *,
+                   activity=None) -> pd.DataFrame:
     """Everything the selection methods need per customer, from the data (no weights, no
     thresholds: those are applied by :func:`decide`). ``s``: the whole Settings.
     ``customer_year``: the per-customer-year facts already computed
@@ -1497,14 +1522,9 @@ def customer_facts(kd, s, customer_year: pd.DataFrame | None = None) -> pd.DataF
         out[c] = tot[c].fillna(0.0).astype(float)
     # an export without costs (or list prices) leaves them unknown, never 0: a margin of
     # 0 would make every customer a loss maker
-    o_year = kd.orders.loc[kd.orders["year"] == year,
-                           ["volume_kg", "cost_of_goods", "list_revenue"]]
-    sold = o_year.loc[o_year["volume_kg"] > 0]
-    for col, derived in (("cost_of_goods", ("cost_of_goods", "gross_margin")),
-                         ("list_revenue", ("list_revenue", "discount"))):
-        if len(sold) and sold[col].isna().all():
-            for c in derived:
-                out[c] = np.nan
+    for derived in _unknown_values(kd, year):
+        for c in derived:
+            out[c] = np.nan
     out.attrs["costs_known"] = not np.isnan(out["gross_margin"].to_numpy(float)).all()
     for c in ("order_count", "line_count"):
         out[c] = tot[c].fillna(0).astype("int64")
@@ -1514,7 +1534,9 @@ def customer_facts(kd, s, customer_year: pd.DataFrame | None = None) -> pd.DataF
     reb = kd.rebates.loc[kd.rebates["year"].astype("Int64") == year]
     reb = reb.groupby(reb["customer_id"].astype("string"))["rebate_paid"].sum()
     out["rebate"] = reb.reindex(idx).fillna(0.0).astype(float)
-    cts = costing.cost_to_serve(kd, sel.cost_to_serve, [year])["cost_to_serve"]
+    # the activity counts when already computed (kamlib.activity_facts, passed on)
+    more = {} if activity is None else {"activity": activity}
+    cts = costing.cost_to_serve(kd, sel.cost_to_serve, [year], **more)["cost_to_serve"]
     cts.index = cts.index.astype("string")
     out["cost_to_serve"] = cts.reindex(idx).fillna(0.0).astype(float)
     out["profit"] = out["gross_margin"] - out["rebate"] - out["cost_to_serve"]
@@ -1786,7 +1808,8 @@ def key_rule(abc_class: pd.Series, score: pd.Series, score_rank: pd.Series,
             pd.Series(why, index=abc_class.index, name="why_not"))
 
 
-def key_accounts(kd, s, *, customer_year: pd.DataFrame | None = None) -> pd.DataFrame:
+def key_accounts(kd, s, *, customer_year: pd.DataFrame | None = None,
+                 activity=None) -> pd.DataFrame:
     """The key-account list: every method combined into one decision table.
 
     ``kd``: :class:`kamlib.data.KamData`; ``s``: the whole
@@ -1825,9 +1848,11 @@ def key_accounts(kd, s, *, customer_year: pd.DataFrame | None = None) -> pd.Data
     dominate the result).
 
     ``customer_year``: the per-customer-year facts when already computed (see
-    :func:`customer_facts`), so a pipeline computes them once.
+    :func:`customer_facts`), so a pipeline computes them once; ``activity``: the
+    activity counts of ``kamlib.activity_facts`` when already computed (passed on to
+    :func:`kamlib.costing.cost_to_serve`).
     """
-    out = decide(customer_facts(kd, s, customer_year=customer_year), s)
+    out = decide(customer_facts(kd, s, customer_year=customer_year, activity=activity), s)
     out.attrs["warnings"] = warnings_about(out, s)
     return out
 

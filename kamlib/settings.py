@@ -186,7 +186,8 @@ def for_data(s: "Settings", kd, year: int | None = None) -> "Settings":
         raise SettingsError(f"the data at {getattr(kd, 'source', '?')} has no orders: "
                             "there is no year to analyse.")
     resolved = chosen or measures.latest_complete_year(kd.orders)[0]
-    years = sorted(int(y) for y in kd.orders["year"].unique())
+    years = (kd.years if hasattr(kd, "years")  # also order lines left in their file
+             else sorted(int(y) for y in kd.orders["year"].unique()))
     if resolved not in years:
         raise SettingsError(
             f"there are no sales in {resolved}, the analysis year: the data covers "

@@ -150,8 +150,9 @@ class _Checker(_Sources, _Headers, _Checks, _Collector):
                 if t in self.frames and len(self.frames[t])}
 
 
-def _run(source: str | Path, columns: dict[str, str] | None = None) -> _Checker:
-    chk = _Checker(source, columns)
+def _run(source: str | Path, columns: dict[str, str] | None = None, *,
+         checker: type = _Checker) -> _Checker:
+    chk = checker(source, columns)
     try:
         with np.errstate(all="ignore"):
             chk.run()
@@ -196,7 +197,8 @@ def check(source: str | Path = "sample", columns: dict[str, str] | None = None
                        summary=chk.summary())
 
 
-def load(source: str | Path = "sample", columns: dict[str, str] | None = None) -> KamData:
+def load(source: str | Path = "sample", columns: dict[str, str] | None = None, *,
+         engine: str = "pandas") -> KamData:
     """Load, validate and type the data at ``source`` (``"sample"`` = the bundled data).
 
     ``source``: ``"sample"``, a folder of CSV and/or Parquet files named after the tables
@@ -212,7 +214,23 @@ def load(source: str | Path = "sample", columns: dict[str, str] | None = None) -
     when the data cannot be used; its ``problems`` attribute holds the
     :class:`Problem` objects. Run :func:`check` (``kam data check PATH``) for the same
     list without an exception, plus a summary.
+
+    ``engine``: ``"pandas"`` (default: every table read into pandas), ``"duckdb"`` (a
+    large export: the order lines and interactions validated by SQL and left in their
+    files, ``kd.orders`` / ``kd.interactions`` then being
+    :class:`kamlib.data.lazy.LazyTable`; see :mod:`kamlib.data.large`, which falls back
+    to pandas for a source the SQL cannot read exactly as this loader does) or
+    ``"auto"`` (``"duckdb"`` when the order-line file is larger than
+    :data:`kamlib.engine.AUTO_THRESHOLD_BYTES`).
     """
+    from kamlib import engine as _engine
+
+    if _engine.use_engine(source, engine):
+        from kamlib.data.large import load_large
+
+        kd = load_large(source, columns)
+        if kd is not None:
+            return kd
     chk = _run(source, columns)
     if chk.problems:
         report = CheckReport(chk.source, tuple(chk.problems), DataSummary(

@@ -70,16 +70,30 @@ class KamData:
 
     @property
     def first_date(self) -> pd.Timestamp:
+        if self.lazy:
+            return self.orders.summary.first_date
         return self.orders["order_date"].min()
 
     @property
     def last_date(self) -> pd.Timestamp:
+        if self.lazy:
+            return self.orders.summary.last_date
         return self.orders["order_date"].max()
 
     @property
     def years(self) -> list[int]:
-        """Calendar years with orders, oldest first."""
+        """Calendar years with orders (of the sales dates), oldest first."""
+        if self.lazy:
+            return list(self.orders.summary.years)
         return sorted(int(y) for y in self.orders["year"].unique())
+
+    @property
+    def lazy(self) -> bool:
+        """True when the order lines were left in their file (``load(...,
+        engine="duckdb")``, :class:`kamlib.data.lazy.LazyTable`)."""
+        from kamlib.data.lazy import is_lazy
+
+        return is_lazy(self.orders)
 
     def has(self, *capabilities: str) -> bool:
         """True when the data allows every capability named (``kd.has("costs")``).
