@@ -1061,14 +1061,14 @@ def run_batch(data="sample", accounts="key", out: str | Path = "build/reports",
             return _run_locked(
                 lock, started, data, data_path, accounts, out, max(1, int(workers)),
                 formats, force, settings_path, s, show_personal_details, analysis_year,
-                template, progress, timeout, kernel_name, chromium)
+                template, progress, timeout, kernel_name, chromium, limit=limit)
     finally:
         lock.release()
 
 
 def _run_locked(lock, started, data, data_path, accounts, out, workers, formats, force,
                 settings_path, s, show_personal_details, analysis_year, template,
-                progress, timeout, kernel_name, chromium) -> BatchResult:
+                progress, timeout, kernel_name, chromium, limit=None) -> BatchResult:
     """:func:`run_batch` once it holds the lock on ``out``."""
     import queue as _queue
 
@@ -1124,7 +1124,7 @@ def _run_locked(lock, started, data, data_path, accounts, out, workers, formats,
         return _run_batch_body(cfg, log, started, data_param, accounts, out, workers,
                                formats, force, settings_path, s, analysis_year,
                                template, progress, parts, signature, manifest, _queue,
-                               kdata, report_sections)
+                               kdata, report_sections, limit=limit)
     finally:
         log.close()
         if tmpdir is not None:
@@ -1133,7 +1133,8 @@ def _run_locked(lock, started, data, data_path, accounts, out, workers, formats,
 
 def _run_batch_body(cfg, log, started, data_param, accounts, out, workers, formats,
                     force, settings_path, s, analysis_year, template, progress, parts,
-                    signature, manifest, _queue, kdata, report_sections) -> BatchResult:
+                    signature, manifest, _queue, kdata, report_sections, limit=None
+                    ) -> BatchResult:
     from kamlib import settings as ksettings
 
     uses_portfolio = "report_sections" in template.read_text(encoding="utf-8")

@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from kamlib import formatting
 from kamlib.errors import SettingsError
 
 # --------------------------------------------------------------------------- catalogue
@@ -791,7 +793,7 @@ def _all_indicators(kd, seg: SegmentationSettings, years: list[int]) -> pd.DataF
     # ---- service
     complaints = count("complaint")
     out["complaints_per_order"] = _frac(complaints, out["orders"].to_numpy())
-    out["complaints_per_tonne"] = _frac(complaints, vol / 1000.0)
+    out["complaints_per_tonne"] = _frac(complaints, vol / formatting.tonne_divisor())
     react = _bad_delivery_reaction(ccode, n, o, start, end_w, seg.bad_delivery_window_days,
                                    seg.bad_delivery_min_days)
     n_bad = react["bad_deliveries"]
@@ -868,7 +870,9 @@ def indicators(kd, s, customers=None) -> pd.DataFrame:
     Service family:
 
     - ``complaints_per_order`` = complaints / orders;
-    - ``complaints_per_tonne`` = complaints / (delivered kg / 1,000);
+    - ``complaints_per_tonne`` = complaints / (delivered kg / 1,000) (data in tonnes,
+      i.e. the current company's unit is "t": not divided,
+      :func:`kamlib.formatting.tonne_divisor`);
     - ``complaints_after_bad_delivery`` (0-1) = complaints about late or short delivery
       / our late or short deliveries (how often it complains when we fail);
     - ``service_requests_per_year`` = service requests / years observed (delivery and

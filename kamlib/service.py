@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kamlib import measures
+from kamlib import formatting, measures
 from kamlib.errors import SettingsError
 
 # --------------------------------------------------------------------------- constants
@@ -1516,7 +1516,8 @@ def complaint_metrics(kd, by: str = "customer_id", years=None, s=None) -> pd.Dat
     Formulas (the usual complaint KPIs, e.g. ISO 10002:2018 Annex on monitoring):
     ``complaints_per_100_orders`` = 100 × complaints / orders (distinct orders in the
     period; by product, orders with a line of that product);
-    ``complaints_per_tonne`` = complaints / (delivered kg / 1000);
+    ``complaints_per_tonne`` = complaints / (delivered kg / 1000) (the quantity over
+    :func:`kamlib.formatting.tonne_divisor`: data already in tonnes is not divided);
     ``resolved_within_target`` = closed complaints with days_to_resolve ≤
     ``s.service.complaints.target_days`` (5 by default) / closed complaints.
 
@@ -1559,7 +1560,7 @@ def complaint_metrics(kd, by: str = "customer_id", years=None, s=None) -> pd.Dat
     og = orders.groupby(by, observed=True)
     ord_ = pd.DataFrame({
         "orders": og["order_id"].nunique(),
-        "volume_t": og["volume_kg"].sum() / 1000.0,
+        "volume_t": og["volume_kg"].sum() / formatting.tonne_divisor(settings=s),
     })
     d = orders.loc[orders["is_delivered"]].groupby(by, observed=True)["on_time_in_full"]
     ord_["on_time_in_full_rate"] = d.mean()

@@ -17,7 +17,7 @@ def pytest_collection_modifyitems(config, items):
         return
     skip = pytest.mark.skip(reason="export-profile runs are slow: make test-profiles")
     for item in items:
-        if "profiles" in item.keywords:
+        if item.get_closest_marker("profiles") is not None:
             item.add_marker(skip)
 
 

@@ -145,6 +145,7 @@ def test_profile_runs_check_chapters_and_reports(name, tmp_path, capsys):
     _ok(p, "kam reports")
     m = re.search(r"(\d+) report\(s\) ready .*?(\d+) failed", p.stdout)
     assert m and int(m.group(1)) > 0 and int(m.group(2)) == 0, p.stdout[-2000:]
+    assert not REPORTS_LIMIT or int(m.group(1)) <= REPORTS_LIMIT, p.stdout[-2000:]
     pages = sorted((tmp_path / "reports").glob("*.html"))
     assert any(pg.name == "index.html" for pg in pages)
     bad = []
