@@ -1437,7 +1437,10 @@ def service_packages(kd, s, accounts: pd.DataFrame) -> pd.DataFrame:
     ``service_cost`` (EUR), ``visits_per_year``, ``executive_visits_per_year``,
     ``visit_cost`` (EUR), ``cost_to_serve_budget`` (EUR/year), ``current_service_cost``,
     ``current_cost_to_serve`` (EUR, analysis year), ``gross_margin`` (EUR, analysis
-    year), ``budget_share_of_margin`` (fraction), ``within_budget`` (bool).
+    year), ``budget_share_of_margin`` (fraction), ``within_budget`` (bool). Without cost
+    of goods in the data the margin is unknown: ``gross_margin`` and
+    ``budget_share_of_margin`` are NaN and ``within_budget`` is True (nothing to hold
+    the budget against; ``kd.missing_text("costs")`` says what to add).
     """
     if len(accounts) == 0:  # no key accounts: nothing to package (NO_KEY_ACCOUNTS)
         return _empty(PACKAGE_COLUMNS)
@@ -1485,8 +1488,11 @@ def service_packages(kd, s, accounts: pd.DataFrame) -> pd.DataFrame:
     gm = out["gross_margin"].to_numpy()
     share = np.divide(out["cost_to_serve_budget"].to_numpy(), gm,
                       out=np.full(len(out), np.inf), where=gm > 0)
+    if hasattr(kd, "has") and not kd.has("costs"):  # no margin to hold the budget against
+        out["gross_margin"] = np.nan
+        share = np.full(len(out), np.nan)
     out["budget_share_of_margin"] = share
-    out["within_budget"] = share <= sv.packages.max_share_of_margin
+    out["within_budget"] = ~(share > sv.packages.max_share_of_margin)
     return out
 
 

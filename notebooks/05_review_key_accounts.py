@@ -189,7 +189,7 @@ few = everyone.loc[(everyone["complaints_12m"] > 0)
                    & (everyone["complaints_12m"] < rv.evidence.min_complaints)]
 counted = everyone.loc[everyone["complaints_12m"] >= rv.evidence.min_complaints]
 print(f"{len(few)} customers with 1-{rv.evidence.min_complaints - 1} complaints: no complaint "
-      f"signal, all scored {few['complaints_score'].min():.0f}")
+      "signal" + (f", all scored {few['complaints_score'].min():.0f}" if len(few) else ""))
 print(f"{len(counted)} customers with {rv.evidence.min_complaints} or more: scored against "
       f"the portfolio's {everyone.attrs['portfolio_complaint_rate']:.1f} complaints per 100 orders")
 print(f"{int((counted['complaints_score'] < rv.signal_below).sum())} of them in the red "
