@@ -84,7 +84,9 @@ def _cmd_check(a: argparse.Namespace) -> int:
     if a.settings:
         from kamlib import settings
 
-        columns = settings.load(a.settings).columns
+        s = settings.load(a.settings)
+        columns = s.columns
+        settings.use_company(s, a.path)  # the summary's currency and unit: [company]
     report = data.check(a.path, columns=columns)
     print(report.text())
     ok = report.ok
@@ -345,7 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("path", help="folder of CSV/Parquet files, an Excel workbook, or one "
                    "sales file (CSV, Excel, Parquet)")
     c.add_argument("--settings", default=str(PROJECT_ROOT / "kam_settings.toml"),
-                   help="settings file whose [columns] map names the export's headers")
+                   help="settings file whose [columns] map names the export's headers "
+                   "and whose [company] gives the currency and unit of the summary")
     c.set_defaults(func=_cmd_check)
 
     tp = dsub.add_parser("template", help="write the Excel input template (one sheet "

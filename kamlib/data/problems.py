@@ -135,17 +135,30 @@ class DataSummary:
                           f"{self.last_order_date:%Y-%m-%d}")
             out.append(f"Orders: {self.orders:,} orders, {self.order_lines:,} order lines"
                        f"{period}.")
+            # in the company's currency and unit: the sample's, else the current
+            # company's (kam data check sets it from the settings' [company]; none = no
+            # currency sign, no unit: never the sample's EUR and kg on other data)
+            from kamlib import formatting
+
+            c = (formatting.SAMPLE_COMPANY if self.source == "the bundled sample data"
+                 else formatting.current_company())
+
+            def cur(v: float) -> str:
+                return f"{c.currency} {v:,.0f}" if c.currency else f"{v:,.0f}"
+
             if self.available is None or "quantities" in self.available:
-                out.append(f"Sales (net value of the lines delivered): EUR "
-                           f"{self.revenue:,.0f} for {self.volume_kg:,.0f} kg.")
+                qty = (f"{self.volume_kg:,.0f} {c.quantity_unit}" if c.quantity_unit
+                       else f"a quantity of {self.volume_kg:,.0f}")
+                out.append(f"Sales (net value of the lines delivered): "
+                           f"{cur(self.revenue)} for {qty}.")
             else:
-                out.append(f"Sales (net value of the lines): EUR {self.revenue:,.0f} "
+                out.append(f"Sales (net value of the lines): {cur(self.revenue)} "
                            "(no quantities given).")
             if self.revenue_by_year:
                 out.append("  by year: " + "; ".join(
-                    f"{y}: EUR {v:,.0f}" for y, v in sorted(self.revenue_by_year.items())))
+                    f"{y}: {cur(v)}" for y, v in sorted(self.revenue_by_year.items())))
             if "rebates" in self.rows:
-                out.append(f"Rebates paid: EUR {self.rebates_paid:,.0f}.")
+                out.append(f"Rebates paid: {cur(self.rebates_paid)}.")
         if self.notes:
             out.append("")
             out.append("Notes:")
