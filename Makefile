@@ -10,7 +10,7 @@ export PYTHONHASHSEED := 0
 # Keep Jupyter from writing into the user's home during runs.
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help setup demo test test-lib test-notebooks test-workshop workshop template notebooks data dictionary exercises lab pair site bench bench-scale clean
+.PHONY: help setup demo test test-lib test-notebooks test-profiles test-workshop workshop template notebooks data dictionary exercises lab pair site bench bench-scale clean
 
 help:
 	@echo "make demo   - set up .venv and run the playbook on the bundled data into build/"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench  - run the benchmarks (prints figures)"
 	@echo "make bench-scale - kam analyse at 50,000 customers x 10 years against the goals"
 	@echo "make workshop - serve the workshop app on the bundled data (http://127.0.0.1:8866/)"
+	@echo "make test-profiles - every export profile through kam data check, chapters and reports"
 	@echo "make test-workshop - the browser test of the workshop app (installs Chromium)"
 	@echo "make template - rewrite data/templates/kam_input.xlsx from the schema"
 
@@ -42,6 +43,12 @@ test: $(STAMP)
 	$(BIN)/kam pair --check
 	$(BIN)/python -m pytest -n 2 tests --ignore=tests/browser
 	KAM_HEADLESS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax notebooks --ignore=notebooks/templates
+
+# Every export profile (kamlib/profiles.py) generated into a temporary folder and run
+# through kam data check, kam chapters and kam reports --accounts key (the first
+# KAM_PROFILE_REPORTS=8 key accounts; 0 = all); two profiles at a time.
+test-profiles: $(STAMP)
+	KAM_HEADLESS=1 $(BIN)/python -m pytest -n 2 --profiles -p no:cacheprovider tests/test_profiles_run.py
 
 # Re-execute the committed chapters in place: run them into build/, then copy back.
 notebooks: $(STAMP)

@@ -344,7 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("path", help="folder of CSV/Parquet files, an Excel workbook, or one "
                    "sales file (CSV, Excel, Parquet)")
     c.add_argument("--settings", default=str(PROJECT_ROOT / "kam_settings.toml"),
-                   help="settings file whose [columns] map names the export's headers")
+                   help="settings file whose [columns] map names the export's headers "
+                   "and whose [company] gives the currency and unit of the summary")
     c.set_defaults(func=_cmd_check)
 
     tp = dsub.add_parser("template", help="write the Excel input template (one sheet "

@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kamlib import formatting
+
 from kamlib import engine
 
 
@@ -210,7 +212,7 @@ def window_indicators(kd, seg, years: list[int], *, fit) -> pd.DataFrame:
     out["price_negotiations_per_year"] = count("price negotiation") / years_obs
     complaints = count("complaint")
     out["complaints_per_order"] = _frac(complaints, out["orders"].to_numpy())
-    out["complaints_per_tonne"] = _frac(complaints, vol / 1000.0)
+    out["complaints_per_tonne"] = _frac(complaints, vol / formatting.tonne_divisor())
     b = sums.bad_delivery.set_index(sums.bad_delivery["customer_id"].astype(str)).reindex(idx)
     react = bad_delivery_reaction(b, start, end_w, seg.bad_delivery_min_days)
     n_bad = react["bad_deliveries"]

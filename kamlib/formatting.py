@@ -173,6 +173,24 @@ def thousands_label(company: Company | None = None) -> str:
     return "tonnes" if unit == "kg" else f"thousand {unit or 'units'}"
 
 
+def tonne_divisor(company: Company | None = None, settings=None) -> float:
+    """What to divide a quantity by for "per tonne" figures: 1,000 for kg (and for a
+    unit that is not set or not a mass: "per thousand units"), 1 when the data is
+    already in tonnes (``quantity_unit = "t"``). The unit is that of ``settings``
+    (a :class:`kamlib.settings.Settings`: its ``[company]``) when it sets one, else
+    ``company``'s (default: the current company)."""
+    unit = getattr(getattr(settings, "company", None), "quantity_unit", "") or \
+        _company(company).quantity_unit
+    return 1.0 if unit in ("t", "tonne", "tonnes") else 1000.0
+
+
+def per_tonne_label(company: Company | None = None) -> str:
+    """The words after "complaints per": ``'tonne'`` for kg or t, else ``'thousand pcs'``
+    / ``'thousand units'`` (the quantity divided by :func:`tonne_divisor`)."""
+    unit = _company(company).quantity_unit
+    return "tonne" if unit in ("kg", "t", "tonne", "tonnes") else f"thousand {unit or 'units'}"
+
+
 def price_label(company: Company | None = None) -> str:
     """The unit of a price axis: ``'EUR/kg'``; ``'per unit'`` when neither is set."""
     c = _company(company)

@@ -99,6 +99,13 @@ def ratio(a, b) -> float:
     return a / b if b else float("nan")
 
 
+def change(after, before, decimals: int = 1) -> str:
+    """The change from ``before`` to ``after`` as a signed percentage (``'+2.9%'``),
+    ``'n/a'`` when ``before`` is 0 or missing (e.g. profit without cost data)."""
+    r = ratio(after, before)
+    return "n/a" if r != r else f"{r - 1:+.{decimals}%}"
+
+
 def warn(messages) -> None:
     """Print each warning of a result (e.g. ``key_accounts(...).attrs["warnings"]``)."""
     for m in messages or []:

@@ -256,7 +256,8 @@ class RebateSchedule:
                 f"the mean of the last {self.baseline_years} years"
             up = f" + {self.baseline_uplift:.0%}" if self.baseline_uplift else ""
             base = f"; baseline = {yrs}{up}"
-        return (f"{self.name}: {self.method} on {self.basis} ({tiers}{base}); "
+        on = "volume" if self.basis == "kg" else "revenue"  # the basis' name is the sample's
+        return (f"{self.name}: {self.method} on {on} ({tiers}{base}); "
                 f"{METHOD_MEANING[self.method]}.")
 
 

@@ -995,8 +995,8 @@ def run_batch(data="sample", accounts="key", out: str | Path = "build/reports",
               settings_file: str | Path | None = None,
               show_personal_details: bool = False, *, analysis_year: int | None = None,
               template: str | Path | None = None, progress: bool = True,
-              timeout: int = CELL_TIMEOUT_SECONDS, kernel_name: str = "python3"
-              ) -> BatchResult:
+              timeout: int = CELL_TIMEOUT_SECONDS, kernel_name: str = "python3",
+              limit: int | None = None) -> BatchResult:
     """Write the account plans of ``accounts`` into ``out``. See the module docstring.
 
     ``data``: ``"sample"`` or the path of a company export; ``accounts``: ``"key"``,
@@ -1007,7 +1007,8 @@ def run_batch(data="sample", accounts="key", out: str | Path = "build/reports",
     settings (default: the project's ``kam_settings.toml`` when it exists, else the
     defaults); ``show_personal_details``: contacts' names and e-mails in the buying
     centre; ``analysis_year``: override the settings' year; ``template``: another
-    template (tests); ``timeout``: seconds per cell.
+    template (tests); ``timeout``: seconds per cell; ``limit``: only the first ``limit``
+    accounts of the list (a trial run on a large export; the index says so).
 
     Order of work: the workers start their kernels while this process computes the
     portfolio once (:func:`kamlib.report_sections.portfolio`: it also gives the
@@ -1060,14 +1061,14 @@ def run_batch(data="sample", accounts="key", out: str | Path = "build/reports",
             return _run_locked(
                 lock, started, data, data_path, accounts, out, max(1, int(workers)),
                 formats, force, settings_path, s, show_personal_details, analysis_year,
-                template, progress, timeout, kernel_name, chromium)
+                template, progress, timeout, kernel_name, chromium, limit=limit)
     finally:
         lock.release()
 
 
 def _run_locked(lock, started, data, data_path, accounts, out, workers, formats, force,
                 settings_path, s, show_personal_details, analysis_year, template,
-                progress, timeout, kernel_name, chromium) -> BatchResult:
+                progress, timeout, kernel_name, chromium, limit=None) -> BatchResult:
     """:func:`run_batch` once it holds the lock on ``out``."""
     import queue as _queue
 
@@ -1123,7 +1124,7 @@ def _run_locked(lock, started, data, data_path, accounts, out, workers, formats,
         return _run_batch_body(cfg, log, started, data_param, accounts, out, workers,
                                formats, force, settings_path, s, analysis_year,
                                template, progress, parts, signature, manifest, _queue,
-                               kdata, report_sections)
+                               kdata, report_sections, limit=limit)
     finally:
         log.close()
         if tmpdir is not None:
@@ -1132,7 +1133,8 @@ def _run_locked(lock, started, data, data_path, accounts, out, workers, formats,
 
 def _run_batch_body(cfg, log, started, data_param, accounts, out, workers, formats,
                     force, settings_path, s, analysis_year, template, progress, parts,
-                    signature, manifest, _queue, kdata, report_sections) -> BatchResult:
+                    signature, manifest, _queue, kdata, report_sections, limit=None
+                    ) -> BatchResult:
     from kamlib import settings as ksettings
 
     uses_portfolio = "report_sections" in template.read_text(encoding="utf-8")
@@ -1176,6 +1178,9 @@ def _run_batch_body(cfg, log, started, data_param, accounts, out, workers, forma
         chosen, unknown, note = resolve_accounts(
             kd, s, accounts, key_table=port.tables.get("key") if port else None,
             key_status=port.status.get("key") if port else None)
+        if limit is not None and 0 < limit < len(chosen):
+            note += f"; the first {limit} of {len(chosen)} (--limit {limit})"
+            chosen = chosen[:limit]
         log(f"accounts: {note}")
         result.accounts_note = note
         previous = _load_meta(out).get("inputs", {})
@@ -1478,7 +1483,7 @@ def _cmd_reports(a) -> int:
             data=a.data, accounts=a.accounts, out=Path(a.out), workers=a.workers,
             formats=a.format, force=a.force, settings_file=settings_file,
             show_personal_details=a.personal_details, analysis_year=a.year,
-            template=a.template, progress=not a.no_progress,
+            template=a.template, progress=not a.no_progress, limit=a.limit,
         )
     except BatchStopped as exc:
         print(f"kam reports: {exc}", file=sys.stderr)
@@ -1531,6 +1536,9 @@ def add_cli(sub) -> None:
                    help="show contacts' names and e-mails (personal data: only on request)")
     r.add_argument("--template", default=None, help=argparse_suppress())
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="only the first N accounts of the list (a trial run on a large "
+                        "export)")
     r.set_defaults(func=_cmd_reports)
 
 

@@ -652,7 +652,9 @@ def indicators(kd, s, customers=None) -> pd.DataFrame:
     Service family:
 
     - ``complaints_per_order`` = complaints / orders;
-    - ``complaints_per_tonne`` = complaints / (delivered kg / 1,000);
+    - ``complaints_per_tonne`` = complaints / (delivered kg / 1,000) (data in tonnes,
+      i.e. the current company's unit is "t": not divided,
+      :func:`kamlib.formatting.tonne_divisor`);
     - ``complaints_after_bad_delivery`` (0-1) = complaints about late or short delivery
       / our late or short deliveries (how often it complains when we fail);
     - ``service_requests_per_year`` = service requests / years observed (delivery and

@@ -2179,9 +2179,14 @@ def pyramid_by_year(kd, s, year: int) -> pd.Series:
 
 def customer_values(kd, years) -> pd.DataFrame:
     """Volume, revenue and gross margin per customer over ``years`` (a year or a list):
-    the input of :func:`concentration`. Index ``customer_id`` (every customer)."""
+    the input of :func:`concentration`. Index ``customer_id`` (every customer). Without
+    cost of goods in the data (``kd.has("costs")`` false) there is no gross margin
+    column: a margin of 0 everywhere would read as a concentration of nothing."""
     ys = [int(years)] if np.isscalar(years) else [int(y) for y in years]
     idx = customer_index(kd)
     t = measures.customer_totals(kd.orders, ys)
     t.index = t.index.astype("string")
-    return t[["volume_kg", "revenue", "gross_margin"]].reindex(idx).fillna(0.0)
+    cols = ["volume_kg", "revenue", "gross_margin"]
+    if hasattr(kd, "has") and not kd.has("costs"):
+        cols.remove("gross_margin")
+    return t[cols].reindex(idx).fillna(0.0)

@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kamlib import measures
+from kamlib import formatting, measures
 from kamlib.errors import SettingsError
 
 # --------------------------------------------------------------------------- constants
@@ -1464,7 +1464,10 @@ def service_packages(kd, s, accounts: pd.DataFrame) -> pd.DataFrame:
     ``service_cost`` (EUR), ``visits_per_year``, ``executive_visits_per_year``,
     ``visit_cost`` (EUR), ``cost_to_serve_budget`` (EUR/year), ``current_service_cost``,
     ``current_cost_to_serve`` (EUR, analysis year), ``gross_margin`` (EUR, analysis
-    year), ``budget_share_of_margin`` (fraction), ``within_budget`` (bool).
+    year), ``budget_share_of_margin`` (fraction), ``within_budget`` (bool). Without cost
+    of goods in the data the margin is unknown: ``gross_margin`` and
+    ``budget_share_of_margin`` are NaN and ``within_budget`` is True (nothing to hold
+    the budget against; ``kd.missing_text("costs")`` says what to add).
     """
     if len(accounts) == 0:  # no key accounts: nothing to package (NO_KEY_ACCOUNTS)
         return _empty(PACKAGE_COLUMNS)
@@ -1549,7 +1552,8 @@ def complaint_metrics(kd, by: str = "customer_id", years=None, s=None) -> pd.Dat
     Formulas (the usual complaint KPIs, e.g. ISO 10002:2018 Annex on monitoring):
     ``complaints_per_100_orders`` = 100 × complaints / orders (distinct orders in the
     period; by product, orders with a line of that product);
-    ``complaints_per_tonne`` = complaints / (delivered kg / 1000);
+    ``complaints_per_tonne`` = complaints / (delivered kg / 1000) (the quantity over
+    :func:`kamlib.formatting.tonne_divisor`: data already in tonnes is not divided);
     ``resolved_within_target`` = closed complaints with days_to_resolve ≤
     ``s.service.complaints.target_days`` (5 by default) / closed complaints.
 
@@ -1592,7 +1596,7 @@ def complaint_metrics(kd, by: str = "customer_id", years=None, s=None) -> pd.Dat
     og = orders.groupby(by, observed=True)
     ord_ = pd.DataFrame({
         "orders": og["order_id"].nunique(),
-        "volume_t": og["volume_kg"].sum() / 1000.0,
+        "volume_t": og["volume_kg"].sum() / formatting.tonne_divisor(settings=s),
     })
     d = orders.loc[orders["is_delivered"]].groupby(by, observed=True)["on_time_in_full"]
     ord_["on_time_in_full_rate"] = d.mean()

@@ -352,10 +352,10 @@ print(f"In {analysis_year}, the top 20% of customers ({len(top)} of {len(this_ye
 #    set `data_source` (and `analysis_year`, your last full year) in the parameters cell
 #    at the top.
 #
-# The check on the bundled data, for comparison:
+# The check on this chapter's data (`data_source`: the bundled sample unless you set it):
 
 # %%
-report = data.check(data.SAMPLE_DIR)
+report = data.check(data_source)
 print(report.text())
 
 # %% [markdown]

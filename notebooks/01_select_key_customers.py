@@ -191,8 +191,9 @@ sim.round(0)
 # %%
 # NBVAL_CHECK_OUTPUT
 t = sim.loc["total"]
-print(f"{int(t['movers'])} customers move up: revenue {t['revenue_after'] / t['revenue_before'] - 1:+.1%}, "
-      f"profit {t['profit_after'] / t['profit_before'] - 1:+.1%}")
+print(f"{int(t['movers'])} customers move up: "
+      f"revenue {notebook.change(t['revenue_after'], t['revenue_before'])}, "
+      f"profit {notebook.change(t['profit_after'], t['profit_before'])}")
 
 # %% [markdown]
 # ### What this means for the account manager
@@ -342,10 +343,13 @@ plots.whale(ka.loc[served, "profit"]);
 
 # %%
 # NBVAL_CHECK_OUTPUT
-w = selection.whale_summary(ka.loc[served, "profit"])
-print(f"Total profit {formatting.eur(w['total'])}; the top 20% of customers make {w['top20_share']:.0%} of it")
-print(f"Peak {w['peak_share']:.0%} of total at {w['peak_customer_share']:.0%} of customers; "
-      f"{w['loss_makers']} loss makers lose {formatting.eur(-w['losses'])}")
+if not kd.has("costs"):
+    print(kd.missing_text("costs"))
+else:
+    w = selection.whale_summary(ka.loc[served, "profit"])
+    print(f"Total profit {formatting.eur(w['total'])}; the top 20% of customers make {w['top20_share']:.0%} of it")
+    print(f"Peak {w['peak_share']:.0%} of total at {w['peak_customer_share']:.0%} of customers; "
+          f"{w['loss_makers']} loss makers lose {formatting.eur(-w['losses'])}")
 
 # %% [markdown]
 # The tail of the whale is mostly small customers whose orders and visits cost more than
@@ -660,8 +664,8 @@ print(pd.crosstab(active["portfolio_action"], active["is_key"].rename("key")).to
 key = ka.loc[ka["is_key"]]
 print(f"{len(key)} key accounts of {len(active)} active customers: "
       f"{key['abc_class'].value_counts().sort_index().to_dict()}")
-print(f"they bring {notebook.ratio(key['revenue'].sum(), active['revenue'].sum()):.0%} of revenue and "
-      f"{notebook.ratio(key['profit'].sum(), active['profit'].sum()):.0%} of profit")
+print(f"they bring {formatting.pct(notebook.ratio(key['revenue'].sum(), active['revenue'].sum()))} "
+      f"of revenue and {formatting.pct(notebook.ratio(key['profit'].sum(min_count=1), active['profit'].sum()))} of profit")
 print(f"class A not key: {((ka['abc_class'] == 'A') & ~ka['is_key']).sum()} "
       f"(of which losing money: {((ka['abc_class'] == 'A') & ~ka['is_key'] & ka['is_loss_maker']).sum()})")
 
@@ -847,8 +851,8 @@ s7 = settings.replace(s, "selection.pyramid.move_share", 0.05)
 s7 = settings.replace(s7, "selection.pyramid.move_to", "median")
 sim7 = selection.simulate_moving_up(ka, s7.selection.pyramid)
 t7 = sim7.loc["total"]
-print(f"{int(t7['movers'])} movers: revenue {t7['revenue_after'] / t7['revenue_before'] - 1:+.1%}, "
-      f"profit {t7['profit_after'] / t7['profit_before'] - 1:+.1%}")
+print(f"{int(t7['movers'])} movers: revenue {notebook.change(t7['revenue_after'], t7['revenue_before'])}, "
+      f"profit {notebook.change(t7['profit_after'], t7['profit_before'])}")
 # Sizes are skewed: in each tier the mean is pulled up by a few large customers, the
 # median is not. Promising the mean is promising that movers become above-typical.
 

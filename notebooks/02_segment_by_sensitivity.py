@@ -173,7 +173,7 @@ if example is not None:
 by_segment = segments_table.groupby("segment")["price_elasticity"].median()
 estimated = segments_table["price_elasticity"].notna().sum()
 print(f"elasticity estimated for {estimated} of {len(segments_table)} key accounts")
-for name, value in by_segment.items():
+for name, value in by_segment.dropna().items():
     print(f"median elasticity, {name:<10} {value:+.1f}")
 
 # %% [markdown]
@@ -266,7 +266,8 @@ if example is not None:
 # NBVAL_CHECK_OUTPUT
 if example is not None:
     scores = segments_table.loc[example, ["price_score", "service_score", "technology_score"]]
-    print(f"{example}: " + ", ".join(f"{k.replace('_score', '')} {v:+.2f}" for k, v in scores.items()))
+    print(f"{example}: " + ", ".join(f"{k.replace('_score', '')} "
+                                     + ("n/a" if pd.isna(v) else f"{v:+.2f}") for k, v in scores.items()))
 
 # %% [markdown]
 # The bars are the z-scores: the customer's value and the typical value (the median of

@@ -264,7 +264,7 @@ packages[["abc_class", "segment", "n_services", "visits_per_year", "cost_to_serv
 # NBVAL_CHECK_OUTPUT
 share = s.service.packages.max_share_of_margin
 print(f"Total service budget for {plan_year}: {formatting.eur(packages['cost_to_serve_budget'].sum())}")
-print(f"Key accounts' gross margin {analysis_year}: {formatting.eur(packages['gross_margin'].sum())}")
+print(f"Key accounts' gross margin {analysis_year}: {formatting.eur(packages['gross_margin'].sum(min_count=1))}")
 print(f"Accounts whose package costs more than {formatting.pct(share)} of their margin: "
       f"{(~packages['within_budget']).sum()}")
 
@@ -438,7 +438,7 @@ by_manager.round(2)
 m = by_manager
 print(f"Complaints {analysis_year}: {m['complaints'].sum()}, "
       f"{100 * m['complaints'].sum() / m['orders'].sum():.1f} per 100 orders, "
-      f"{m['complaints'].sum() / m['volume_t'].sum():.3f} per tonne")
+      f"{m['complaints'].sum() / m['volume_t'].sum():.3f} per {formatting.per_tonne_label()}")
 print(f"Open at the end of the year: {m['open_complaints'].sum()}")
 for who_, r in m.sort_values("complaints_per_100_orders", ascending=False).iterrows():
     print(f"  {who_:<16} {r['complaints_per_100_orders']:5.1f} per 100 orders, "

@@ -38,7 +38,7 @@
 # Parameters: papermill and `kam chapters --data` can replace these values.
 data_source = "sample"  # "sample" = the bundled data; or a folder / Excel workbook of yours
 settings_file = "../kam_settings.toml"  # the playbook's decisions (missing file = defaults)
-analysis_year = 2025  # the review year: the review date is its 31 December
+analysis_year = 0  # the review year (0 = the latest complete year in the data): the review date is its 31 December
 example_customer = ""  # a key account to explain in detail; "" = the least healthy one
 
 # %%
@@ -61,10 +61,8 @@ from kamlib.plots import review as plots
 # chapter explains.
 
 # %%
-kd = data.load(data_source)
-s = settings.load(settings_file)
-s = settings.replace(s, "period.analysis_year", analysis_year)
-settings.use_company(s, kd)  # amounts and quantities in the company's units
+kd, s = notebook.load(data_source, settings_file, analysis_year)  # says whose data, which year
+analysis_year = s.period.analysis_year
 rv = s.review
 reviewed = review.account_review(kd, s)
 # The hidden truth of the bundled sample, to check the method (never an input to it).
@@ -189,7 +187,7 @@ few = everyone.loc[(everyone["complaints_12m"] > 0)
                    & (everyone["complaints_12m"] < rv.evidence.min_complaints)]
 counted = everyone.loc[everyone["complaints_12m"] >= rv.evidence.min_complaints]
 print(f"{len(few)} customers with 1-{rv.evidence.min_complaints - 1} complaints: no complaint "
-      f"signal, all scored {few['complaints_score'].min():.0f}")
+      "signal" + (f", all scored {few['complaints_score'].min():.0f}" if len(few) else ""))
 print(f"{len(counted)} customers with {rv.evidence.min_complaints} or more: scored against "
       f"the portfolio's {everyone.attrs['portfolio_complaint_rate']:.1f} complaints per 100 orders")
 print(f"{int((counted['complaints_score'] < rv.signal_below).sum())} of them in the red "

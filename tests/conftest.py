@@ -7,6 +7,20 @@ import pytest
 from kamlib import data
 
 
+def pytest_addoption(parser):
+    parser.addoption("--profiles", action="store_true", default=False,
+                     help="run the export-profile tests (slow: make test-profiles)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--profiles"):
+        return
+    skip = pytest.mark.skip(reason="export-profile runs are slow: make test-profiles")
+    for item in items:
+        if item.get_closest_marker("profiles") is not None:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def sample():
     """The bundled sample data, loaded once."""

@@ -95,8 +95,24 @@ def test_clean_export_prints_a_summary_and_exits_0(good, capsys):
     assert "customers              3 rows   customers.csv" in out
     assert "orders                 3 rows   orders.csv" in out
     assert "Orders: 2 orders, 3 order lines, from 2024-05-13 to 2025-02-01." in out
-    # 1000 x 9.00 + 500 x 9.00 + 200 x 9.50 = 9,000 + 4,500 + 1,900
-    assert "EUR 15,400 for 1,700 kg" in out
+    # 1000 x 9.00 + 500 x 9.00 + 200 x 9.50 = 9,000 + 4,500 + 1,900; not the sample, no
+    # [company] in the project's settings: no currency, no unit (never the sample's)
+    assert "delivered): 15,400 for a quantity of 1,700." in out
+    assert "EUR" not in out
+
+
+def test_the_summary_speaks_the_settings_currency_and_unit(good, tmp_path, capsys):
+    toml = tmp_path / "s.toml"
+    toml.write_text('[company]\nname = "Nordfeed AG"\ncurrency = "CHF"\n'
+                    'quantity_unit = "l"\n', encoding="utf-8")
+    try:
+        rc = cli.main(["data", "check", str(good), "--settings", str(toml)])
+    finally:
+        from kamlib import formatting
+
+        formatting.set_company(formatting.NEUTRAL)
+    out, _ = capsys.readouterr()
+    assert rc == 0 and "CHF 15,400 for 1,700 l" in out and "EUR" not in out
     assert "No products table (optional)" in out
 
 

@@ -143,7 +143,9 @@ def test_valid_export_check_summary(tmp_path):
     assert s.rebates_paid == pytest.approx(1_200.50)
     text = report.text()
     assert "No problems found" in text
-    assert "EUR 24,950" in text and "2024-05-13" in text and "2025-01-10" in text
+    # not the sample and no company set: the amount without a currency, never EUR
+    assert "24,950 for a quantity of 2,900" in text and "EUR" not in text
+    assert "2024-05-13" in text and "2025-01-10" in text
 
 
 def test_bundled_sample_checks_clean():

@@ -126,6 +126,11 @@ def visit_load(plan, ax=None):
     """Visits per account manager and week (darker = more), against the capacity."""
     ax = _ax(ax, (7.5, 0.35 * max(len(plan.capacity), 3) + 1.5))
     load = plan.load()
+    if load.shape[0] == 0 or load.shape[1] == 0:  # nothing planned: say so, no empty image
+        ax.text(0.5, 0.5, "no visits planned", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
     cap = max(plan.capacity.values()) if plan.capacity else 1
     im = ax.imshow(load.to_numpy(), aspect="auto", cmap="Greys", vmin=0, vmax=cap,
                    interpolation="nearest")
