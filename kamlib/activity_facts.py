@@ -64,45 +64,64 @@ LINES_COLUMNS = ("order_id", "customer_id", "order_date", "quantity_kg",
                  "net_price_per_kg", "unit_cost_per_kg", "promised_delivery_date",
                  "actual_delivery_date", "delivered_kg")
 
-#: Interactions per customer, year, quarter and type (cost-to-serve drivers, observed
-#: relationship level, review windows). ``effort_known``: interactions with recorded
-#: minutes; ``effort_minutes``: their sum (``minutes_source = "recorded"``).
-INTERACTIONS_SQL = """
+def _type_columns() -> str:
+    """count / recorded-minutes columns per interaction type (one FILTER each)."""
+    out = []
+    for t in schema.INTERACTION_TYPES:
+        k = slug(t)
+        out.append(f"count(*) FILTER (WHERE type = '{t}') AS n_{k}")
+        out.append(f"count(effort_minutes) FILTER (WHERE type = '{t}') AS known_{k}")
+        out.append(f"coalesce(sum(effort_minutes) FILTER (WHERE type = '{t}'), 0.0) "
+                   f"AS minutes_{k}")
+    return ",\n    ".join(out)
+
+
+def slug(t: str) -> str:
+    """Column-name form of an interaction type: ``"executive visit" -> "executive_visit"``."""
+    return t.replace(" ", "_").replace("-", "_")
+
+
+#: Interactions per customer and year, one column per type: ``n_<type>`` (count),
+#: ``known_<type>`` (with recorded minutes), ``minutes_<type>`` (their sum, for
+#: ``minutes_source = "recorded"``). ``{years}``: the years asked for (SQL condition).
+INTERACTIONS_SQL = f"""
 SELECT
     customer_id,
     CAST(year(date) AS BIGINT)                  AS year,
-    CAST(quarter(date) AS BIGINT)               AS quarter,
-    type,
-    count(*)                                    AS count,
-    count(effort_minutes)                       AS effort_known,
-    coalesce(sum(effort_minutes), 0.0)          AS effort_minutes
+    {_type_columns()}
 FROM interactions
 WHERE date IS NOT NULL AND customer_id IS NOT NULL AND type IS NOT NULL
-GROUP BY 1, 2, 3, 4
-ORDER BY 1, 2, 3, 4
+  AND {{years}}
+GROUP BY 1, 2
+ORDER BY 1, 2
 """
 
 #: The complaints themselves (small: a median days-to-resolve needs the rows).
 COMPLAINTS_SQL = """
 SELECT customer_id, date, product_id, days_to_resolve, complaint_reason
 FROM interactions
-WHERE type = 'complaint' AND date IS NOT NULL
+WHERE type = 'complaint' AND date IS NOT NULL AND {years}
 ORDER BY customer_id, date
 """
 
 #: Per customer and sales year: order lines, orders with a delivered line (the
-#: deliveries of cost to serve), kg delivered, the first order date.
+#: deliveries of cost to serve), kg delivered.
 ORDER_YEARS_SQL = """
 SELECT
     customer_id,
     CAST(year(sales_at) AS BIGINT)                              AS year,
     count(*)                                                    AS line_count,
     count(DISTINCT order_id) FILTER (WHERE is_delivered)        AS delivered_order_count,
-    coalesce(sum(volume_kg), 0.0)                               AS volume_kg,
-    min(order_date)                                             AS first_order_date
+    coalesce(sum(volume_kg), 0.0)                               AS volume_kg
 FROM lines
+WHERE {years}
 GROUP BY 1, 2
 ORDER BY 1, 2
+"""
+
+#: Each customer's first order date (over every year).
+FIRST_ORDER_SQL = """
+SELECT customer_id, min(order_date) AS first_order_date FROM lines GROUP BY 1
 """
 
 #: Sums per customer over the 12-month windows of each review date (``windows``: one
@@ -123,6 +142,18 @@ WHERE l.sales_at > (SELECT min(lo) FROM windows)
 GROUP BY 1, 2, 3
 """
 
+#: Interactions per customer and type in window 0 of each review date.
+REVIEW_INTERACTIONS_SQL = f"""
+SELECT
+    i.customer_id,
+    w.as_of,
+    {", ".join(f"count(*) FILTER (WHERE i.type = '{t}') AS n_{slug(t)}"
+               for t in schema.INTERACTION_TYPES)}
+FROM interactions i JOIN windows w ON w.win = 0 AND i.date > w.lo AND i.date <= w.hi
+WHERE i.customer_id IS NOT NULL AND i.type IS NOT NULL
+GROUP BY 1, 2
+"""
+
 #: Delivered and on-time-in-full lines per customer in window 0 (by delivery date).
 REVIEW_DELIVERIES_SQL = """
 SELECT
@@ -141,45 +172,51 @@ GROUP BY 1, 2
 class ActivityFacts:
     """The aggregates of :func:`activity_facts`.
 
-    ``interactions``: customer_id, year, quarter (1-4), type, count, effort_known,
-    effort_minutes. ``complaints``: one row per complaint - customer_id, date,
+    ``interactions``: per customer_id × year, for each interaction type t (its
+    :func:`slug`): ``n_t`` (count), ``known_t`` (with recorded minutes), ``minutes_t``
+    (their sum). ``complaints``: one row per complaint - customer_id, date,
     product_id, days_to_resolve, complaint_reason. ``orders``: per customer_id × year
-    (the sales year) - line_count, delivered_order_count, volume_kg, first_order_date.
-    ``source``: where they came from (words).
+    (the sales year) - line_count, delivered_order_count, volume_kg.
+    ``first_orders``: per customer_id (index) - first_order_date (over every year).
+    ``years``: the years covered (None = every year). ``source``: where they came from.
     """
 
     interactions: pd.DataFrame
     complaints: pd.DataFrame
     orders: pd.DataFrame
+    first_orders: pd.DataFrame
+    years: tuple[int, ...] | None = None
     source: str = ""
 
-    def interaction_counts(self, index, *, years=None, quarters=None) -> pd.DataFrame:
+    def require(self, years, what: str) -> None:
+        """A clear error when ``years`` are not all covered."""
+        if self.years is None:
+            return
+        missing = sorted(set(int(y) for y in years) - set(self.years))
+        if missing:
+            raise ValueError(
+                f"{what}: the activity aggregates cover {', '.join(map(str, self.years))}, "
+                f"not {', '.join(map(str, missing))}; compute them with "
+                f"activity_facts(source, years=[...]) including those years.")
+
+    def interaction_counts(self, index, years) -> pd.DataFrame:
         """Interactions per customer (rows ``index``) and type (columns
-        ``schema.INTERACTION_TYPES``) in ``years`` (a list), or in ``quarters`` (a list
-        of (year, quarter) pairs). int64, 0 where none."""
-        return _counts(self.interactions, index, years, quarters, "count")
-
-    def first_order_date(self) -> pd.Series:
-        """The date of each customer's first order (index customer_id)."""
-        o = self.orders
-        return o.groupby("customer_id", observed=True)["first_order_date"].min()
+        ``schema.INTERACTION_TYPES``) in ``years`` (a list). int64, 0 where none."""
+        self.require(years, "interaction counts")
+        return counts_by_type(self.interactions.loc[
+            self.interactions["year"].isin([int(y) for y in years])], index)
 
 
-def _counts(t: pd.DataFrame, index, years, quarters, value: str) -> pd.DataFrame:
+def counts_by_type(t: pd.DataFrame, index) -> pd.DataFrame:
+    """The ``n_<type>`` columns of ``t`` summed per customer_id, as a customers
+    (``index``) × types (``schema.INTERACTION_TYPES``) table of int64."""
     idx = pd.Index(index, dtype="string", name="customer_id")
-    m = np.ones(len(t), dtype=bool)
-    if years is not None:
-        m &= t["year"].isin([int(y) for y in years]).to_numpy()
-    if quarters is not None:
-        key = t["year"].to_numpy() * 10 + t["quarter"].to_numpy()
-        m &= np.isin(key, [int(y) * 10 + int(q) for y, q in quarters])
-    sub = t.loc[m]
-    wide = (sub.groupby(["customer_id", "type"], observed=True)[value].sum()
-            .unstack("type", fill_value=0))
-    wide = wide.reindex(columns=list(schema.INTERACTION_TYPES), fill_value=0)
-    wide.index = wide.index.astype("string")
-    wide.columns.name = None
-    return wide.reindex(idx, fill_value=0).fillna(0).astype("int64")
+    cols = [f"n_{slug(t_)}" for t_ in schema.INTERACTION_TYPES]
+    g = t.groupby("customer_id", observed=True)[cols].sum()
+    g.index = g.index.astype("string")
+    g = g.reindex(idx, fill_value=0).fillna(0).astype("int64")
+    g.columns = list(schema.INTERACTION_TYPES)
+    return g
 
 
 # ----------------------------------------------------------------------- connecting
@@ -247,12 +284,23 @@ def _interactions_frame(it: pd.DataFrame | None) -> pd.DataFrame:
                          for k, v in out.items()})
 
 
+def _is_lazy(t) -> bool:
+    """A table kamlib.data.load left in its file (it gives SQL with ``reader()``)."""
+    return not isinstance(t, pd.DataFrame) and hasattr(t, "reader")
+
+
 def _file_view(con, name: str, p: Path, need: tuple[str, ...] = ()) -> set[str]:
     """A view ``name`` over the file ``p`` (types of the schema); its column names."""
     from kamlib import engine
 
-    con.execute(f"CREATE VIEW {name} AS SELECT * FROM {engine._reader(p)}")
+    return _sql_view(con, name, engine._reader(p), need, p)
+
+
+def _sql_view(con, name: str, reader: str, need: tuple[str, ...], p) -> set[str]:
+    """A view ``name`` over the SQL ``reader``; its column names (``need`` checked)."""
+    con.execute(f"CREATE VIEW {name} AS SELECT * FROM {reader}")
     have = {r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()}
+    p = getattr(p, "file", p)
     missing = [c for c in need if c not in have]
     if missing:
         raise ValueError(
@@ -265,8 +313,18 @@ def _file_view(con, name: str, p: Path, need: tuple[str, ...] = ()) -> set[str]:
 def _register(con, source) -> str:
     """Relations ``lines`` and ``interactions`` on ``con``; returns the source in words."""
     if _is_kamdata(source):
-        con.register("lines", _lines_frame(source.orders))
-        con.register("interactions", _interactions_frame(source.interactions))
+        o, it = source.orders, source.interactions
+        if _is_lazy(o):  # a large export left in its file by kamlib.data.load
+            _sql_view(con, "orders", o.reader(), LINES_COLUMNS, o)
+            con.execute(f"CREATE VIEW lines AS {LINES_SQL}")
+        else:
+            con.register("lines", _lines_frame(o))
+        if _is_lazy(it):
+            have = _sql_view(con, "interactions_file", it.reader(),
+                             ("customer_id", "date", "type"), it)
+            _interactions_view(con, have, it)
+        else:
+            con.register("interactions", _interactions_frame(it))
         return f"the loaded tables ({getattr(source, 'source', '')})"
     from kamlib import data, engine
 
@@ -284,45 +342,62 @@ def _register(con, source) -> str:
         con.execute(f"CREATE VIEW interactions AS SELECT {empty} WHERE false")
     else:
         have = _file_view(con, "interactions_file", itf, ("customer_id", "date", "type"))
-        cols = ", ".join(
-            f"CAST({c} AS {t}) AS {c}" if c in have else f"CAST(NULL AS {t}) AS {c}"
-            for c, t in _INTERACTION_COLUMNS.items())
-        con.execute(f"CREATE VIEW interactions AS SELECT {cols} FROM interactions_file")
-        bad = con.execute(
-            "SELECT DISTINCT type FROM interactions WHERE type IS NOT NULL AND type NOT IN ("
-            + ", ".join(f"'{t}'" for t in schema.INTERACTION_TYPES) + ") LIMIT 5").fetchall()
-        if bad:
-            raise ValueError(
-                f"{itf}: interaction type(s) {', '.join(repr(b[0]) for b in bad)} are not "
-                f"on the list ({', '.join(schema.INTERACTION_TYPES)}); kamlib.data.check "
-                "reports the rows.")
+        _interactions_view(con, have, itf)
     return f"DuckDB over {f.parent}"
+
+
+def _interactions_view(con, have: set[str], where) -> None:
+    """The view ``interactions`` (the columns used here, typed) over
+    ``interactions_file``; a type not on the schema's list is an error (the loader's
+    check names the rows)."""
+    cols = ", ".join(
+        f"CAST({c} AS {t}) AS {c}" if c in have else f"CAST(NULL AS {t}) AS {c}"
+        for c, t in _INTERACTION_COLUMNS.items())
+    con.execute(f"CREATE VIEW interactions AS SELECT {cols} FROM interactions_file")
+    bad = con.execute(
+        "SELECT DISTINCT type FROM interactions WHERE type IS NOT NULL AND type NOT IN ("
+        + ", ".join(f"'{t}'" for t in schema.INTERACTION_TYPES) + ") LIMIT 5").fetchall()
+    if bad:
+        raise ValueError(
+            f"{getattr(where, 'file', where)}: interaction type(s) "
+            f"{', '.join(repr(b[0]) for b in bad)} are not on the list "
+            f"({', '.join(schema.INTERACTION_TYPES)}); kamlib.data.check reports the rows.")
 
 
 # ----------------------------------------------------------------------- the tables
 
 
-def activity_facts(source) -> ActivityFacts:
-    """Interactions per customer × year × quarter × type, the complaints, and order
-    lines / delivered orders / kg per customer × year (see the module doc).
+def _years_sql(col: str, years) -> str:
+    if years is None:
+        return "true"
+    ys = sorted({int(y) for y in years})
+    return f"year({col}) IN ({', '.join(map(str, ys))})" if ys else "false"
+
+
+def activity_facts(source, years=None) -> ActivityFacts:
+    """Interactions per customer × year (a column per type), the complaints, and order
+    lines / delivered orders / kg per customer × year, the first order date (see the
+    module doc).
 
     ``source``: a folder with the export's files (or ``"sample"``): DuckDB reads the
     files, only the aggregates come into memory; or a loaded
-    :class:`kamlib.data.KamData`: the same SQL over its tables.
+    :class:`kamlib.data.KamData` (pandas tables, or tables left in their files by the
+    loader): the same SQL over its tables. ``years``: only these calendar years (the
+    analysis year and the one before are all the pipeline needs: on a ten-year export
+    that is a fifth of the work); None = every year.
     """
     con = _connect()
     try:
         where = _register(con, source)
-        it = con.execute(INTERACTIONS_SQL).df()
-        comp = con.execute(COMPLAINTS_SQL).df()
-        oy = con.execute(ORDER_YEARS_SQL).df()
+        it = con.execute(INTERACTIONS_SQL.format(years=_years_sql("date", years))).df()
+        comp = con.execute(COMPLAINTS_SQL.format(years=_years_sql("date", years))).df()
+        oy = con.execute(ORDER_YEARS_SQL.format(years=_years_sql("sales_at", years))).df()
+        first = con.execute(FIRST_ORDER_SQL).df()
     finally:
         con.close()
     it["customer_id"] = it["customer_id"].astype("string")
-    it["type"] = it["type"].astype(str)
-    for c in ("year", "quarter", "count", "effort_known"):
-        it[c] = it[c].astype("int64")
-    it["effort_minutes"] = it["effort_minutes"].astype(float)
+    for c in it.columns[1:]:
+        it[c] = it[c].astype(float if c.startswith("minutes_") else "int64")
     comp["customer_id"] = comp["customer_id"].astype("string")
     comp["product_id"] = comp["product_id"].astype("string")
     comp["date"] = pd.to_datetime(comp["date"])
@@ -331,8 +406,12 @@ def activity_facts(source) -> ActivityFacts:
     oy["customer_id"] = oy["customer_id"].astype("string")
     for c in ("year", "line_count", "delivered_order_count"):
         oy[c] = oy[c].astype("int64")
-    oy["first_order_date"] = pd.to_datetime(oy["first_order_date"])
-    return ActivityFacts(interactions=it, complaints=comp, orders=oy, source=where)
+    first["customer_id"] = first["customer_id"].astype("string")
+    first["first_order_date"] = pd.to_datetime(first["first_order_date"])
+    first = first.set_index("customer_id").sort_index()
+    return ActivityFacts(interactions=it, complaints=comp, orders=oy, first_orders=first,
+                         years=None if years is None else tuple(sorted({int(y) for y in years})),
+                         source=where)
 
 
 def review_dates(ends) -> pd.DataFrame:
@@ -349,12 +428,20 @@ def review_dates(ends) -> pd.DataFrame:
 @dataclass(frozen=True)
 class ReviewWindows:
     """:func:`review_windows`: ``sums`` (customer_id, as_of, window, volume_kg, revenue,
-    gross_margin, orders) and ``deliveries`` (customer_id, as_of, delivered_lines,
-    otif_lines, window 0 only); ``ends``: the review dates."""
+    gross_margin, orders), ``deliveries`` (customer_id, as_of, delivered_lines,
+    otif_lines) and ``interactions`` (customer_id, as_of, ``n_<type>``), both of
+    window 0 only; ``ends``: the review dates."""
 
     sums: pd.DataFrame
     deliveries: pd.DataFrame
+    interactions: pd.DataFrame
     ends: tuple
+
+    def interaction_counts(self, as_of, index) -> pd.DataFrame:
+        """Interactions per customer (``index``) and type in the 12 months up to
+        ``as_of``."""
+        t = self.interactions
+        return counts_by_type(t.loc[t["as_of"] == pd.Timestamp(as_of)], index)
 
     def at(self, as_of) -> tuple[dict, pd.DataFrame]:
         """For one review date: {column: DataFrame customers × windows 0-2} (sums; int64
@@ -385,13 +472,14 @@ class ReviewWindows:
 def review_windows(source, ends) -> ReviewWindows:
     """Kg, revenue, gross margin and distinct orders per customer in the three 12-month
     windows of each review date in ``ends``, and the delivered / on-time-in-full lines
-    of the last 12 months (by delivery date) - what :func:`kamlib.review.health` needs
-    from the order lines, for all its review dates in one pass.
+    of the last 12 months (by delivery date) and the interactions per type of the last
+    12 months - what :func:`kamlib.review.health` needs from the order lines and the
+    interactions, for all its review dates in one pass each.
 
     ``source``: a folder (DuckDB over the files) or a loaded KamData (the same SQL over
     its order lines).
     """
-    ends = tuple(pd.Timestamp(e) for e in ends)
+    ends = tuple(sorted({pd.Timestamp(e) for e in ends}))  # each date once
     win = review_dates(ends)
     con = _connect()
     try:
@@ -402,13 +490,16 @@ def review_windows(source, ends) -> ReviewWindows:
                     "CAST(lo AS DATE) AS lo, CAST(hi AS DATE) AS hi FROM windows_df")
         sums = con.execute(REVIEW_WINDOWS_SQL).df()
         dl = con.execute(REVIEW_DELIVERIES_SQL).df()
+        it = con.execute(REVIEW_INTERACTIONS_SQL).df()
     finally:
         con.close()
-    for t in (sums, dl):
+    for c in it.columns[2:]:
+        it[c] = it[c].astype("int64")
+    for t in (sums, dl, it):
         t["customer_id"] = t["customer_id"].astype("string")
         t["as_of"] = pd.to_datetime(t["as_of"])
     sums["window"] = sums["window"].astype("int64")
     sums["orders"] = sums["orders"].astype("int64")
     for c in ("delivered_lines", "otif_lines"):
         dl[c] = dl[c].astype("int64")
-    return ReviewWindows(sums=sums, deliveries=dl, ends=ends)
+    return ReviewWindows(sums=sums, deliveries=dl, interactions=it, ends=ends)

@@ -336,7 +336,11 @@ def activities(kd, s=None, years=None, *, activity=None) -> pd.DataFrame:
     c = costing_settings(s)
     ys = resolve_years(kd, s, years)
     rates = activity_rates(c)
-    act = activity_facts.activity_facts(kd) if activity is None else activity
+    if activity is None:
+        act = activity_facts.activity_facts(kd, years=ys)
+    else:
+        act = activity
+        act.require(ys, "cost to serve")
     oy = act.orders.loc[act.orders["year"].isin(ys)]
     og = oy.groupby("customer_id", observed=True)[["line_count",
                                                    "delivered_order_count"]].sum()
@@ -346,20 +350,18 @@ def activities(kd, s=None, years=None, *, activity=None) -> pd.DataFrame:
         pd.DataFrame({"customer_id": og.index, "activity": "delivery",
                       "count": og["delivered_order_count"].to_numpy(dtype=float)}),
     ]
-    it = act.interactions
-    if len(it):
-        it = it.loc[it["year"].isin(ys)]
-        g = (it.groupby(["customer_id", "type"], observed=True)
-             [["count", "effort_known", "effort_minutes"]].sum().reset_index())
-        n = g["count"].to_numpy(dtype=float)
-        std = g["type"].map(rates["unit_minutes"]).to_numpy(dtype=float)
+    it = act.interactions.loc[act.interactions["year"].isin(ys)]
+    g = it.groupby("customer_id", observed=True)[list(it.columns[2:])].sum()
+    for t in schema.INTERACTION_TYPES:
+        k = activity_facts.slug(t)
+        n = g[f"n_{k}"].to_numpy(dtype=float)
+        std = float(rates.loc[t, "unit_minutes"])
         if c.minutes_source == "recorded":  # recorded minutes, the standard where none
-            mins = g["effort_minutes"].to_numpy(dtype=float) + (
-                n - g["effort_known"].to_numpy(dtype=float)) * std
+            mins = g[f"minutes_{k}"].to_numpy(dtype=float) + (
+                n - g[f"known_{k}"].to_numpy(dtype=float)) * std
         else:
             mins = n * std
-        parts.append(pd.DataFrame({"customer_id": g["customer_id"].to_numpy(),
-                                   "activity": g["type"].to_numpy(),
+        parts.append(pd.DataFrame({"customer_id": g.index, "activity": t,
                                    "count": n, "_recorded": mins}))
     long = pd.concat(parts, ignore_index=True)
     long["customer_id"] = long["customer_id"].astype("string")
