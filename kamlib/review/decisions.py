@@ -223,7 +223,7 @@ def account_review(kd, settings, year: int | None = None, key_table=None, *,
     n_q = rv.trend_quarters
     windows, activity = review_inputs(
         kd, [review_date(year)] + (trend_dates(year, n_q) if n_q > 1 else []),
-        activity=activity)
+        activity=activity, volume=customer_year is None)
     agg = {"windows": windows, "activity": activity, "customer_year": customer_year}
     h = health(kd, s, year, list(ids), abc_class=now["abc_class"], **agg)
     out = pd.DataFrame(index=ids)

@@ -130,12 +130,14 @@ def _in_window0(dates: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
         d <= np.datetime64(as_of, "ns"))
 
 
-def _years_needed(ends) -> list[int]:
-    """Calendar years the aggregates must cover for review dates ``ends``: the
-    interactions and complaints of window 0 (the year before the earliest date on),
-    and the share of wallet's years (two before the earliest share-of-wallet year)."""
+def _years_needed(ends, volume: bool = True) -> list[int]:
+    """Calendar years the aggregates must cover for review dates ``ends``: those of
+    window 0 (the interactions and complaints of the last 12 months), and with
+    ``volume`` the share of wallet's three years (unless the facts give the kg)."""
     ends = [pd.Timestamp(e) for e in ends]
-    lo = min(min(e.year - 1 for e in ends), min(_sow_year(e) - 2 for e in ends))
+    lo = min((e - pd.DateOffset(years=1) + pd.Timedelta(days=1)).year for e in ends)
+    if volume:
+        lo = min(lo, min(_sow_year(e) - 2 for e in ends))
     return list(range(lo, max(e.year for e in ends) + 1))
 
 
@@ -145,17 +147,18 @@ def _sow_year(as_of: pd.Timestamp) -> int:
     return as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
 
 
-def review_inputs(kd, ends, *, windows=None, activity=None):
+def review_inputs(kd, ends, *, windows=None, activity=None, volume: bool = True):
     """(windows, activity) for the review dates ``ends``: the order-line window sums
     of :func:`kamlib.activity_facts.review_windows` and the aggregates of
     :func:`kamlib.activity_facts.activity_facts`, each computed (one SQL pass) unless
-    given and covering the dates and years needed."""
+    given and covering the dates and years needed (``volume``: the kg per year of the
+    share of wallet are needed too, i.e. no per-customer-year facts are given)."""
     from kamlib import activity_facts as af
 
     ends = [pd.Timestamp(e) for e in ends]
     if windows is None or not set(ends) <= set(windows.ends):
         windows = af.review_windows(kd, ends)
-    years = _years_needed(ends)
+    years = _years_needed(ends, volume)
     if activity is None or (activity.years is not None
                             and not set(years) <= set(activity.years)):
         activity = af.activity_facts(kd, years=years)
@@ -451,7 +454,8 @@ def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
     year = analysis_year(s, year, kd)
     as_of = review_date(year) if as_of is None else pd.Timestamp(as_of)
     sow_year = _sow_year(as_of)
-    windows, activity = review_inputs(kd, [as_of], windows=windows, activity=activity)
+    windows, activity = review_inputs(kd, [as_of], windows=windows, activity=activity,
+                                      volume=customer_year is None)
     wall, deliveries = windows.at(as_of)
     all_ids = wall["orders"].index
     active = wall["orders"][0] > 0
@@ -560,7 +564,7 @@ def health_trend(kd, s, year: int | None = None, customers=None, *, quarters=Non
     n = rv.trend_quarters if quarters is None else int(quarters)
     dates = trend_dates(year, n)
     windows, activity = review_inputs(kd, dates + [review_date(year)], windows=windows,
-                                      activity=activity)
+                                      activity=activity, volume=customer_year is None)
     if customers is None:
         customers = health(kd, s, year, abc_class=abc_class, windows=windows,
                            activity=activity, customer_year=customer_year).index
