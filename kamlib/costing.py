@@ -312,7 +312,7 @@ def _customer_index(kd, extra: Iterable = ()) -> pd.Index:
 # --------------------------------------------------------------------------- per customer
 
 
-def activities(kd, s=None, years=None) -> pd.DataFrame:
+def activities(kd, s=None, years=None, *, activity=None) -> pd.DataFrame:
     """Activity counts, minutes and cost per customer and activity (long form).
 
     One row per (customer, activity) with a count > 0 in ``years``. Columns
@@ -321,38 +321,48 @@ def activities(kd, s=None, years=None) -> pd.DataFrame:
     ``rate_per_minute`` (EUR/min), ``cost`` (EUR = minutes × rate), ``freight`` (EUR,
     deliveries only).
 
-    Drivers: ``order line`` = order lines placed in the years (by order date);
-    ``delivery`` = orders with at least one delivered line; each interaction type =
+    Drivers: ``order line`` = order lines whose sales count in the years (the year of
+    ``kd.orders["year"]``: delivery date, else order date); ``delivery`` = orders with
+    at least one delivered line, counted in each such year; each interaction type =
     interactions dated in the years. TDABC (Kaplan & Anderson 2004).
+
+    ``activity``: the aggregates of :func:`kamlib.activity_facts.activity_facts`
+    already computed (``kamlib.analysis`` passes them; over a large export they come
+    from DuckDB and ``kd`` needs no order lines or interactions); ``None`` = computed
+    here from ``kd``'s tables (the same SQL).
     """
+    from kamlib import activity_facts
+
     c = costing_settings(s)
     ys = resolve_years(kd, s, years)
     rates = activity_rates(c)
-    o = kd.orders.loc[kd.orders["year"].isin(ys), ["customer_id", "order_id", "is_delivered"]]
-    lines = o.groupby("customer_id", observed=True).size()
-    deliveries = (o.loc[o["is_delivered"]].groupby("customer_id", observed=True)["order_id"]
-                  .nunique())
+    if activity is None:
+        act = activity_facts.activity_facts(kd, years=ys)
+    else:
+        act = activity
+        act.require(ys, "cost to serve")
+    oy = act.orders.loc[act.orders["year"].isin(ys)]
+    og = oy.groupby("customer_id", observed=True)[["line_count",
+                                                   "delivered_order_count"]].sum()
     parts = [
-        pd.DataFrame({"customer_id": lines.index, "activity": "order line",
-                      "count": lines.to_numpy(dtype=float)}),
-        pd.DataFrame({"customer_id": deliveries.index, "activity": "delivery",
-                      "count": deliveries.to_numpy(dtype=float)}),
+        pd.DataFrame({"customer_id": og.index, "activity": "order line",
+                      "count": og["line_count"].to_numpy(dtype=float)}),
+        pd.DataFrame({"customer_id": og.index, "activity": "delivery",
+                      "count": og["delivered_order_count"].to_numpy(dtype=float)}),
     ]
-    it = kd.interactions
-    if len(it):
-        it = it.loc[it["date"].dt.year.isin(ys), ["customer_id", "type", "effort_minutes"]]
-        std = it["type"].map(rates["unit_minutes"]).astype(float)
-        if c.minutes_source == "recorded":
-            mins = it["effort_minutes"].astype(float).fillna(std)
+    it = act.interactions.loc[act.interactions["year"].isin(ys)]
+    g = it.groupby("customer_id", observed=True)[list(it.columns[2:])].sum()
+    for t in schema.INTERACTION_TYPES:
+        k = activity_facts.slug(t)
+        n = g[f"n_{k}"].to_numpy(dtype=float)
+        std = float(rates.loc[t, "unit_minutes"])
+        if c.minutes_source == "recorded":  # recorded minutes, the standard where none
+            mins = g[f"minutes_{k}"].to_numpy(dtype=float) + (
+                n - g[f"known_{k}"].to_numpy(dtype=float)) * std
         else:
-            mins = std
-        g = (it.assign(_n=1.0, _m=mins.to_numpy())
-             .groupby(["customer_id", "type"], observed=True)[["_n", "_m"]].sum()
-             .reset_index())
-        parts.append(pd.DataFrame({"customer_id": g["customer_id"].to_numpy(),
-                                   "activity": g["type"].to_numpy(),
-                                   "count": g["_n"].to_numpy(),
-                                   "_recorded": g["_m"].to_numpy()}))
+            mins = n * std
+        parts.append(pd.DataFrame({"customer_id": g.index, "activity": t,
+                                   "count": n, "_recorded": mins}))
     long = pd.concat(parts, ignore_index=True)
     long["customer_id"] = long["customer_id"].astype("string")
     long["activity"] = long["activity"].astype(str)
@@ -373,7 +383,7 @@ def activities(kd, s=None, years=None) -> pd.DataFrame:
                  "cost", "freight"]]
 
 
-def cost_to_serve(kd, s=None, years=None) -> pd.DataFrame:
+def cost_to_serve(kd, s=None, years=None, *, activity=None) -> pd.DataFrame:
     """Cost to serve per customer by time-driven activity-based costing.
 
     ``kd``: :class:`kamlib.data.KamData`; ``s``: Settings / SelectionSettings /
@@ -392,9 +402,9 @@ def cost_to_serve(kd, s=None, years=None) -> pd.DataFrame:
     Formula: cost of an activity = count × unit minutes × capacity cost rate (EUR/min),
     rate = cost of capacity supplied / practical capacity. Unused capacity is not
     spread (see :func:`capacity_report`). Source: Kaplan & Anderson, "Time-driven
-    activity-based costing", HBR, Nov. 2004.
+    activity-based costing", HBR, Nov. 2004. ``activity``: see :func:`activities`.
     """
-    long = activities(kd, s, years)
+    long = activities(kd, s, years, activity=activity)
     idx = _customer_index(kd, long["customer_id"].unique())
     cols = {}
     for what in ("count", "minutes", "cost"):
@@ -412,10 +422,11 @@ def cost_to_serve(kd, s=None, years=None) -> pd.DataFrame:
     return out
 
 
-def cost_by_pool(kd, s=None, years=None) -> pd.DataFrame:
+def cost_by_pool(kd, s=None, years=None, *, activity=None) -> pd.DataFrame:
     """Activity cost per customer and resource pool (EUR): a customer × pool table,
-    plus ``freight`` (EUR). Index ``customer_id``; every customer of ``kd.customers``."""
-    long = activities(kd, s, years)
+    plus ``freight`` (EUR). Index ``customer_id``; every customer of ``kd.customers``.
+    ``activity``: see :func:`activities`."""
+    long = activities(kd, s, years, activity=activity)
     idx = _customer_index(kd, long["customer_id"].unique())
     c = costing_settings(s)
     wide = long.pivot_table(index="customer_id", columns="pool", values="cost",
@@ -427,7 +438,7 @@ def cost_by_pool(kd, s=None, years=None) -> pd.DataFrame:
     return wide
 
 
-def capacity_report(kd, s=None, years=None) -> pd.DataFrame:
+def capacity_report(kd, s=None, years=None, *, activity=None) -> pd.DataFrame:
     """Capacity supplied, used and unused per resource pool, over ``years``.
 
     Index ``pool`` plus a ``total`` row. Columns: ``people`` (FTE),
@@ -435,7 +446,8 @@ def capacity_report(kd, s=None, years=None) -> pd.DataFrame:
     (all customers' activities), ``unused_minutes`` (capacity − used; negative =
     over capacity), ``utilisation`` (used / capacity), ``capacity_cost`` (EUR),
     ``used_cost`` (EUR, charged to customers), ``unused_cost`` (EUR, *not* charged to
-    any customer: the cost of idle capacity, a management decision).
+    any customer: the cost of idle capacity, a management decision). ``activity``:
+    see :func:`activities`.
 
     TDABC reports unused capacity instead of spreading it (Kaplan & Anderson 2004):
     total cost of capacity = cost charged to customers + cost of unused capacity.
@@ -444,7 +456,7 @@ def capacity_report(kd, s=None, years=None) -> pd.DataFrame:
     ys = resolve_years(kd, s, years)
     n = len(ys)
     pr = pool_rates(c)
-    long = activities(kd, c, ys)
+    long = activities(kd, c, ys, activity=activity)
     used = long.groupby("pool")["minutes"].sum().reindex(pr.index).fillna(0.0)
     out = pd.DataFrame(index=pr.index)
     out["people"] = pr["people"]

@@ -1181,7 +1181,8 @@ def visit_plan(accounts: pd.DataFrame, s, year: int | None = None, *,
         sub = slots.iloc[rows]
         # spread accounts of the same frequency evenly over each period, in route order
         # (region, customer), so that neighbours get neighbouring weeks
-        key = sub[["visit_type", "frequency", "period_no"]].astype(str).agg("|".join, axis=1)
+        key = (sub["visit_type"].astype(str) + "|" + sub["frequency"].astype(str) + "|"
+               + sub["period_no"].astype(str))
         rank = sub.assign(_k=key.to_numpy()).sort_values(
             ["_k", "route", "customer_id"]).groupby("_k").cumcount()
         rank = rank.reindex(sub.index).to_numpy()
@@ -1201,21 +1202,20 @@ def visit_plan(accounts: pd.DataFrame, s, year: int | None = None, *,
         week_idx[rows] = placed
         missed = placed < 0
         wk = work["week"].to_numpy()
-        if missed.any():
-            for j in np.flatnonzero(missed):
-                r, d = int(sub["release"].iloc[j]), int(sub["deadline"].iloc[j])
-                period = sub["period"].iloc[j]
-                if why[j] == "same account":
-                    reasons[rows[j]] = (
-                        f"{period} has too few working weeks (weeks {wk[r]}-{wk[d]}) for "
-                        "two visits to this account; unblock a week or lower the frequency"
-                    )
-                else:
-                    reasons[rows[j]] = (
-                        f"capacity: {am} can make {cap} visits a week and weeks "
-                        f"{wk[r]}-{wk[d]} ({period}) are full; raise the capacity, "
-                        "lower a frequency or move accounts to another manager"
-                    )
+        if missed.any():  # the reason of each visit not placed, in words
+            j = np.flatnonzero(missed)
+            r = sub["release"].to_numpy(dtype=int)[j]
+            d = sub["deadline"].to_numpy(dtype=int)[j]
+            period = sub["period"].to_numpy(dtype=object)[j].astype(str).astype(object)
+            weeks_txt = wk[r].astype(str).astype(object) + "-" + wk[d].astype(str).astype(object)
+            same = why[j] == "same account"
+            reasons[rows[j]] = np.where(
+                same,
+                period + " has too few working weeks (weeks " + weeks_txt + ") for two "
+                "visits to this account; unblock a week or lower the frequency",
+                f"capacity: {am} can make {cap} visits a week and weeks " + weeks_txt
+                + " (" + period + ") are full; raise the capacity, lower a frequency or "
+                "move accounts to another manager")
     slots["week_idx"] = week_idx
     slots["reason"] = reasons
 
@@ -1257,12 +1257,16 @@ def visit_plan(accounts: pd.DataFrame, s, year: int | None = None, *,
     visits["month"] = visits["month"].astype("int64")
 
     # ---- unplanned and the frequency table
-    g = slots.groupby(["customer_id", "visit_type"], sort=True)
+    keys = ["customer_id", "visit_type"]
+    g = slots.assign(_planned=(slots["week_idx"] >= 0).astype("int64")).groupby(
+        keys, sort=True)
+    why_not = slots.loc[slots["reason"] != ""].groupby(keys, sort=True)["reason"].first()
     summary = pd.DataFrame({
         "visits_required": g.size(),
-        "visits_planned": g["week_idx"].apply(lambda x: int((x >= 0).sum())),
-        "reason": g["reason"].agg(lambda x: next((r for r in x if r), "")),
-    }).reset_index()
+        "visits_planned": g["_planned"].sum(),
+    })
+    summary["reason"] = why_not.reindex(summary.index).fillna("").astype(object)
+    summary = summary.reset_index()
     summary["account_manager"] = freq["account_manager"].reindex(
         summary["customer_id"]).to_numpy()
     unplanned = summary.loc[summary["visits_planned"] < summary["visits_required"],
@@ -1280,14 +1284,30 @@ def visit_plan(accounts: pd.DataFrame, s, year: int | None = None, *,
                      weeks=weeks, year=int(year), capacity=capacity)
 
 
+def _first_per_customer(pos: np.ndarray, cust: np.ndarray, k: int) -> np.ndarray:
+    """The first ``k`` of the positions ``pos`` (in order) whose customer has not come
+    earlier in ``pos``: what a loop taking one visit per account would pick."""
+    if k <= 0 or not len(pos):
+        return pos[:0]
+    _, first = np.unique(cust[pos], return_index=True)
+    return pos[np.sort(first)][:k]
+
+
 def _schedule(release, deadline, customer, region, frequency, ideal, n_weeks, capacity):
     """Place unit visits in weeks 0..n_weeks-1 (see :func:`visit_plan`, rule 3).
+
+    Week by week (a handful of dozen weeks): every choice among the open visits is an
+    array operation; only the pace step takes its few visits (at most the weekly
+    capacity) one at a time, since each one adds its route.
 
     Returns (week index per slot, -1 when not placed; a note per slot)."""
     n = len(release)
     placed = np.full(n, -1)
     note = np.full(n, "", dtype=object)
-    last_visit = {}  # customer -> last week index
+    cust, _ = pd.factorize(pd.Series(customer, dtype=object), sort=True)
+    reg, _ = pd.factorize(pd.Series(region, dtype=object), sort=True)
+    n_cust, n_reg = int(cust.max()) + 1 if n else 0, int(reg.max()) + 1 if n else 0
+    last_visit = np.full(n_cust, -10 ** 6)  # customer -> last week index
     # half a period, in working weeks, between two visits of the same account (top-ups)
     min_gap = np.maximum(1, np.floor(n_weeks / np.maximum(frequency, 1) / 2)).astype(int)
     # a top-up may come at most a quarter of the window before the visit's ideal week
@@ -1303,48 +1323,43 @@ def _schedule(release, deadline, customer, region, frequency, ideal, n_weeks, ca
         cum = np.cumsum(last_pos)
         pace = int(np.ceil(np.max(cum / (uniq - w + 1)))) if len(uniq) else 0
         target = min(capacity, pace)
-        chosen: list[int] = []
-        used_customers: set = set()
-        route: set = set()
         cand = np.flatnonzero(avail)
-        lv = np.array([last_visit.get(c, -10 ** 6) for c in customer[cand]])
+        lv = last_visit[cust[cand]]
         # due first, then by ideal week, deadline, the account not seen for longest, id
-        order = cand[np.lexsort((customer[cand], lv, deadline[cand], ideal[cand],
+        order = cand[np.lexsort((cust[cand], lv, deadline[cand], ideal[cand],
                                  deadline[cand] != w))]
+        chosen = np.zeros(n, dtype=bool)
+        used = np.zeros(n_cust, dtype=bool)
+        route = np.zeros(n_reg, dtype=bool)
+        n_chosen = 0
 
-        def take(i):
-            chosen.append(i)
-            used_customers.add(customer[i])
-            route.add(region[i])
+        def take(idx):
+            nonlocal n_chosen
+            chosen[idx] = True
+            used[cust[idx]] = True
+            route[reg[idx]] = True
+            n_chosen += len(np.atleast_1d(idx))
 
         # 1. due this week
-        for i in order:
-            if len(chosen) >= capacity:
-                break
-            if deadline[i] == w and customer[i] not in used_customers:
-                take(i)
+        take(_first_per_customer(order[deadline[order] == w], cust, capacity))
         # 2. keep pace, preferring the regions already on the route
-        while len(chosen) < target:
-            rest = [i for i in order if i not in chosen and customer[i] not in used_customers]
-            if not rest:
+        while n_chosen < target:
+            rest = order[~chosen[order] & ~used[cust[order]]]
+            if not len(rest):
                 break
-            same = [i for i in rest if region[i] in route]
-            take(same[0] if same else rest[0])
+            same = rest[route[reg[rest]]]
+            take(same[0] if len(same) else rest[0])
         # 3. fill the route with visits of the same regions, if far enough from the last
-        if route:
-            for i in order:
-                if len(chosen) >= capacity:
-                    break
-                if i in chosen or customer[i] in used_customers or region[i] not in route:
-                    continue
-                if w >= early[i] and w - last_visit.get(customer[i], -10 ** 6) >= min_gap[i]:
-                    take(i)
-        for i in chosen:
-            placed[i] = w
-            last_visit[customer[i]] = w
+        if route.any() and n_chosen < capacity:
+            ok = (~chosen[order] & ~used[cust[order]] & route[reg[order]]
+                  & (w >= early[order]) & (w - last_visit[cust[order]] >= min_gap[order]))
+            take(_first_per_customer(order[ok], cust, capacity - n_chosen))
+        idx = np.flatnonzero(chosen)
+        placed[idx] = w
+        last_visit[cust[idx]] = w
         # slots whose deadline passes now are lost: say why
         lost = (placed < 0) & (deadline == w)
-        note[lost] = "capacity" if len(chosen) >= capacity else "same account"
+        note[lost] = "capacity" if n_chosen >= capacity else "same account"
     return placed, note
 
 

@@ -36,7 +36,15 @@ import numpy as np
 import pandas as pd
 
 from kamlib.review.config import COMPONENT_LABELS, COMPONENTS
-from kamlib.review.health import analysis_year, health, health_trend, review_settings
+from kamlib.review.health import (
+    analysis_year,
+    health,
+    health_trend,
+    review_date,
+    review_inputs,
+    review_settings,
+    trend_dates,
+)
 
 DECISIONS = ("keep", "develop", "downgrade", "drop")
 """The review decisions."""
@@ -66,13 +74,22 @@ def _with_year(s, year: int):
     return dataclasses.replace(s, period=dataclasses.replace(period, analysis_year=year))
 
 
-def _selection(kd, s, year: int) -> pd.DataFrame | None:
-    """selection.key_accounts for ``year``, or None when the year has no orders."""
+def _selection(kd, s, year: int, customer_year=None, activity=None) -> pd.DataFrame | None:
+    """selection.key_accounts for ``year``, or None when the year has no orders
+    (from the per-customer-year facts and the activity aggregates when given)."""
+    import inspect
+
     from kamlib import selection
 
     if year not in kd.years:
         return None
-    return selection.key_accounts(kd, _with_year(s, year))
+    kw = {}
+    params = inspect.signature(selection.key_accounts).parameters
+    if customer_year is not None:
+        kw["customer_year"] = customer_year
+    if activity is not None and "activity" in params:
+        kw["activity"] = activity
+    return selection.key_accounts(kd, _with_year(s, year), **kw)
 
 
 def _ids_of(key_table) -> pd.Index:
@@ -124,7 +141,9 @@ def _join_words(flags: np.ndarray, names=REASONS, none: str = "none") -> np.ndar
     return np.where(text == "", none, text).astype(object)
 
 
-def account_review(kd, settings, year: int | None = None, key_table=None) -> pd.DataFrame:
+def account_review(kd, settings, year: int | None = None, key_table=None, *,
+                   now: pd.DataFrame | None = None, customer_year: pd.DataFrame | None = None,
+                   activity=None) -> pd.DataFrame:
     """The periodic review of the key accounts: health, decision, action.
 
     ``kd``: :class:`kamlib.data.KamData`; ``settings``: the whole settings (uses
@@ -158,16 +177,25 @@ def account_review(kd, settings, year: int | None = None, key_table=None) -> pd.
       ``selection_note`` (one sentence when they look better than the review, else "").
 
     ``attrs``: ``year``, ``as_of``, ``portfolio_complaint_rate``.
+
+    Results already computed (``kamlib.analysis`` passes them): ``now``, this year's
+    ``selection.key_accounts`` table (not selected again); ``customer_year``, the
+    per-customer-year facts (last year's selection and the share of wallet come from
+    them); ``activity``, :func:`kamlib.activity_facts.activity_facts`. The order-line
+    sums of the health at the review date and the quarter ends come from one SQL pass
+    (:func:`kamlib.activity_facts.review_windows`), so a large export is reviewed
+    without its order lines in memory. Same result either way.
     """
     s = settings
     rv = review_settings(s)
     year = analysis_year(s, year, kd)
-    now = _selection(kd, s, year)
+    if now is None:
+        now = _selection(kd, s, year, customer_year, activity)
     if now is None:
         covered = f"{kd.years[0]}-{kd.years[-1]}" if kd.years else "no year"
         raise ValueError(f"account_review: no orders in {year}; the data cover {covered}. "
                          "Pass year= (or set period.analysis_year) to a year with orders.")
-    before = _selection(kd, s, year - 1)
+    before = _selection(kd, s, year - 1, customer_year, activity)
     if key_table is None:
         ids = pd.Index(now.index[now["is_key"].to_numpy(bool)].astype(str), dtype="string",
                        name="customer_id")
@@ -192,7 +220,12 @@ def account_review(kd, settings, year: int | None = None, key_table=None) -> pd.
         before = before.copy()
         before.index = before.index.astype("string")
 
-    h = health(kd, s, year, list(ids), abc_class=now["abc_class"])
+    n_q = rv.trend_quarters
+    windows, activity = review_inputs(
+        kd, [review_date(year)] + (trend_dates(year, n_q) if n_q > 1 else []),
+        activity=activity, volume=customer_year is None)
+    agg = {"windows": windows, "activity": activity, "customer_year": customer_year}
+    h = health(kd, s, year, list(ids), abc_class=now["abc_class"], **agg)
     out = pd.DataFrame(index=ids)
     sel_cols = ["customer_name", "account_manager", "abc_class", "pyramid_tier", "score",
                 "revenue", "profit"]
@@ -202,9 +235,8 @@ def account_review(kd, settings, year: int | None = None, key_table=None) -> pd.
     out["decay_reasons"] = h["reasons"]
 
     # health trend over the last quarter ends
-    n_q = rv.trend_quarters
     if n_q > 1 and len(ids):
-        tr = health_trend(kd, s, year, list(ids), abc_class=now["abc_class"])
+        tr = health_trend(kd, s, year, list(ids), abc_class=now["abc_class"], **agg)
         wide = tr.pivot(index="customer_id", columns="as_of", values="health")
         wide = wide.reindex(ids)
         vals = wide.to_numpy(float)

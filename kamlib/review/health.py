@@ -123,57 +123,63 @@ def _points(x) -> np.ndarray:
     return _fmt("%+.0f points", 100 * np.asarray(x, dtype=float))
 
 
-def _windows(dates: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
-    """0 = last 12 months up to as_of, 1 = the 12 before, 2 = the 12 before those, -1 else."""
+def _in_window0(dates: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
+    """True for the dates in the last 12 months up to ``as_of`` (window 0)."""
     d = dates.to_numpy(dtype="datetime64[ns]")
-    e0 = np.datetime64(as_of, "ns")
-    e1 = np.datetime64(as_of - pd.DateOffset(years=1), "ns")
-    e2 = np.datetime64(as_of - pd.DateOffset(years=2), "ns")
-    e3 = np.datetime64(as_of - pd.DateOffset(years=3), "ns")
-    return np.select([(d > e1) & (d <= e0), (d > e2) & (d <= e1), (d > e3) & (d <= e2)],
-                     [0, 1, 2], -1)
+    return (d > np.datetime64(as_of - pd.DateOffset(years=1), "ns")) & (
+        d <= np.datetime64(as_of, "ns"))
 
 
-class _Orders:
-    """The order lines with their customers as integer codes (factorised once, so that
-    every sum per customer is a ``np.bincount``: fast on millions of lines)."""
-
-    def __init__(self, orders: pd.DataFrame):
-        self.o = orders
-        codes, uniq = pd.factorize(orders["customer_id"], sort=True)
-        self.codes = codes
-        self.ids = pd.Index(np.asarray(uniq, dtype=object).astype(str), dtype="string",
-                            name="customer_id")
-        self.n = len(self.ids)
-        self._factorised: dict = {}
-
-    def sums(self, key: np.ndarray, mask: np.ndarray, values, k: int) -> np.ndarray:
-        """Sum of ``values`` per (customer, slot 0..k-1) over the rows in ``mask``."""
-        c = self.codes[mask]
-        v = np.ones(len(c)) if values is None else np.asarray(values, float)[mask]
-        return np.bincount(c * k + key[mask], weights=v, minlength=self.n * k).reshape(
-            self.n, k)
-
-    def distinct(self, key: np.ndarray, mask: np.ndarray, col: str, k: int) -> np.ndarray:
-        """Distinct values of ``col`` per (customer, slot) over the rows in ``mask``."""
-        if col not in self._factorised:
-            self._factorised[col] = pd.factorize(self.o[col].to_numpy())
-        oc, uniq = self._factorised[col]
-        width = max(len(uniq), 1)
-        c = (self.codes[mask] * k + key[mask]).astype(np.int64)
-        pair = pd.unique(c * width + oc[mask])
-        return np.bincount(pair // width, minlength=self.n * k).reshape(self.n, k)
+def _years_needed(ends, volume: bool = True) -> list[int]:
+    """Calendar years the aggregates must cover for review dates ``ends``: those of
+    window 0 (the interactions and complaints of the last 12 months), and with
+    ``volume`` the share of wallet's three years (unless the facts give the kg)."""
+    ends = [pd.Timestamp(e) for e in ends]
+    lo = min((e - pd.DateOffset(years=1) + pd.Timedelta(days=1)).year for e in ends)
+    if volume:
+        lo = min(lo, min(_sow_year(e) - 2 for e in ends))
+    return list(range(lo, max(e.year for e in ends) + 1))
 
 
-def _by_window(orders: _Orders, win: np.ndarray, cols) -> dict:
-    """{column: DataFrame customers × windows 0-2} of sums, plus 'orders' (distinct)."""
-    m = win >= 0
-    key = np.where(m, win, 0)
-    out = {c: pd.DataFrame(orders.sums(key, m, orders.o[c].to_numpy(float), 3),
-                           index=orders.ids, columns=[0, 1, 2]) for c in cols}
-    out["orders"] = pd.DataFrame(orders.distinct(key, m, "order_id", 3), index=orders.ids,
-                                 columns=[0, 1, 2]).astype("int64")
-    return out
+def _sow_year(as_of: pd.Timestamp) -> int:
+    """The share-of-wallet year of a review date: its year on 31 December, else the
+    year before (the last complete one)."""
+    return as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
+
+
+def review_inputs(kd, ends, *, windows=None, activity=None, volume: bool = True):
+    """(windows, activity) for the review dates ``ends``: the order-line window sums
+    of :func:`kamlib.activity_facts.review_windows` and the aggregates of
+    :func:`kamlib.activity_facts.activity_facts`, each computed (one SQL pass) unless
+    given and covering the dates and years needed (``volume``: the kg per year of the
+    share of wallet are needed too, i.e. no per-customer-year facts are given)."""
+    from kamlib import activity_facts as af
+
+    ends = [pd.Timestamp(e) for e in ends]
+    if windows is None or not set(ends) <= set(windows.ends):
+        windows = af.review_windows(kd, ends)
+    years = _years_needed(ends, volume)
+    if activity is None or (activity.years is not None
+                            and not set(years) <= set(activity.years)):
+        activity = af.activity_facts(kd, years=years)
+    return windows, activity
+
+
+def _yearly_volume(activity, customer_year, years, index) -> pd.DataFrame:
+    """kg per customer (``index``) and sales year (``years``): from the facts when
+    given (:func:`kamlib.measures.customer_year`), else from the activity aggregates."""
+    if customer_year is not None:
+        v = customer_year["volume_kg"]
+        yr = v.index.get_level_values("year")
+        v = v.loc[np.isin(yr, years)].unstack("year", fill_value=0.0)
+    else:
+        o = activity.orders
+        o = o.loc[o["year"].isin(years)]
+        v = o.pivot_table(index="customer_id", columns="year", values="volume_kg",
+                          aggfunc="sum", fill_value=0.0)
+    v.index = v.index.astype("string")
+    v.columns = pd.Index(v.columns.astype("int64"), name=None)
+    return v.reindex(index=index, columns=years).fillna(0.0)
 
 
 # --------------------------------------------------------------------------- components
@@ -217,20 +223,17 @@ def margin_component(w: dict, rv: ReviewSettings) -> pd.DataFrame:
                          "margin_evidence": text}, index=w["orders"].index)
 
 
-def share_component(kd, orders: _Orders, year: int, rv: ReviewSettings,
+def share_component(kd, volume: pd.DataFrame, year: int, rv: ReviewSettings,
                     index: pd.Index) -> pd.DataFrame:
     """Share-of-wallet trend: points from year - 2 to year. Share of wallet = our kg of
-    the year / the customer's estimated total use of the year, capped at 1 (the formula
-    of :func:`kamlib.measures.share_of_wallet`)."""
+    the year (``volume``: customers × the three years) / the customer's estimated total
+    use of the year, capped at 1 (the formula of
+    :func:`kamlib.measures.share_of_wallet`)."""
     sc = rv.scales
     years = [year - 2, year - 1, year]
     a = kd.assessments
     if len(a):
-        yr = orders.o["year"].to_numpy()
-        m = (yr >= year - 2) & (yr <= year)
-        vol = pd.DataFrame(orders.sums(np.where(m, yr - (year - 2), 0).astype(np.int64), m,
-                                       orders.o["volume_kg"].to_numpy(float), 3),
-                           index=orders.ids, columns=years).reindex(index).fillna(0.0)
+        vol = volume.reindex(index=index, columns=years).fillna(0.0)
         a = a.loc[a["year"].isin(years)]
         use = (a.assign(customer_id=a["customer_id"].astype("string"))
                .pivot_table(index="customer_id", columns="year",
@@ -254,13 +257,14 @@ def share_component(kd, orders: _Orders, year: int, rv: ReviewSettings,
     return out
 
 
-def complaint_components(kd, as_of: pd.Timestamp, w: dict, rv: ReviewSettings,
-                         portfolio_rate: float, index: pd.Index) -> pd.DataFrame:
-    """Complaint rate against the portfolio, and resolution time (last 12 months)."""
+def complaint_components(complaints: pd.DataFrame, as_of: pd.Timestamp, w: dict,
+                         rv: ReviewSettings, portfolio_rate: float,
+                         index: pd.Index) -> pd.DataFrame:
+    """Complaint rate against the portfolio, and resolution time (last 12 months).
+    ``complaints``: the complaint rows (customer_id, date, days_to_resolve), e.g.
+    :attr:`kamlib.activity_facts.ActivityFacts.complaints`."""
     ev, sc = rv.evidence, rv.scales
-    it = kd.interactions
-    c = it.loc[it["type"] == "complaint"]
-    c = c.loc[_windows(c["date"], as_of) == 0]
+    c = complaints.loc[_in_window0(complaints["date"], as_of)]
     cid = c["customer_id"].astype("string")
     closed_at = c["date"] + pd.to_timedelta(c["days_to_resolve"], unit="D")
     is_open = c["days_to_resolve"].isna() | (closed_at > as_of)
@@ -336,17 +340,14 @@ def contact_component(kd, as_of: pd.Timestamp, rv: ReviewSettings,
                          "contacts_score": score, "contacts_evidence": text}, index=index)
 
 
-def delivery_component(orders: _Orders, as_of: pd.Timestamp, rv: ReviewSettings,
+def delivery_component(deliveries: pd.DataFrame, rv: ReviewSettings,
                        index: pd.Index) -> pd.DataFrame:
-    """On time in full of the lines delivered in the last 12 months."""
+    """On time in full of the lines delivered in the last 12 months (``deliveries``:
+    index customer_id, ``delivered_lines``, ``otif_lines``, from
+    :meth:`kamlib.activity_facts.ReviewWindows.at`)."""
     ev, sc = rv.evidence, rv.scales
-    o = orders.o
-    m = o["is_delivered"].to_numpy(bool) & (_windows(o["actual_delivery_date"], as_of) == 0)
-    zero = np.zeros(len(o), dtype=np.int64)
-    n = pd.Series(orders.sums(zero, m, None, 1)[:, 0], index=orders.ids).reindex(
-        index, fill_value=0).to_numpy()
-    hits = pd.Series(orders.sums(zero, m, o["on_time_in_full"].to_numpy(float), 1)[:, 0],
-                     index=orders.ids).reindex(index, fill_value=0).to_numpy()
+    n = deliveries["delivered_lines"].reindex(index, fill_value=0).to_numpy()
+    hits = deliveries["otif_lines"].reindex(index, fill_value=0).to_numpy()
     rate = _frac(hits, n)
     ok = n >= ev.min_deliveries
     score = np.where(ok, scale(rate, sc.otif_bad, sc.otif_good), np.nan)
@@ -374,11 +375,11 @@ def observed_levels(counts: pd.DataFrame, rs) -> np.ndarray:
         [4, 3, 2, 1], 0)
 
 
-def service_gap_component(kd, s, as_of: pd.Timestamp, w: dict, revenue_all: pd.Series,
+def service_gap_component(s, counts: pd.DataFrame, w: dict, revenue_all: pd.Series,
                           abc_class: pd.Series | None, rv: ReviewSettings,
                           index: pd.Index) -> pd.DataFrame:
-    """Recommended minus observed relationship level, last 12 months (see module doc)."""
-    from kamlib import schema
+    """Recommended minus observed relationship level, last 12 months (see module doc).
+    ``counts``: interactions of the last 12 months per customer (``index``) and type."""
     from kamlib.service import RelationshipSettings
 
     sv = getattr(s, "service", None)
@@ -398,13 +399,7 @@ def service_gap_component(kd, s, as_of: pd.Timestamp, w: dict, revenue_all: pd.S
         growth = abc_class.reindex(index).astype("string").fillna("C").isin(
             rs.growth_classes).to_numpy().astype(int)
     rec = np.minimum(cust_step + margin_step + growth, len(LEVELS) - 1)
-    it = kd.interactions
-    it = it.loc[_windows(it["date"], as_of) == 0]
-    counts = it.groupby([it["customer_id"].astype("string"), "type"]).size().unstack(
-        fill_value=0)
-    counts = counts.reindex(index=index, columns=list(schema.INTERACTION_TYPES),
-                            fill_value=0).fillna(0)
-    obs = observed_levels(counts, rs)
+    obs = observed_levels(counts.reindex(index, fill_value=0), rs)
     gap = (rec - obs).astype(float)
     score = scale(gap, sc.gap_bad, sc.gap_good)
     names = np.array(LEVELS, dtype=object)
@@ -420,8 +415,8 @@ def service_gap_component(kd, s, as_of: pd.Timestamp, w: dict, revenue_all: pd.S
 
 
 def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
-           abc_class: pd.Series | None = None, _orders: _Orders | None = None
-           ) -> pd.DataFrame:
+           abc_class: pd.Series | None = None, windows=None, activity=None,
+           customer_year: pd.DataFrame | None = None) -> pd.DataFrame:
     """Account health 0-100 with its components (formulas: module docstring).
 
     ``kd``: :class:`kamlib.data.KamData`; ``s``: the whole settings (``review``,
@@ -446,18 +441,23 @@ def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
       ``revenue_12m`` (EUR).
 
     ``attrs``: ``as_of`` (date), ``portfolio_complaint_rate`` (per 100 orders).
+
+    What it needs from the order lines and the interactions comes as aggregates (SQL
+    group-bys, :mod:`kamlib.activity_facts`), computed here when not given:
+    ``windows`` (:func:`kamlib.activity_facts.review_windows` for this review date),
+    ``activity`` (:func:`kamlib.activity_facts.activity_facts` covering the year and
+    the one before; the share of wallet's years too unless ``customer_year``, the
+    per-customer-year facts, is given). So a large export is reviewed without its
+    order lines in memory.
     """
     rv = review_settings(s)
     year = analysis_year(s, year, kd)
     as_of = review_date(year) if as_of is None else pd.Timestamp(as_of)
-    sow_year = as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
-    o = kd.orders
-    orders = _Orders(o) if _orders is None else _orders  # (shared by health_trend)
-    # sales count when delivered (schema.SALES_CONVENTION); open lines add nothing
-    sales_at = o["sales_date"].fillna(o["order_date"]) if "sales_date" in o else o["order_date"]
-    win = _windows(sales_at, as_of)
-    all_ids = orders.ids
-    wall = _by_window(orders, win, ["volume_kg", "revenue", "gross_margin"])
+    sow_year = _sow_year(as_of)
+    windows, activity = review_inputs(kd, [as_of], windows=windows, activity=activity,
+                                      volume=customer_year is None)
+    wall, deliveries = windows.at(as_of)
+    all_ids = wall["orders"].index
     active = wall["orders"][0] > 0
     if customers is None:
         index = pd.Index(sorted(all_ids[active.to_numpy()]), dtype="string",
@@ -468,25 +468,27 @@ def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
             raise ValueError("health: customers lists an id more than once: "
                              f"{index[index.duplicated()].unique().tolist()[:5]}")
     w = {k: v.reindex(index).fillna(0) for k, v in wall.items()}
-    first = pd.Series(o["order_date"].to_numpy()).groupby(orders.codes).min()
-    first = pd.Series(first.to_numpy(), index=orders.ids[first.index]).reindex(index)
+    first = activity.first_orders["first_order_date"].reindex(index)
 
     # portfolio complaint rate: all complaints / all orders of the active customers
-    it = kd.interactions
-    comp_w0 = it.loc[(it["type"] == "complaint") & (_windows(it["date"], as_of) == 0)]
+    comp = activity.complaints
+    comp_w0 = comp.loc[_in_window0(comp["date"], as_of)]
     act_ids = set(all_ids[active.to_numpy()])
     n_comp = int(comp_w0["customer_id"].astype("string").isin(act_ids).sum())
     n_ord = int(wall["orders"][0].sum())
     portfolio_rate = 100.0 * n_comp / n_ord if n_ord else float("nan")
+    volume = _yearly_volume(activity, customer_year,
+                            [sow_year - 2, sow_year - 1, sow_year], index)
 
     parts = [
         volume_component(w, rv, first),
-        share_component(kd, orders, sow_year, rv, index),
+        share_component(kd, volume, sow_year, rv, index),
         margin_component(w, rv),
-        complaint_components(kd, as_of, w, rv, portfolio_rate, index),
+        complaint_components(comp, as_of, w, rv, portfolio_rate, index),
         contact_component(kd, as_of, rv, index),
-        delivery_component(orders, as_of, rv, index),
-        service_gap_component(kd, s, as_of, w, wall["revenue"][0], abc_class, rv, index),
+        delivery_component(deliveries, rv, index),
+        service_gap_component(s, windows.interaction_counts(as_of, index), w,
+                              wall["revenue"][0], abc_class, rv, index),
     ]
     out = pd.concat(parts, axis=1)
     out.index.name = "customer_id"
@@ -539,10 +541,19 @@ def _reasons(out: pd.DataFrame, red: np.ndarray, enough: np.ndarray,
     return pd.Series(text, index=out.index, dtype="string")
 
 
+def trend_dates(year: int, quarters: int) -> list[pd.Timestamp]:
+    """The last ``quarters`` quarter ends up to 31 December of ``year``, oldest first."""
+    end = review_date(year)
+    return [end - pd.offsets.QuarterEnd(k) if k else end for k in range(quarters - 1, -1, -1)]
+
+
 def health_trend(kd, s, year: int | None = None, customers=None, *, quarters=None,
-                 abc_class: pd.Series | None = None) -> pd.DataFrame:
+                 abc_class: pd.Series | None = None, windows=None, activity=None,
+                 customer_year: pd.DataFrame | None = None) -> pd.DataFrame:
     """The health at the last ``quarters`` quarter ends up to the review date (default
-    ``review.trend_quarters``), oldest first: one :func:`health` per quarter end.
+    ``review.trend_quarters``), oldest first: one :func:`health` per quarter end, all
+    from one pass of window sums over the order lines (``windows``, ``activity``,
+    ``customer_year``: see :func:`health`).
 
     Long table: columns ``customer_id``, ``as_of`` (date), ``health`` and every
     ``c_score``. The contacts table holds only the latest contact date, so for earlier
@@ -551,15 +562,17 @@ def health_trend(kd, s, year: int | None = None, customers=None, *, quarters=Non
     rv = review_settings(s)
     year = analysis_year(s, year, kd)
     n = rv.trend_quarters if quarters is None else int(quarters)
-    end = review_date(year)
-    dates = [end - pd.offsets.QuarterEnd(k) if k else end for k in range(n - 1, -1, -1)]
+    dates = trend_dates(year, n)
+    windows, activity = review_inputs(kd, dates + [review_date(year)], windows=windows,
+                                      activity=activity, volume=customer_year is None)
     if customers is None:
-        customers = health(kd, s, year, abc_class=abc_class).index
+        customers = health(kd, s, year, abc_class=abc_class, windows=windows,
+                           activity=activity, customer_year=customer_year).index
     frames = []
     cols = ["health"] + [f"{c}_score" for c in COMPONENTS]
-    orders = _Orders(kd.orders)
     for d in dates:  # a handful of quarter ends
-        h = health(kd, s, year, customers, as_of=d, abc_class=abc_class, _orders=orders)
+        h = health(kd, s, year, customers, as_of=d, abc_class=abc_class, windows=windows,
+                   activity=activity, customer_year=customer_year)
         frames.append(h[cols].assign(as_of=d).reset_index())
     if not frames:
         return pd.DataFrame(columns=["customer_id", "as_of"] + cols)

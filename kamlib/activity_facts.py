@@ -1,0 +1,554 @@
+"""The service side's aggregates: what cost to serve, the relationship level and the
+periodic review need from the order lines and the interactions, as SQL group-bys.
+
+Ten years of a large supplier are ~11 million order lines and ~9 million interactions.
+The methods of :mod:`kamlib.costing`, :mod:`kamlib.service` and :mod:`kamlib.review`
+need only small tables made from them:
+
+- :data:`INTERACTIONS_SQL` - interactions per customer × year × quarter × type (count,
+  recorded minutes): cost to serve (TDABC drivers), the observed relationship level,
+  the interaction counts of a 12-month review window (four quarters);
+- :data:`COMPLAINTS_SQL` - the complaints themselves (a few per cent of the
+  interactions): a median time to resolve is not a sum, so the rows are kept;
+- :data:`ORDER_YEARS_SQL` - order lines, delivered orders, kg and the first order date
+  per customer × year: the order-line and delivery drivers of cost to serve, the
+  share of wallet of the review;
+- :func:`review_windows` (:data:`REVIEW_WINDOWS_SQL`) - kg, revenue, gross margin and
+  distinct orders per customer in the 12-month windows ending at each review date, and
+  the delivered and on-time-in-full lines of the last 12 months.
+
+**One implementation for both engines.** The same SQL text runs, through DuckDB, over
+the export's files (``orders.parquet``/``.csv``, ``interactions.parquet``/``.csv``:
+only the aggregate comes into memory) or over the tables of a loaded
+:class:`kamlib.data.KamData` (registered in DuckDB as they are, with the loader's
+derived columns). :func:`activity_facts` takes either.
+
+Over the files, the order lines' derived measures are those of
+:func:`kamlib.measures.order_measures` written in SQL (:data:`LINES_SQL`: sales count
+at the delivery date, else the order date; revenue = delivered kg × net price; OTIF =
+delivered no later than promised and in full), like ``kamlib.engine.FACTS_SQL``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kamlib import schema
+
+#: The order lines as the methods here see them (over an export file): one row per
+#: line with its sales date and derived measures (see kamlib.measures.order_measures).
+LINES_SQL = """
+SELECT
+    CAST(customer_id AS VARCHAR)                            AS customer_id,
+    CAST(order_id AS VARCHAR)                               AS order_id,
+    CAST(order_date AS DATE)                                AS order_date,
+    CAST(coalesce(actual_delivery_date, order_date) AS DATE) AS sales_at,
+    CAST(actual_delivery_date AS DATE)                      AS delivered_at,
+    delivered_kg                                            AS volume_kg,
+    delivered_kg * net_price_per_kg                         AS revenue,
+    delivered_kg * net_price_per_kg
+        - delivered_kg * unit_cost_per_kg                   AS gross_margin,
+    actual_delivery_date IS NOT NULL                        AS is_delivered,
+    coalesce(actual_delivery_date IS NOT NULL
+             AND actual_delivery_date <= promised_delivery_date
+             AND delivered_kg >= quantity_kg, false)        AS on_time_in_full
+FROM orders
+"""
+
+#: The columns LINES_SQL needs from an order-line file.
+LINES_COLUMNS = ("order_id", "customer_id", "order_date", "quantity_kg",
+                 "net_price_per_kg", "unit_cost_per_kg", "promised_delivery_date",
+                 "actual_delivery_date", "delivered_kg")
+
+def _type_columns() -> str:
+    """count / recorded-minutes columns per interaction type (one FILTER each)."""
+    out = []
+    for t in schema.INTERACTION_TYPES:
+        k = slug(t)
+        out.append(f"count(*) FILTER (WHERE type = '{t}') AS n_{k}")
+        out.append(f"count(effort_minutes) FILTER (WHERE type = '{t}') AS known_{k}")
+        out.append(f"coalesce(sum(effort_minutes) FILTER (WHERE type = '{t}'), 0.0) "
+                   f"AS minutes_{k}")
+    return ",\n    ".join(out)
+
+
+def slug(t: str) -> str:
+    """Column-name form of an interaction type: ``"executive visit" -> "executive_visit"``."""
+    return t.replace(" ", "_").replace("-", "_")
+
+
+#: Interactions per customer and year, one column per type: ``n_<type>`` (count),
+#: ``known_<type>`` (with recorded minutes), ``minutes_<type>`` (their sum, for
+#: ``minutes_source = "recorded"``). ``{years}``: the years asked for (SQL condition).
+INTERACTIONS_SQL = f"""
+SELECT
+    customer_id,
+    CAST(year(date) AS BIGINT)                  AS year,
+    {_type_columns()}
+FROM interactions
+WHERE date IS NOT NULL AND customer_id IS NOT NULL AND type IS NOT NULL
+  AND {{years}}
+GROUP BY 1, 2
+ORDER BY 1, 2
+"""
+
+#: The complaints themselves (small: a median days-to-resolve needs the rows).
+COMPLAINTS_SQL = """
+SELECT customer_id, date, product_id, days_to_resolve, complaint_reason
+FROM interactions
+WHERE type = 'complaint' AND date IS NOT NULL AND {years}
+ORDER BY customer_id, date
+"""
+
+#: Per customer and sales year: order lines, orders with a delivered line (the
+#: deliveries of cost to serve), kg delivered.
+ORDER_YEARS_SQL = """
+SELECT
+    customer_id,
+    CAST(year(sales_at) AS BIGINT)                              AS year,
+    count(*)                                                    AS line_count,
+    count(DISTINCT order_id) FILTER (WHERE is_delivered)        AS delivered_order_count,
+    coalesce(sum(volume_kg), 0.0)                               AS volume_kg
+FROM lines
+WHERE {years}
+GROUP BY 1, 2
+ORDER BY 1, 2
+"""
+
+#: Each customer's first order date (over every year).
+FIRST_ORDER_SQL = """
+SELECT customer_id, min(order_date) AS first_order_date FROM lines GROUP BY 1
+"""
+
+#: Sums per customer over the 12-month windows of each review date (``windows``: one
+#: row per review date and window, ``lo`` excluded, ``hi`` included). Window 0 = the
+#: last 12 months, 1 the 12 before, 2 the 12 before those (kamlib.review.health).
+REVIEW_WINDOWS_SQL = """
+SELECT
+    l.customer_id,
+    w.as_of,
+    w.win                                           AS window,
+    sum(l.volume_kg)                                AS volume_kg,
+    sum(l.revenue)                                  AS revenue,
+    sum(l.gross_margin)                             AS gross_margin,
+    count(DISTINCT l.order_id)                      AS orders
+FROM lines l JOIN windows w ON l.sales_at > w.lo AND l.sales_at <= w.hi
+WHERE l.sales_at > (SELECT min(lo) FROM windows)
+  AND l.sales_at <= (SELECT max(hi) FROM windows)
+GROUP BY 1, 2, 3
+"""
+
+#: Interactions per customer and type in window 0 of each review date.
+REVIEW_INTERACTIONS_SQL = f"""
+SELECT
+    i.customer_id,
+    w.as_of,
+    {", ".join(f"count(*) FILTER (WHERE i.type = '{t}') AS n_{slug(t)}"
+               for t in schema.INTERACTION_TYPES)}
+FROM interactions i JOIN windows w ON w.win = 0 AND i.date > w.lo AND i.date <= w.hi
+WHERE i.customer_id IS NOT NULL AND i.type IS NOT NULL
+GROUP BY 1, 2
+"""
+
+#: Delivered and on-time-in-full lines per customer in window 0 (by delivery date).
+REVIEW_DELIVERIES_SQL = """
+SELECT
+    l.customer_id,
+    w.as_of,
+    count(*)                                        AS delivered_lines,
+    count(*) FILTER (WHERE l.on_time_in_full)       AS otif_lines
+FROM lines l JOIN windows w
+  ON w.win = 0 AND l.delivered_at > w.lo AND l.delivered_at <= w.hi
+WHERE l.is_delivered
+GROUP BY 1, 2
+"""
+
+
+@dataclass(frozen=True)
+class ActivityFacts:
+    """The aggregates of :func:`activity_facts`.
+
+    ``interactions``: per customer_id × year, for each interaction type t (its
+    :func:`slug`): ``n_t`` (count), ``known_t`` (with recorded minutes), ``minutes_t``
+    (their sum). ``complaints``: one row per complaint - customer_id, date,
+    product_id, days_to_resolve, complaint_reason. ``orders``: per customer_id × year
+    (the sales year) - line_count, delivered_order_count, volume_kg.
+    ``first_orders``: per customer_id (index) - first_order_date (over every year).
+    ``years``: the years covered (None = every year). ``source``: where they came from.
+    """
+
+    interactions: pd.DataFrame
+    complaints: pd.DataFrame
+    orders: pd.DataFrame
+    first_orders: pd.DataFrame
+    years: tuple[int, ...] | None = None
+    source: str = ""
+
+    def require(self, years, what: str) -> None:
+        """A clear error when ``years`` are not all covered."""
+        if self.years is None:
+            return
+        missing = sorted(set(int(y) for y in years) - set(self.years))
+        if missing:
+            raise ValueError(
+                f"{what}: the activity aggregates cover {', '.join(map(str, self.years))}, "
+                f"not {', '.join(map(str, missing))}; compute them with "
+                f"activity_facts(source, years=[...]) including those years.")
+
+    def interaction_counts(self, index, years) -> pd.DataFrame:
+        """Interactions per customer (rows ``index``) and type (columns
+        ``schema.INTERACTION_TYPES``) in ``years`` (a list). int64, 0 where none."""
+        self.require(years, "interaction counts")
+        return counts_by_type(self.interactions.loc[
+            self.interactions["year"].isin([int(y) for y in years])], index)
+
+
+def counts_by_type(t: pd.DataFrame, index) -> pd.DataFrame:
+    """The ``n_<type>`` columns of ``t`` summed per customer_id, as a customers
+    (``index``) × types (``schema.INTERACTION_TYPES``) table of int64."""
+    idx = pd.Index(index, dtype="string", name="customer_id")
+    cols = [f"n_{slug(t_)}" for t_ in schema.INTERACTION_TYPES]
+    g = t.groupby("customer_id", observed=True)[cols].sum()
+    g.index = g.index.astype("string")
+    g = g.reindex(idx, fill_value=0).fillna(0).astype("int64")
+    g.columns = list(schema.INTERACTION_TYPES)
+    return g
+
+
+# ----------------------------------------------------------------------- connecting
+
+
+def _connect():
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def _is_kamdata(source) -> bool:
+    return hasattr(source, "orders") and hasattr(source, "interactions") and hasattr(
+        source, "customers")
+
+
+def _lines_frame(orders: pd.DataFrame) -> pd.DataFrame:
+    """The loaded order lines (kamlib.measures.order_measures) as LINES_SQL's columns."""
+    o = orders
+    sales = o["sales_date"] if "sales_date" in o else o["order_date"]
+    otif = o["on_time_in_full"] if "on_time_in_full" in o else pd.Series(False, index=o.index)
+    delivered_at = (o["actual_delivery_date"] if "actual_delivery_date" in o
+                    else o["order_date"].where(o["is_delivered"]))
+    return pd.DataFrame({
+        "customer_id": o["customer_id"].astype("string"),
+        "order_id": o["order_id"].astype("string"),
+        "order_date": o["order_date"],
+        "sales_at": sales.fillna(o["order_date"]),
+        "delivered_at": delivered_at,
+        "volume_kg": o["volume_kg"].astype(float),
+        "revenue": o["revenue"].astype(float),
+        "gross_margin": o["gross_margin"].astype(float),
+        "is_delivered": o["is_delivered"].astype(bool),
+        "on_time_in_full": pd.array(otif, dtype="boolean").fillna(False).astype(bool),
+    })
+
+
+_INTERACTION_COLUMNS = {"customer_id": "VARCHAR", "date": "DATE", "type": "VARCHAR",
+                        "effort_minutes": "DOUBLE", "product_id": "VARCHAR",
+                        "days_to_resolve": "DOUBLE", "complaint_reason": "VARCHAR"}
+
+
+def _interactions_frame(it: pd.DataFrame | None) -> pd.DataFrame:
+    it = it if it is not None else pd.DataFrame()
+    n = len(it)
+    out = {}
+    for c, kind in _INTERACTION_COLUMNS.items():
+        if c in it.columns:
+            col = it[c]
+            if kind == "VARCHAR":
+                col = col.astype("string")
+            elif kind == "DOUBLE":
+                col = pd.to_numeric(col, errors="coerce").astype(float)
+            out[c] = col.to_numpy() if kind != "VARCHAR" else col
+        else:
+            out[c] = (pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+                      if kind == "DATE" else pd.Series(np.nan if kind == "DOUBLE" else None,
+                                                       index=range(n),
+                                                       dtype=float if kind == "DOUBLE"
+                                                       else "string"))
+    return pd.DataFrame({k: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v)
+                         for k, v in out.items()})
+
+
+def _is_lazy(t) -> bool:
+    """A table kamlib.data.load left in its file (it gives SQL with ``reader()``)."""
+    return not isinstance(t, pd.DataFrame) and hasattr(t, "reader")
+
+
+def _file_view(con, name: str, p: Path, need: tuple[str, ...] = ()) -> set[str]:
+    """A view ``name`` over the file ``p`` (types of the schema); its column names."""
+    from kamlib import engine
+
+    return _sql_view(con, name, engine._reader(p), need, p)
+
+
+def _sql_view(con, name: str, reader: str, need: tuple[str, ...], p) -> set[str]:
+    """A view ``name`` over the SQL ``reader``; its column names (``need`` checked)."""
+    con.execute(f"CREATE VIEW {name} AS SELECT * FROM {reader}")
+    have = {r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()}
+    p = getattr(p, "file", p)
+    missing = [c for c in need if c not in have]
+    if missing:
+        raise ValueError(
+            f"{p}: the column(s) {', '.join(missing)} are missing, so the aggregates "
+            "cannot be computed over the file; load it with kamlib.data.load (engine "
+            "'pandas'), which reads renamed headers and other forms.")
+    return have
+
+
+def _register(con, source) -> str:
+    """Relations ``lines`` and ``interactions`` on ``con``; returns the source in words."""
+    if _is_kamdata(source):
+        o, it = source.orders, source.interactions
+        if _is_lazy(o):  # a large export left in its file by kamlib.data.load
+            _sql_view(con, "orders", o.reader(), LINES_COLUMNS, o)
+            con.execute(f"CREATE VIEW lines AS {LINES_SQL}")
+        else:
+            con.register("lines", _lines_frame(o))
+        if _is_lazy(it):
+            have = _sql_view(con, "interactions_file", it.reader(),
+                             ("customer_id", "date", "type"), it)
+            _interactions_view(con, have, it)
+        else:
+            con.register("interactions", _interactions_frame(it))
+        return f"the loaded tables ({getattr(source, 'source', '')})"
+    from kamlib import data, engine
+
+    f = engine.orders_file(source)
+    if f is None:
+        raise FileNotFoundError(
+            f"{source}: no orders.parquet or orders.csv in this folder; pass the loaded "
+            "data (kamlib.data.load) instead.")
+    _file_view(con, "orders", f, LINES_COLUMNS)
+    con.execute(f"CREATE VIEW lines AS {LINES_SQL}")
+    folder = data.resolve_source(source)
+    itf = engine._table_file(folder, "interactions")
+    if itf is None:
+        empty = ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in _INTERACTION_COLUMNS.items())
+        con.execute(f"CREATE VIEW interactions AS SELECT {empty} WHERE false")
+    else:
+        have = _file_view(con, "interactions_file", itf, ("customer_id", "date", "type"))
+        _interactions_view(con, have, itf)
+    return f"DuckDB over {f.parent}"
+
+
+def _interactions_view(con, have: set[str], where) -> None:
+    """The view ``interactions`` (the columns used here, typed) over
+    ``interactions_file``; a type not on the schema's list is an error (the loader's
+    check names the rows)."""
+    cols = ", ".join(
+        f"CAST({c} AS {t}) AS {c}" if c in have else f"CAST(NULL AS {t}) AS {c}"
+        for c, t in _INTERACTION_COLUMNS.items())
+    con.execute(f"CREATE VIEW interactions AS SELECT {cols} FROM interactions_file")
+    bad = con.execute(
+        "SELECT DISTINCT type FROM interactions WHERE type IS NOT NULL AND type NOT IN ("
+        + ", ".join(f"'{t}'" for t in schema.INTERACTION_TYPES) + ") LIMIT 5").fetchall()
+    if bad:
+        raise ValueError(
+            f"{getattr(where, 'file', where)}: interaction type(s) "
+            f"{', '.join(repr(b[0]) for b in bad)} are not on the list "
+            f"({', '.join(schema.INTERACTION_TYPES)}); kamlib.data.check reports the rows.")
+
+
+# ----------------------------------------------------------------------- the tables
+
+
+def _years_sql(col: str, years) -> str:
+    if years is None:
+        return "true"
+    ys = sorted({int(y) for y in years})
+    return f"year({col}) IN ({', '.join(map(str, ys))})" if ys else "false"
+
+
+_MEMO: dict = {}  # (id of the loaded tables, years) -> (weak references, result)
+_MEMO_SIZE = 8
+
+
+def _memo_key(source, years):
+    """A key for the loaded pandas tables of a KamData (None for files and lazy
+    tables): chapters ask for the same aggregates of the same data several times."""
+    if not _is_kamdata(source) or _is_lazy(source.orders) or _is_lazy(source.interactions):
+        return None
+    ys = None if years is None else tuple(sorted({int(y) for y in years}))
+    return (id(source.orders), id(source.interactions), ys)
+
+
+def _memo_get(key, source):
+    hit = _MEMO.get(key)
+    if hit is None:
+        return None
+    refs, result = hit
+    if refs[0]() is source.orders and refs[1]() is source.interactions:
+        return result
+    return None
+
+
+def _memo_put(key, source, result) -> None:
+    import weakref
+
+    try:
+        refs = (weakref.ref(source.orders), weakref.ref(source.interactions))
+    except TypeError:  # pragma: no cover - tables that cannot be weakly referenced
+        return
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.pop(next(iter(_MEMO)))
+    _MEMO[key] = (refs, result)
+
+
+def activity_facts(source, years=None) -> ActivityFacts:
+    """See :func:`_activity_facts`; the result for loaded pandas tables is remembered
+    (the same tables, by identity, give the same aggregates: KamData is read-only)."""
+    key = _memo_key(source, years)
+    if key is not None:
+        hit = _memo_get(key, source)
+        if hit is not None:
+            return hit
+    result = _activity_facts(source, years)
+    if key is not None:
+        _memo_put(key, source, result)
+    return result
+
+
+def _activity_facts(source, years=None) -> ActivityFacts:
+    """Interactions per customer × year (a column per type), the complaints, and order
+    lines / delivered orders / kg per customer × year, the first order date (see the
+    module doc).
+
+    ``source``: a folder with the export's files (or ``"sample"``): DuckDB reads the
+    files, only the aggregates come into memory; or a loaded
+    :class:`kamlib.data.KamData` (pandas tables, or tables left in their files by the
+    loader): the same SQL over its tables. ``years``: only these calendar years (the
+    analysis year and the one before are all the pipeline needs: on a ten-year export
+    that is a fifth of the work); None = every year.
+    """
+    con = _connect()
+    try:
+        where = _register(con, source)
+        it = con.execute(INTERACTIONS_SQL.format(years=_years_sql("date", years))).df()
+        comp = con.execute(COMPLAINTS_SQL.format(years=_years_sql("date", years))).df()
+        oy = con.execute(ORDER_YEARS_SQL.format(years=_years_sql("sales_at", years))).df()
+        first = con.execute(FIRST_ORDER_SQL).df()
+    finally:
+        con.close()
+    it["customer_id"] = it["customer_id"].astype("string")
+    for c in it.columns[1:]:
+        it[c] = it[c].astype(float if c.startswith("minutes_") else "int64")
+    comp["customer_id"] = comp["customer_id"].astype("string")
+    comp["product_id"] = comp["product_id"].astype("string")
+    comp["date"] = pd.to_datetime(comp["date"])
+    comp["days_to_resolve"] = comp["days_to_resolve"].astype(float)
+    comp["complaint_reason"] = comp["complaint_reason"].astype(object)
+    oy["customer_id"] = oy["customer_id"].astype("string")
+    for c in ("year", "line_count", "delivered_order_count"):
+        oy[c] = oy[c].astype("int64")
+    first["customer_id"] = first["customer_id"].astype("string")
+    first["first_order_date"] = pd.to_datetime(first["first_order_date"])
+    first = first.set_index("customer_id").sort_index()
+    return ActivityFacts(interactions=it, complaints=comp, orders=oy, first_orders=first,
+                         years=None if years is None else tuple(sorted({int(y) for y in years})),
+                         source=where)
+
+
+def review_dates(ends) -> pd.DataFrame:
+    """The windows of each review date: as_of, win (0-2), lo (excluded), hi (included):
+    window k = (as_of − (k+1) years, as_of − k years]."""
+    rows = []
+    for d in ends:
+        d = pd.Timestamp(d)
+        for k in range(3):
+            rows.append((d, k, d - pd.DateOffset(years=k + 1), d - pd.DateOffset(years=k)))
+    return pd.DataFrame(rows, columns=["as_of", "win", "lo", "hi"])
+
+
+@dataclass(frozen=True)
+class ReviewWindows:
+    """:func:`review_windows`: ``sums`` (customer_id, as_of, window, volume_kg, revenue,
+    gross_margin, orders), ``deliveries`` (customer_id, as_of, delivered_lines,
+    otif_lines) and ``interactions`` (customer_id, as_of, ``n_<type>``), both of
+    window 0 only; ``ends``: the review dates."""
+
+    sums: pd.DataFrame
+    deliveries: pd.DataFrame
+    interactions: pd.DataFrame
+    ends: tuple
+
+    def interaction_counts(self, as_of, index) -> pd.DataFrame:
+        """Interactions per customer (``index``) and type in the 12 months up to
+        ``as_of``."""
+        t = self.interactions
+        return counts_by_type(t.loc[t["as_of"] == pd.Timestamp(as_of)], index)
+
+    def at(self, as_of) -> tuple[dict, pd.DataFrame]:
+        """For one review date: {column: DataFrame customers × windows 0-2} (sums; int64
+        'orders'), and the deliveries (index customer_id: delivered_lines,
+        otif_lines). Customers: every one with a line in a window."""
+        as_of = pd.Timestamp(as_of)
+        if as_of not in set(self.ends):
+            raise KeyError(f"review date {as_of.date()} was not computed (have "
+                           f"{', '.join(str(pd.Timestamp(e).date()) for e in self.ends)})")
+        s = self.sums.loc[self.sums["as_of"] == as_of]
+        out = {}
+        for c in ("volume_kg", "revenue", "gross_margin", "orders"):
+            wide = s.pivot_table(index="customer_id", columns="window", values=c,
+                                 aggfunc="sum", observed=True)
+            wide = wide.reindex(columns=[0, 1, 2])
+            wide.index = wide.index.astype("string")
+            wide.columns.name = None
+            wide = wide.fillna(0)
+            out[c] = wide.astype("int64") if c == "orders" else wide.astype(float)
+        ids = out["orders"].index
+        for c in out:
+            out[c] = out[c].reindex(ids)
+        d = self.deliveries.loc[self.deliveries["as_of"] == as_of].set_index("customer_id")
+        d.index = d.index.astype("string")
+        return out, d[["delivered_lines", "otif_lines"]]
+
+
+def review_windows(source, ends) -> ReviewWindows:
+    """Kg, revenue, gross margin and distinct orders per customer in the three 12-month
+    windows of each review date in ``ends``, and the delivered / on-time-in-full lines
+    of the last 12 months (by delivery date) and the interactions per type of the last
+    12 months - what :func:`kamlib.review.health` needs from the order lines and the
+    interactions, for all its review dates in one pass each.
+
+    ``source``: a folder (DuckDB over the files) or a loaded KamData (the same SQL over
+    its order lines).
+    """
+    ends = tuple(sorted({pd.Timestamp(e) for e in ends}))  # each date once
+    win = review_dates(ends)
+    con = _connect()
+    try:
+        _register(con, source)
+        con.register("windows_df", win.assign(
+            lo=win["lo"].dt.date, hi=win["hi"].dt.date, as_of=win["as_of"].dt.date))
+        con.execute("CREATE VIEW windows AS SELECT CAST(as_of AS DATE) AS as_of, win, "
+                    "CAST(lo AS DATE) AS lo, CAST(hi AS DATE) AS hi FROM windows_df")
+        sums = con.execute(REVIEW_WINDOWS_SQL).df()
+        dl = con.execute(REVIEW_DELIVERIES_SQL).df()
+        it = con.execute(REVIEW_INTERACTIONS_SQL).df()
+    finally:
+        con.close()
+    for c in it.columns[2:]:
+        it[c] = it[c].astype("int64")
+    for t in (sums, dl, it):
+        t["customer_id"] = t["customer_id"].astype("string")
+        t["as_of"] = pd.to_datetime(t["as_of"])
+    sums["window"] = sums["window"].astype("int64")
+    sums["orders"] = sums["orders"].astype("int64")
+    for c in ("delivered_lines", "otif_lines"):
+        dl[c] = dl[c].astype("int64")
+    return ReviewWindows(sums=sums, deliveries=dl, interactions=it, ends=ends)
