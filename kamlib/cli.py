@@ -212,13 +212,19 @@ def _cmd_calendars(a: argparse.Namespace) -> int:
 def _cmd_analyse(a: argparse.Namespace) -> int:
     import time
 
-    from kamlib import analysis
+    from kamlib import analysis, decisions
 
     t0 = time.perf_counter()
     try:
-        an = analysis.Analysis(a.data, settings=a.settings, year=a.year, engine=a.engine,
+        settings = a.settings
+        if a.decisions:  # a workshop's decisions over the settings, as `kam reports` does
+            settings = decisions.settings_in_force(a.decisions, a.settings)
+        an = analysis.Analysis(a.data, settings=settings, year=a.year, engine=a.engine,
                                progress=print, without=tuple(a.without or ()))
-    except ValueError as exc:
+        if a.decisions:
+            decisions.check_against_data(decisions.load_decisions(a.decisions), an.data)
+            print(f"kam analyse: decisions of {a.decisions} applied")
+    except (ValueError, FileNotFoundError) as exc:
         print(f"kam analyse: {exc}", file=sys.stderr)
         return 2
     asked = an._year_asked or "the latest complete year of the data"
@@ -388,6 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--settings", default=str(PROJECT_ROOT / "kam_settings.toml"))
     an.add_argument("--year", type=int, default=None,
                     help="analysis year (default: period.analysis_year of the settings)")
+    an.add_argument("--decisions", default=None,
+                    help="a workshop's decisions file (TOML, saved by the workshop app): its "
+                    "weights, thresholds, list overrides and schedule win over the settings")
     an.add_argument("--excel", action="store_true",
                     help="also one workbook analysis.xlsx (when every table fits Excel)")
     an.add_argument("--engine", choices=("auto", "duckdb", "pandas"), default="auto",

@@ -19,6 +19,10 @@ looks like this::
     min_score = 55.0
     abc_top_share = 0.2
 
+    [segmentation]                  # the segmentation rule's thresholds (chapter 02)
+    stand_out = 0.5
+    mixed_rule = "margin"
+
     [[overrides]]                   # the list decided against the rule, with reasons
     customer_id = "C0042"
     customer_name = "Nordfeed Premix GmbH"   # for the reader only
@@ -77,7 +81,19 @@ KEY_ACCOUNT_KEYS = {  # decisions file key -> settings key
 }
 """The key-account thresholds a workshop may decide, and where they go in the settings."""
 
-SECTIONS = ("workshop", "scorecard", "key_accounts", "overrides", "rebate_schedule")
+SEGMENTATION_KEYS = {  # decisions file key -> settings key
+    "stand_out": "segmentation.stand_out",
+    "mixed_rule": "segmentation.mixed_rule",
+    "mixed_margin": "segmentation.mixed_margin",
+    "min_coverage": "segmentation.min_coverage",
+}
+"""The thresholds of the segmentation rule a workshop may decide
+(:class:`kamlib.segmentation.SegmentationSettings`: when a buying driver stands out,
+when a customer is mixed, how much data a verdict needs). They change which segment a
+key account is in, not the indicators measured."""
+
+SECTIONS = ("workshop", "scorecard", "key_accounts", "segmentation", "overrides",
+            "rebate_schedule")
 SCHEDULE_KEYS = ("name", "basis", "method", "tiers", "baseline_years", "baseline_uplift",
                  "interim_months", "interim_share", "description", "for_segment")
 
@@ -103,7 +119,8 @@ class Decisions:
     """The decisions of one workshop (all optional; what is left out is not decided).
 
     ``goal`` and ``weights``: the scorecard (``weights`` only with ``goal="custom"``);
-    ``key_accounts``: {key of :data:`KEY_ACCOUNT_KEYS`: value}; ``overrides``:
+    ``key_accounts``: {key of :data:`KEY_ACCOUNT_KEYS`: value}; ``segmentation``: {key
+    of :data:`SEGMENTATION_KEYS`: value}; ``overrides``:
     :class:`Override` s; ``schedule``: the agreed :class:`kamlib.rebates.RebateSchedule`
     and ``schedule_segment`` the segment it is for; ``workshop``: free notes (when, the
     data) kept for the reader.
@@ -112,6 +129,7 @@ class Decisions:
     goal: str | None = None
     weights: dict[str, float] = field(default_factory=dict)
     key_accounts: dict[str, object] = field(default_factory=dict)
+    segmentation: dict[str, object] = field(default_factory=dict)
     overrides: tuple[Override, ...] = ()
     schedule: RebateSchedule | None = None
     schedule_segment: str = "price"
@@ -122,6 +140,9 @@ class Decisions:
         for k in self.key_accounts:
             if k not in KEY_ACCOUNT_KEYS:
                 raise SettingsError(_unknown("key_accounts", k, KEY_ACCOUNT_KEYS))
+        for k in self.segmentation:
+            if k not in SEGMENTATION_KEYS:
+                raise SettingsError(_unknown("segmentation", k, SEGMENTATION_KEYS))
         ids = [o.customer_id for o in self.overrides]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
@@ -184,7 +205,7 @@ def from_dict(raw: dict) -> Decisions:
         except (TypeError, ValueError) as exc:
             raise SettingsError(f"[rebate_schedule] {exc}") from None
     return Decisions(goal=goal, weights=weights, key_accounts=dict(raw.get("key_accounts", {})),
-                     overrides=tuple(ovs), schedule=schedule, schedule_segment=segment,
+                     segmentation=dict(raw.get("segmentation", {})), overrides=tuple(ovs), schedule=schedule, schedule_segment=segment,
                      workshop={str(k): str(v) for k, v in raw.get("workshop", {}).items()})
 
 
@@ -200,6 +221,8 @@ def to_dict(d: Decisions) -> dict:
     if d.key_accounts:
         out["key_accounts"] = {k: (list(v) if isinstance(v, tuple) else v)
                                for k, v in d.key_accounts.items()}
+    if d.segmentation:
+        out["segmentation"] = dict(d.segmentation)
     if d.overrides:
         out["overrides"] = [{"customer_id": o.customer_id, "customer_name": o.customer_name,
                              "key": o.key, "reason": o.reason} for o in d.overrides]
@@ -222,6 +245,8 @@ def summary_lines(d: Decisions) -> list[str]:
         lines.append(f"Scorecard: the '{d.goal}' goal's preset weights.")
     for k, v in d.key_accounts.items():
         lines.append(f"Threshold changed: {k.replace('_', ' ')} = {v}.")
+    for k, v in d.segmentation.items():
+        lines.append(f"Segmentation rule changed: {k.replace('_', ' ')} = {v}.")
     for o in d.overrides:
         lines.append(f"{o.customer_name or o.customer_id} ({o.customer_id}) "
                      f"{'is key' if o.key else 'is not key'}: {o.reason}.")
@@ -272,7 +297,7 @@ def load_decisions(path: str | Path) -> Decisions:
 def apply_decisions(s, d: Decisions):
     """Settings ``s`` with the decisions ``d`` in force (a new object; ``s`` unchanged).
 
-    Scorecard goal/weights, key-account thresholds, overrides (into
+    Scorecard goal/weights, key-account and segmentation thresholds, overrides (into
     ``selection.key_accounts.overrides``, replacing any there) and the schedule
     (added to ``rebates.schedules``, replacing one of the same name, and named in
     ``rebates.schedule_by_segment`` for ``schedule_segment``). Each value is validated
@@ -284,6 +309,8 @@ def apply_decisions(s, d: Decisions):
         s = selection.with_goal(s, d.goal, d.weights if d.goal == "custom" else None)
     for k, v in d.key_accounts.items():
         s = settings_mod.replace(s, KEY_ACCOUNT_KEYS[k], v)
+    for k, v in d.segmentation.items():
+        s = settings_mod.replace(s, SEGMENTATION_KEYS[k], v)
     if d.overrides:
         ka = dataclasses.replace(s.selection.key_accounts, overrides=d.override_map)
         s = settings_mod.replace(s, "selection.key_accounts", ka)
@@ -307,6 +334,18 @@ def check_against_data(d: Decisions, kd) -> None:
             "those overrides or use the data the workshop used.")
 
 
+def settings_in_force(decisions_file: str | Path, settings_file: str | Path | None,
+                      kd=None):
+    """The settings of ``settings_file`` (or the defaults when None or missing) with the
+    decisions of ``decisions_file`` applied - what ``kam analyse --decisions`` runs on.
+    ``kd``: the data, to check the overrides' customer ids against. Raises
+    ``SettingsError`` / ``FileNotFoundError`` with the file and the fix."""
+    d = load_decisions(decisions_file)
+    if kd is not None:
+        check_against_data(d, kd)
+    return apply_decisions(settings_mod.load(settings_file), d)
+
+
 def settings_with_decisions(decisions_file: str | Path, settings_file: str | Path | None,
                             kd=None) -> Path:
     """Write the settings in force (``settings_file``, or the defaults) with the
@@ -315,11 +354,7 @@ def settings_with_decisions(decisions_file: str | Path, settings_file: str | Pat
     return its path - the settings file a batch (``kam reports --decisions``) runs on,
     kept so a plan can be traced to its decisions. ``kd``: the data, to check the
     overrides' customer ids against."""
-    d = load_decisions(decisions_file)
-    if kd is not None:
-        check_against_data(d, kd)
-    s = settings_mod.load(settings_file) if settings_file else settings_mod.Settings()
-    s = apply_decisions(s, d)
+    s = settings_in_force(decisions_file, settings_file, kd)
     src = Path(decisions_file)
     return settings_mod.save(s, src.with_name(src.stem + ".settings.toml"))
 
@@ -329,21 +364,25 @@ def from_state(s, base, overrides=(), schedule: RebateSchedule | None = None,
                now: _dt.datetime | None = None) -> Decisions:
     """The decisions that turn settings ``base`` into ``s`` (what a workshop changed):
     the scorecard (always written: it is what the room looked at), the key-account
-    thresholds that differ from ``base``, ``overrides`` and ``schedule``. ``data``
+    and segmentation thresholds that differ from ``base``, ``overrides`` and
+    ``schedule``. ``data``
     and ``now`` go to the ``[workshop]`` notes."""
     sc = s.selection.scorecard
-    changed = {}
-    for k, dotted in KEY_ACCOUNT_KEYS.items():
-        a, b = _get(s, dotted), _get(base, dotted)
-        if a != b:
-            changed[k] = a
+    changed = _changed(s, base, KEY_ACCOUNT_KEYS)
     now = now or _dt.datetime.now().replace(microsecond=0)
     notes = {"saved": now.isoformat(sep=" ", timespec="minutes")}
     if data:
         notes["data"] = str(data)
     return Decisions(goal=sc.goal, weights=dict(sc.weights) if sc.goal == "custom" else {},
-                     key_accounts=changed, overrides=tuple(overrides), schedule=schedule,
+                     key_accounts=changed,
+                     segmentation=_changed(s, base, SEGMENTATION_KEYS), overrides=tuple(overrides), schedule=schedule,
                      schedule_segment=schedule_segment, workshop=notes)
+
+
+def _changed(s, base, keys: dict[str, str]) -> dict[str, object]:
+    """{decisions key: value in ``s``} for the ``keys`` whose value differs from ``base``."""
+    return {k: _get(s, dotted) for k, dotted in keys.items()
+            if _get(s, dotted) != _get(base, dotted)}
 
 
 def _get(s, dotted: str):

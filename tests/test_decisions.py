@@ -173,3 +173,50 @@ def test_kam_reports_with_a_missing_decisions_file(tmp_path, capsys):
                      "--out", str(tmp_path / "r")])
     assert code == 1
     assert "no decisions file at" in capsys.readouterr().err
+
+
+def _key_lists(out) -> tuple[set, pd.DataFrame]:
+    """(ids in key_account_table.parquet, segments.parquet) written by kam analyse."""
+    table = pd.read_parquet(out / "key_account_table.parquet")
+    ids = set(table["customer_id"] if "customer_id" in table.columns else table.index)
+    return {str(i) for i in ids}, pd.read_parquet(out / "segments.parquet")
+
+
+def test_kam_analyse_with_decisions_writes_the_rooms_list(sample, tmp_path, capsys):
+    """An override in, one out and a segmentation threshold: the tables `kam analyse`
+    writes follow them (and without --decisions they do not)."""
+    s0 = settings.for_data(settings.Settings(), sample)
+    ka = selection.decide(selection.customer_facts(sample, s0), s0)
+    active = ka["is_active"].astype(bool)
+    outside = str(ka.index[active & ~ka["is_key"].astype(bool)][0])
+    inside = str(ka.index[ka["is_key"].astype(bool)][0])
+    p = tmp_path / "d.toml"
+    # stand_out above segmentation.z_clip (3.0): no family can stand out (a family score
+    # is a weighted mean of clipped standardised values), so every account is unclear
+    p.write_text(f"[segmentation]\nstand_out = 3.5\n\n"
+                 f"[[overrides]]\ncustomer_id = '{outside}'\nkey = true\nreason = 'new plant'\n\n"
+                 f"[[overrides]]\ncustomer_id = '{inside}'\nkey = false\nreason = 'leaves'\n",
+                 encoding="utf-8")
+    base = ["analyse", "--data", "sample", "--settings", str(tmp_path / "none.toml"),
+            "--without", "review", "--without", "rebate_projection",
+            "--without", "visit_plan"]
+    assert cli.main(base + ["--out", str(tmp_path / "plain")]) == 0
+    assert cli.main(base + ["--out", str(tmp_path / "room"), "--decisions", str(p)]) == 0
+    assert f"decisions of {p} applied" in capsys.readouterr().out
+    plain, seg_plain = _key_lists(tmp_path / "plain")
+    room, seg_room = _key_lists(tmp_path / "room")
+    assert outside in room and outside not in plain
+    assert inside in plain and inside not in room
+    assert room == (plain - {inside}) | {outside}
+    assert (seg_room["segment"] == "unclear").all()
+    assert (seg_plain["segment"] != "unclear").any()
+
+
+def test_kam_analyse_refuses_decisions_of_another_export(tmp_path, capsys):
+    p = tmp_path / "d.toml"
+    p.write_text("[[overrides]]\ncustomer_id = 'X77'\nkey = true\nreason = 'r'\n")
+    assert cli.main(["analyse", "--out", str(tmp_path / "o"), "--decisions", str(p)]) == 2
+    assert "not in the data (X77)" in capsys.readouterr().err
+    assert cli.main(["analyse", "--out", str(tmp_path / "o"), "--decisions",
+                     str(tmp_path / "none.toml")]) == 2
+    assert "no decisions file at" in capsys.readouterr().err

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from kamlib import decisions, settings
@@ -66,6 +67,52 @@ def test_segments_are_those_of_the_key_accounts(session):
                for p in price)
 
 
+def test_segmentation_thresholds_change_the_segments_and_are_saved(sample, tmp_path):
+    ss = Session(sample, settings.Settings(), "sample")
+    before = ss.segments()
+    assert (before["segment"] != "unclear").any()
+    # stand_out above z_clip (3.0): no family score (a weighted mean of clipped
+    # standardised values) can reach it, so no key account has a driver
+    ss.set_segmentation(stand_out=3.5)
+    assert (ss.segments()["segment"] == "unclear").all()
+    assert ss.price_sensitive_ids() == []
+    d = ss.decisions(now=NOW)
+    assert d.segmentation == {"stand_out": 3.5}
+    back = decisions.load_decisions(ss.save(tmp_path / "d.toml", now=NOW))
+    assert back.segmentation == {"stand_out": 3.5}
+    assert ss.settings_now().segmentation.stand_out == 3.5
+    with pytest.raises(settings.SettingsError, match="min_coverage is a share"):
+        ss.set_segmentation(min_coverage=1.5)
+    assert ss.segmentation == {"stand_out": 3.5}  # a refused value changes nothing
+    ss.set_segmentation(stand_out=ss.base.segmentation.stand_out)  # back at the start
+    assert ss.segmentation == {} and ss.decisions(now=NOW).segmentation == {}
+    pd.testing.assert_frame_equal(ss.segments(), before)
+
+
+def test_prepared_session_is_the_computed_one(tmp_path, monkeypatch):
+    from kamlib.workshop import prepared
+
+    monkeypatch.setenv(prepared.ENV_PREPARED, str(tmp_path))
+    path = prepared.prepare("sample")
+    assert path.parent == tmp_path and path.stat().st_size > 0
+    assert prepared.prepare("sample") == path  # once
+    fast = prepared.load_session("sample")
+    slow = load_session("sample")
+    pd.testing.assert_frame_equal(fast.facts, slow.facts)
+    pd.testing.assert_frame_equal(fast.ka, slow.ka)
+    pd.testing.assert_frame_equal(fast.segments(), slow.segments())
+    # another settings file is another key: not prepared, computed
+    other = tmp_path / "s.toml"
+    other.write_text("[selection.key_accounts]\nmin_score = 70.0\n")
+    assert prepared.cache_path("sample", other) != path
+    assert not prepared.cache_path("sample", other).exists()
+    assert prepared.load_session("sample", other).base.selection.key_accounts.min_score == 70
+    # switched off (kam workshop's prepare=False): never read
+    monkeypatch.setenv(prepared.ENV_PREPARED, "off")
+    path.write_bytes(b"not a pickle")
+    assert len(prepared.load_session("sample").ka) == len(slow.ka)
+
+
 def test_other_data_takes_its_own_last_year(tmp_path):
     from kamlib import generate
 
@@ -90,6 +137,11 @@ def test_app_widgets_recompute_and_save(monkeypatch, tmp_path):
     c["weight_cooperation"].value = 5.0
     assert c["goal"].value == "custom"
     assert a.key_table.value != before
+    seg_before = a.segment_view.value
+    a.seg_stand_out.value = 1.5
+    assert a.segment_view.value != seg_before and "stand out 1.5" in a.seg_status.value
+    a.seg_rule.value = "margin"
+    assert not a.seg_margin.disabled
     a.tabs.selected_index = 2
     cost_before = a.cost.value
     a.schedule_widget.controls["thresholds"][0].value = 0.0
@@ -101,6 +153,7 @@ def test_app_widgets_recompute_and_save(monkeypatch, tmp_path):
     assert d.weights["cooperation"] == 5.0 and "revenue" not in d.weights
     assert d.schedule.tiers[0].threshold == 0.0
     assert d.schedule.description.startswith("Agreed in the workshop of ")
+    assert d.segmentation == {"stand_out": 1.5, "mixed_rule": "margin"}
 
 
 def test_bad_data_is_explained_in_the_page(monkeypatch, tmp_path):

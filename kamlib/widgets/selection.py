@@ -16,12 +16,10 @@ import dataclasses
 import html
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
 
 from kamlib import costing, selection
-from kamlib.plots import selection as plots
 from kamlib.widgets import interactive
 
 
@@ -188,7 +186,11 @@ def key_account_workshop(kd, s, settings_file: str | None = None, facts=None,
                        else _table_html(key_account_table_view(ka)))
         if on_change is not None:
             on_change(new, ka)
-        if show_chart:
+        if show_chart:  # matplotlib imported only here: the workshop app shows no chart
+            import matplotlib.pyplot as plt
+
+            from kamlib.plots import selection as plots
+
             chart.clear_output(wait=True)
             with chart:
                 best = ka.loc[ka["is_active"]].sort_values("score", ascending=False).index[:10]

@@ -9,7 +9,9 @@ uploaded workbook) and four steps:
    updates on every move; the room can decide a customer is key (or not) against the
    rule, with a reason.
 2. **Segments** - the buying driver of each key account with its evidence
-   (:func:`kamlib.segmentation.segments`).
+   (:func:`kamlib.segmentation.segments`), under the rule's thresholds the room may
+   change (when a driver stands out, when a customer is mixed, the data a verdict
+   needs).
 3. **Rebate schedule** - the tier editor (:func:`kamlib.widgets.rebates.schedule_editor`)
    on the price-sensitive key accounts: cost, customers just below a threshold,
    break-even.
@@ -175,7 +177,7 @@ class WorkshopApp:
     def load_path(self, source, label: str = "") -> bool:
         from kamlib import data
         from kamlib.errors import SettingsError
-        from kamlib.workshop.session import load_session
+        from kamlib.workshop.prepared import load_session
 
         source = str(source).strip()
         if not source:
@@ -282,7 +284,7 @@ class WorkshopApp:
             W.HTML("<h2>The key-account list</h2><p class='kam-hint'>Best score first. "
                    "Yellow rows: decided by the room.</p>"),
             self.key_table, overrides]
-        self.key_widget.refresh()
+        self._refresh_pickers()  # the widget's first refresh ran before they existed
 
     def _refresh_pickers(self) -> None:
         ss = self.session
@@ -324,14 +326,66 @@ class WorkshopApp:
 
     def _build_segment_tab(self) -> None:
         W = self.W
+        sg = self.session.segmentation_settings()
         self.segment_view = W.HTML()
         self.segment_view.add_class("kam-segments")
+        wide = {"style": {"description_width": "190px"}, "layout": W.Layout(width="560px")}
+        self.seg_stand_out = W.FloatSlider(
+            value=sg.stand_out, min=0.1, max=2.0, step=0.05, readout_format=".2f",
+            continuous_update=False, description="A driver stands out at:", **wide)
+        self.seg_rule = W.Dropdown(
+            options=[("every driver that stands out", "stand_out"),
+                     ("only drivers close to the strongest", "margin")],
+            value=sg.mixed_rule, description="Mixed counts:", **wide)
+        self.seg_margin = W.FloatSlider(
+            value=sg.mixed_margin, min=0.0, max=3.0, step=0.1, readout_format=".1f",
+            continuous_update=False, description="Close means within:", **wide)
+        self.seg_coverage = W.FloatSlider(
+            value=sg.min_coverage, min=0.0, max=1.0, step=0.05, readout_format=".0%",
+            continuous_update=False, description="Data needed for a verdict:", **wide)
+        self.seg_status = W.HTML()
+        self.seg_status.add_class("kam-seg-status")
+        for w in (self.seg_stand_out, self.seg_rule, self.seg_margin, self.seg_coverage):
+            w.observe(self._on_segmentation, names="value")
+        self.seg_margin.disabled = sg.mixed_rule != "margin"
+        rule = W.VBox([
+            W.HTML("<p class='kam-hint'><b>The rule</b> (saved with the decisions): a "
+                   "buying driver counts when the customer's figures of that kind are on "
+                   "average this many typical spreads above the typical customer's "
+                   "(higher = fewer drivers, more 'unclear'). Two drivers make a customer "
+                   "'mixed'; with 'close to the strongest' a much weaker second one does "
+                   "not count. Below the share of data needed the verdict is "
+                   "'unclear'.</p>"),
+            self.seg_stand_out, self.seg_rule, self.seg_margin, self.seg_coverage,
+            self.seg_status])
+        rule.add_class("kam-seg-rule")
         self.tabs.children[1].children = [
             W.HTML("<h2>What drives each key account?</h2><p class='kam-hint'>Price, "
                    "service or technology, from how the customer buys (chapter 02). The "
                    "evidence names the figures that decided it, with the typical value "
                    "of other customers. Low confidence: ask the account manager.</p>"),
-            self.segment_view]
+            rule, self.segment_view]
+        self._refresh_segments()
+
+    def _on_segmentation(self, _=None) -> None:
+        from kamlib.errors import SettingsError
+
+        self.seg_margin.disabled = self.seg_rule.value != "margin"
+        try:
+            self.session.set_segmentation(
+                stand_out=round(float(self.seg_stand_out.value), 2),
+                mixed_rule=self.seg_rule.value,
+                mixed_margin=round(float(self.seg_margin.value), 2),
+                min_coverage=round(float(self.seg_coverage.value), 2))
+        except SettingsError as exc:
+            self.seg_status.value = f"<span class='kam-error'>{_esc(exc)}</span>"
+            return
+        changed = self.session.segmentation
+        self.seg_status.value = ("<span class='kam-hint'>The rule as the settings start."
+                                 "</span>" if not changed else
+                                 "<span class='kam-ok'>Changed: " + _esc(", ".join(
+                                     f"{k.replace('_', ' ')} {v}" for k, v in changed.items()))
+                                 + "</span>")
         self._refresh_segments()
 
     def _refresh_segments(self) -> None:
@@ -403,7 +457,7 @@ class WorkshopApp:
         self.save_button.on_click(self._save)
         self.tabs.children[3].children = [
             W.HTML("<h2>Save what the room agreed</h2><p class='kam-hint'>The weights, the "
-                   "thresholds, the customers decided against the rule (with reasons) and "
+                   "thresholds, the segmentation rule, the customers decided against the rule (with reasons) and "
                    "the rebate schedule go into one small file. The account plans are "
                    "then made with it: <code>kam reports --decisions FILE</code>.</p>"),
             self.preview, self.decisions_path, self.save_button, self.save_status, file_box]

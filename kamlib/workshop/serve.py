@@ -115,10 +115,13 @@ def wait_until_up(url: str, proc: subprocess.Popen | None = None,
 def start(data, port: int = DEFAULT_PORT, *, settings_file=None, decisions_file=None,
           ip: str = "127.0.0.1", preheat: int = 0, cull_idle: int = CULL_IDLE_SECONDS,
           cull_interval: int = CULL_INTERVAL_SECONDS, quiet: bool = False,
-          log: str | Path | None = None) -> tuple[subprocess.Popen, str]:
+          log: str | Path | None = None,
+          prepare: bool = True) -> tuple[subprocess.Popen, str]:
     """Start Voilà in the background; return (process, URL) once it listens. The caller
     ends it (``proc.terminate()``). ``quiet``: no server messages; ``log``: write them
-    to this file instead. Raises :class:`ServeError`."""
+    to this file instead; ``prepare``: first load the data and keep the prepared
+    session on disk for the kernels (:mod:`kamlib.workshop.prepared`; False: every
+    kernel loads the data itself - for measuring). Raises :class:`ServeError`."""
     try:
         import voila  # noqa: F401
     except ImportError:
@@ -133,6 +136,16 @@ def start(data, port: int = DEFAULT_PORT, *, settings_file=None, decisions_file=
     if not port_free(port, ip):
         raise ServeError(f"port {port} on {ip} is in use (another workshop running?): "
                          "stop it, or pass another --port.")
+    env = app_environment(data, settings_file, decisions_file)
+    from kamlib.workshop import app, prepared
+
+    if not prepare:
+        env[prepared.ENV_PREPARED] = "off"
+    elif prepared.cache_dir() is not None:  # once here: no kernel reads the export again
+        try:
+            prepared.prepare(env[app.ENV_DATA], env.get(app.ENV_SETTINGS))
+        except kdata.DataError as exc:
+            raise ServeError(f"the data cannot be used yet:\n{exc}") from None
     url = f"http://{ip}:{port}/"
     out = subprocess.DEVNULL if quiet else None
     if log is not None:
@@ -141,7 +154,7 @@ def start(data, port: int = DEFAULT_PORT, *, settings_file=None, decisions_file=
     proc = subprocess.Popen(
         voila_command(port, ip=ip, preheat=preheat, cull_idle=cull_idle,
                       cull_interval=cull_interval),
-        env=app_environment(data, settings_file, decisions_file), cwd=str(PROJECT_ROOT),
+        env=env, cwd=str(PROJECT_ROOT),
         stdout=out, stderr=out)
     try:
         wait_until_up(url, proc)

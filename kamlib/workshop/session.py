@@ -9,6 +9,7 @@ decisions file it saves. Every number comes from :mod:`kamlib.selection`,
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -23,20 +24,40 @@ class Session:
     ``kd``: :class:`kamlib.data.KamData`; ``s``: the settings to start from; ``source``:
     what to call the data in the decisions file (the file name the room knows).
     Attributes: ``facts`` (:func:`kamlib.selection.customer_facts`, computed once),
-    ``s`` (the settings now, without overrides), ``overrides`` ({customer id:
+    ``s`` (the settings now, without overrides), ``segmentation`` (the segmentation
+    rule's thresholds the room changed, {key of
+    :data:`kamlib.decisions.SEGMENTATION_KEYS`: value}), ``overrides`` ({customer id:
     :class:`kamlib.decisions.Override`}), ``schedule`` (the schedule being designed,
     starting from the price segment's), ``ka`` (the last key-account table).
     """
 
-    def __init__(self, kd, s, source: str = ""):
+    def __init__(self, kd, s, source: str = "", *, _prepared: dict | None = None):
         self.kd, self.base, self.source = kd, s, str(source)
-        self.facts = selection.customer_facts(kd, s)
-        self._seg, years = segmentation._sections(s, kd)
-        self._indicators = segmentation._all_indicators(kd, self._seg, years)
+        if _prepared is None:
+            self.facts = selection.customer_facts(kd, s)
+            seg, years = segmentation._sections(s, kd)
+            self._indicators = segmentation._all_indicators(kd, seg, years)
+        else:
+            self.facts, self._indicators = _prepared["facts"], _prepared["indicators"]
         self.s = s
+        self.segmentation: dict[str, object] = {}
         self.overrides: dict[str, decisions.Override] = {}
         self.schedule: rebates.RebateSchedule = s.rebates.segment_schedule("price")
-        self.ka = self.decide(s)
+        if _prepared is None:
+            self.decide(s)
+        else:
+            self.ka = _prepared["ka"]
+
+    def prepared_state(self) -> dict:
+        """What :mod:`kamlib.workshop.prepared` keeps on disk: the data, the starting
+        settings and what is computed from them before the room changes anything."""
+        return {"kd": self.kd, "settings": self.base, "facts": self.facts,
+                "indicators": self._indicators, "ka": selection.decide(self.facts, self.base)}
+
+    @classmethod
+    def from_prepared(cls, state: dict, source: str = "") -> "Session":
+        """The session of a :meth:`prepared_state` (nothing recomputed)."""
+        return cls(state["kd"], state["settings"], source, _prepared=state)
 
     # -- the key-account list
 
@@ -96,6 +117,22 @@ class Session:
 
     # -- segments
 
+    def segmentation_settings(self):
+        """The segmentation section in force: the start's with the room's thresholds."""
+        d = decisions.Decisions(segmentation=self.segmentation)
+        return decisions.apply_decisions(self.base, d).segmentation
+
+    def set_segmentation(self, **thresholds) -> None:
+        """Change thresholds of the segmentation rule (keys of
+        :data:`kamlib.decisions.SEGMENTATION_KEYS`); a value back at the start's is
+        dropped. Raises ``SettingsError`` (nothing changed) for a value the settings
+        refuse, e.g. a coverage above 1."""
+        new = {**self.segmentation, **thresholds}
+        d = decisions.Decisions(segmentation=new)  # refuses unknown keys
+        seg = decisions.apply_decisions(self.base, d).segmentation  # validates the values
+        self.segmentation = {k: v for k, v in new.items()
+                             if getattr(seg, k) != getattr(self.base.segmentation, k)}
+
     def segments(self) -> pd.DataFrame:
         """The segments of the key accounts now (:func:`kamlib.segmentation.segments`
         columns), with ``customer`` (name) first; empty when there are none."""
@@ -103,7 +140,7 @@ class Session:
         if not ids:
             return pd.DataFrame(columns=["customer", "segment", "mixed_types", "confidence",
                                          "evidence"])
-        t = segmentation._segments_from(self._indicators, ids, self._seg)
+        t = segmentation._segments_from(self._indicators, ids, self.segmentation_settings())
         t.insert(0, "customer", self.ka.loc[t.index, "customer_name"].astype(str))
         return t
 
@@ -132,12 +169,11 @@ class Session:
     # -- the decisions
 
     def decisions(self, now=None) -> decisions.Decisions:
-        """What the room decided: the scorecard, the thresholds that differ from the
-        start, the overrides, the schedule (for the price segment; described as agreed
+        """What the room decided: the scorecard, the key-account and segmentation
+        thresholds that differ from the start, the overrides, the schedule (for the price segment; described as agreed
         in the workshop when it has no description)."""
-        import dataclasses
-
-        d = decisions.from_state(self.s, self.base, tuple(self.overrides.values()),
+        s = decisions.apply_decisions(self.s, decisions.Decisions(segmentation=self.segmentation))
+        d = decisions.from_state(s, self.base, tuple(self.overrides.values()),
                                  self.schedule, "price", data=self.source, now=now)
         if not self.schedule.description:
             sc = dataclasses.replace(self.schedule, description="Agreed in the workshop of "
