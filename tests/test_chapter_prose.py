@@ -145,7 +145,7 @@ def test_checks_in_the_chapter_say_right(chapter):
 def test_course_frame(chapter):
     text = "\n".join(c.source for c in _cells(chapter) if c.cell_type == "markdown")
     assert "minutes" in text.split("##")[0] or "minutes" in text[:3000]
-    assert "What you will be able to do" in text and "You need" in text
+    assert "be able to do" in text and "You need" in text
     assert "## Sources" in text and "**Next:**" in text
     assert "glossary.md#" in text
     assert "primer" not in text.lower()
