@@ -498,3 +498,102 @@ def check(exercise_id: str, answer, *, data_source="sample", settings_file=None,
     hint = f" Hint: {ex.hint}"
     return Result(False, f"Exercise {ex.id} ({ex.question}): not yet. {note}".replace(" .", ".")
                   .rstrip() + hint)
+
+
+# ----------------------------------------------------------------- chapters 00-02
+# (courseA's block: checks added with the course revision of chapters 00, 01 and 02)
+
+
+def _decision_role(c: Context) -> str:
+    dm = c.kd.contacts.groupby("role")["is_decision_maker"].sum()
+    return str(dm.idxmax())
+
+
+EXERCISES.update({e.id: e for e in (
+    Exercise("00.5", "the role that holds the most decision makers", _decision_role, "word",
+             "Group the contacts by role and sum is_decision_maker; take the largest."),
+)})
+
+
+def _example_price_account(c: Context):
+    """The chapter's automatic example: the most confident price-sensitive key account
+    (the most confident key account of any segment when there is none)."""
+    t = c.segments()
+    price = t.loc[t["segment"] == "price", "confidence"]
+    return price.idxmax() if len(price) else (t["confidence"].idxmax() if len(t) else None)
+
+
+def _example_deal_share(c: Context) -> float:
+    from kamlib import segmentation
+
+    ex = _example_price_account(c)
+    return float(segmentation.indicators(c.kd, c.s, [ex]).loc[ex, "deal_volume_share"])
+
+
+def _industry_or_segment(c: Context) -> str:
+    from kamlib import segmentation
+
+    t = c.segments()
+    ind = segmentation.indicators(c.kd, c.s, list(t.index))["deal_volume_share"]
+    industry = c.kd.customers.set_index("customer_id")["industry"].reindex(ind.index)
+    by_i = ind.groupby(industry).median()
+    by_s = ind.groupby(t["segment"].reindex(ind.index)).median()
+    return "segment" if (by_s.max() - by_s.min()) > (by_i.max() - by_i.min()) else "industry"
+
+
+def _example_elasticity(c: Context) -> float:
+    return float(c.segments().loc[_example_price_account(c), "price_elasticity"])
+
+
+EXERCISES.update({e.id: e for e in (
+    Exercise("02.2", "the share of the example's volume bought on deals (a fraction)",
+             _example_deal_share, "number",
+             "kg of its lines with a deal type other than 'none' / all its kg in the window.",
+             tolerance=0.001),
+    Exercise("02.4", "what explains the deals better: \"industry\" or \"segment\"",
+             _industry_or_segment, "word",
+             "Median deal_volume_share by industry and by segment; compare the spreads."),
+    Exercise("02.5", "the example's price elasticity, by hand", _example_elasticity, "number",
+             "Σxy / Σx² over segmentation.elasticity_points(kd, s, example).", tolerance=0.001),
+)})
+
+
+def _class_a_edges(c: Context) -> dict[str, int]:
+    from kamlib import selection
+
+    revenue = c.get("facts", lambda: selection.customer_facts(c.kd, c.s))["revenue"]
+    out = {}
+    for basis, share in (("customers", 0.25), ("value", 0.80)):
+        for boundary in ("include", "exclude"):
+            cls = selection.cut_classes(revenue, [share, 1.0], ["A", "rest"], basis=basis,
+                                        boundary=boundary)
+            out[f"{basis} {boundary}"] = int((cls == "A").sum())
+    return out
+
+
+def _max_min_changes(c: Context) -> int:
+    from kamlib import selection, settings
+
+    facts = c.get("facts", lambda: selection.customer_facts(c.kd, c.s))
+    ka = c.key_accounts()
+    act = ka.index[ka["is_active"]]
+    norm = selection.normalised_criteria(facts, c.s)
+    w = c.s.selection.scorecard.effective_weights
+    fz = selection.fuzzy_evaluation(norm, w, c.s.selection.fuzzy)
+    s6 = settings.replace(c.s, "selection.fuzzy.operator", "max_min")
+    mm = selection.fuzzy_evaluation(norm, s6.selection.scorecard.effective_weights, s6.selection.fuzzy)
+    return int((mm.loc[act, "fuzzy_grade"] != fz.loc[act, "fuzzy_grade"]).sum())
+
+
+EXERCISES.update({e.id: e for e in (
+    Exercise("01.2", "class A customers: top 25% of customers and first 80% of sales, each "
+             "with both boundary rules", _class_a_edges, "parts",
+             "selection.cut_classes(facts['revenue'], [share, 1.0], ['A', 'rest'], basis=..., "
+             "boundary=...); count the A.",
+             parts=("customers include", "customers exclude", "value include", "value exclude"),
+             part_kinds=("count", "count", "count", "count")),
+    Exercise("01.6", "active customers whose fuzzy grade changes under max-min",
+             _max_min_changes, "count",
+             "settings.replace(s, 'selection.fuzzy.operator', 'max_min'), then "
+             "selection.fuzzy_evaluation; compare fuzzy_grade on the active customers."),
+)})

@@ -9,19 +9,25 @@
 # draws four pictures of its business. Nothing here is a method yet: the next chapters
 # build on what you see here.
 #
-# **What you will learn**
+# *About 20 minutes.* **You need:** a little Python and pandas (`groupby`, `head`); no
+# chapter before this one. Every computation that grows past a line or two lives in
+# `kamlib`.
 #
-# - who Auronia Nutrichem is, what niacin is used for and who buys it;
-# - the seven tables of the data model, what one row of each means, and which columns are
-#   personal details that stay out of shared outputs;
-# - how revenue, discount and margin follow from one order line;
-# - the shape of the business: revenue by year and by industry, the seasons, customers by
-#   region, the product range;
-# - the questions chapters 01–05 and the account-plan reports answer;
-# - how to check and load your own company's export.
+# **What you will learn, and be able to do afterwards**
 #
-# *About 20 minutes. You need a little pandas (`groupby`, `head`); every computation that
-# grows past a line or two lives in `kamlib`.*
+# - say who Auronia Nutrichem is, what niacin is used for and who buys it;
+# - name the seven tables of the data model, what one row of each means, and which
+#   columns are [personal details](../docs/glossary.md#personal-details) that stay out of shared outputs;
+# - work out revenue, [discount](../docs/glossary.md#discount), [gross margin](../docs/glossary.md#gross-margin) and
+#   [on time in full](../docs/glossary.md#on-time-in-full) from one order line;
+# - read the last year of the data with the [cut-off](../docs/glossary.md#cut-off) in mind: sales
+#   counted when delivered, the [open order book](../docs/glossary.md#open-order-book) apart;
+# - describe the shape of the business: revenue by year and by industry, the
+#   [peak](../docs/glossary.md#peak) and the [off-season](../docs/glossary.md#off-season), customers by region, the product range;
+# - check and load your own company's export.
+#
+# Words in the [glossary](../docs/glossary.md) are linked where they first appear; the
+# domain behind them is in [the background](../docs/background.md).
 
 # %% [markdown]
 # > **The worked example.** The text of this chapter describes the bundled sample: Auronia
@@ -42,8 +48,10 @@ from kamlib import notebook
 notebook.setup()
 
 import pandas as pd
+from IPython.display import display
 
-from kamlib import data, formatting, measures, schema, settings
+from kamlib import data, exercises, formatting, measures, schema, settings, tables
+from kamlib.course import prose
 from kamlib.plots import tour
 
 # %% [markdown]
@@ -62,7 +70,14 @@ from kamlib.plots import tour
 # | **distributor** | resells to the many small users we do not serve directly | a bit of everything |
 #
 # Some customers also buy **custom grades** (coated, micronised) made to their
-# specification, and since 2023 a new **microencapsulated** niacin.
+# specification, and a new **microencapsulated** niacin (its launch date is in the
+# products table below).
+#
+# Who are these customers to us? [Key account management](../docs/glossary.md#key-account-management)
+# is choosing the few customers that matter most for the company's goals and serving each
+# of them with its own plan; the [account manager](../docs/glossary.md#account-manager) is the person
+# on our side who looks after a customer. This chapter only looks at the facts; chapter 01
+# chooses.
 #
 # The company and its data are fictional: the bundled sample is made by a seeded
 # generator (`kam data generate`), so every reader sees the same numbers. The generator
@@ -94,7 +109,7 @@ print(f"Years covered: {kd.years[0]}-{kd.years[-1]} ({len(kd.years)} years)")
 
 # %%
 # NBVAL_CHECK_OUTPUT
-revenue_by_year = orders.groupby("year")["revenue"].sum()
+revenue_by_year = orders.groupby("year")["revenue"].sum()  # year = the year of delivery
 for year, revenue in revenue_by_year.items():
     print(f"{year}: revenue {formatting.eur(revenue)}")
 
@@ -109,10 +124,10 @@ for year, revenue in revenue_by_year.items():
 # source of truth that `data.load` checks against.
 
 # %%
-# NBVAL_CHECK_OUTPUT
-for name, table in schema.TABLES.items():
-    need = "required" if table.required else "optional"
-    print(f"{name:<12} {len(getattr(kd, name)):>7,} rows  {need:<8}  {table.meaning}")
+tables.table(pd.DataFrame(
+    [(name, len(getattr(kd, name)), "required" if t.required else "optional", t.meaning)
+     for name, t in schema.TABLES.items()],
+    columns=["table", "rows", "needed", "one row is"]), formats={"rows": "count"}, top=None)
 
 # %% [markdown]
 # ### customers: one row per customer
@@ -121,19 +136,28 @@ for name, table in schema.TABLES.items():
 # and who looks after it on our side (`account_manager`, one of our sales people).
 
 # %%
-kd.customers.head()
+tables.table(kd.customers[["customer_id", "customer_name", "industry", "country", "size_band",
+                           "account_manager", "first_order_date"]], top=5, what="customers")
 
 # %% [markdown]
 # ### products: the price list
 #
-# Eleven products: grades (feed, food, pharma, cosmetic, custom), an **economy grade** of
-# lower purity, and three **packs**: 25 kg bags, 500 kg big bags, 25 kg drums. Bigger packs
-# cost less packaging per kilogram: compare `packaging_cost_per_kg`.
+# Grades (feed, food, pharma, cosmetic, custom), an [economy grade](../docs/glossary.md#economy-grade)
+# of lower purity, and several **packs** (bags, big bags, drums). Bigger packs cost less
+# packaging per kilogram: compare the packaging cost column.
 
 # %%
-kd.products[["product_id", "product_name", "grade", "is_economy_grade", "is_custom",
-             "pack_type", "list_price_per_kg", "unit_cost_per_kg",
-             "packaging_cost_per_kg", "launch_date"]]
+catalogue = kd.products[["product_id", "product_name", "grade", "is_economy_grade", "is_custom",
+                         "pack_type", "list_price_per_kg", "unit_cost_per_kg",
+                         "packaging_cost_per_kg", "launch_date"]]
+tables.table(catalogue, top=None, what="products",
+             columns={"is_economy_grade": "economy grade", "is_custom": "custom"})
+
+# %%
+packs = kd.products.groupby("pack_type")["packaging_cost_per_kg"].mean().sort_values()
+prose.say(f"{prose.count(len(kd.products), 'product')} in {prose.count(kd.products['grade'].nunique(), 'grade')} "
+          f"and {prose.count(len(packs), 'pack')}; packaging costs {formatting.price(packs.iloc[0])} "
+          f"in the {packs.index[0]} and {formatting.price(packs.iloc[-1])} in the {packs.index[-1]}.")
 
 # %% [markdown]
 # ### orders: one row per order line
@@ -143,8 +167,9 @@ kd.products[["product_id", "product_name", "grade", "is_economy_grade", "is_cust
 # (`deal_type`: none, off-season, promotion, bundle).
 
 # %%
-orders[["order_id", "customer_id", "product_id", "order_date", "quantity_kg",
-        "delivered_kg", "list_price_per_kg", "net_price_per_kg", "deal_type"]].head()
+tables.table(orders[["order_id", "customer_id", "product_id", "order_date", "quantity_kg",
+                     "delivered_kg", "list_price_per_kg", "net_price_per_kg", "deal_type"]],
+             top=5, what="order lines")
 
 # %% [markdown]
 # `data.load` adds the measures every chapter uses to each line
@@ -154,7 +179,8 @@ orders[["order_id", "customer_id", "product_id", "order_date", "quantity_kg",
 # - discount = delivered_kg × (list_price_per_kg − net_price_per_kg), and `discount_pct` =
 #   discount / list revenue;
 # - gross margin = revenue − delivered_kg × unit_cost_per_kg;
-# - on time in full (OTIF): delivered no later than promised **and** the full quantity.
+# - [on time in full](../docs/glossary.md#on-time-in-full) (OTIF): delivered no later than promised
+#   **and** the full quantity.
 #
 # Here is one line worked out:
 
@@ -172,8 +198,12 @@ if pd.notna(line["days_late"]):
 else:
     print("No delivery dates in this data: on time in full cannot be measured.")
 
+# %% [markdown]
+# How many lines are sold on a [deal](../docs/glossary.md#deal):
+
 # %%
-orders["deal_type"].value_counts(normalize=True).map(formatting.pct).rename("share of lines")
+tables.table(orders["deal_type"].value_counts(normalize=True).rename("share of lines")
+             .rename_axis("deal type").to_frame(), top=None)
 
 # %% [markdown]
 # ### interactions: every contact with the customer
@@ -184,11 +214,14 @@ orders["deal_type"].value_counts(normalize=True).map(formatting.pct).rename("sha
 # invoices show.
 
 # %%
-kd.interactions["type"].value_counts().rename("interactions")
+tables.table(kd.interactions["type"].value_counts().rename("interactions")
+             .rename_axis("type").to_frame(), top=None)
 
 # %% [markdown]
 # ### contacts: the buying centre
 #
+# The [buying centre](../docs/glossary.md#buying-centre) is everyone at the customer who takes part in
+# buying; the [decision maker](../docs/glossary.md#decision-maker) is the one who really decides.
 # The people we deal with at each customer: their role (purchasing, technical, production,
 # quality, management), whether they **decide**, their influence and how well we know them.
 # Names and e-mail addresses are **personal details**: the schema marks them, and the
@@ -196,22 +229,26 @@ kd.interactions["type"].value_counts().rename("interactions")
 
 # %%
 print("personal columns:", schema.PERSONAL_COLUMNS["contacts"])
-kd.contacts.drop(columns=schema.PERSONAL_COLUMNS["contacts"]).head()
+tables.table(kd.contacts.drop(columns=schema.PERSONAL_COLUMNS["contacts"]), top=5,
+             what="contacts")
 
 # %% [markdown]
 # ### assessments and rebates
 #
-# Each year the account manager scores every account (information sharing, cooperation,
+# Each year the account manager scores every account in an
+# [assessment](../docs/glossary.md#assessment) (information sharing, cooperation,
 # strategic fit, growth potential, 1–5) and estimates the customer's **total use** of
-# niacin, all suppliers together: our volume divided by it is our **share of wallet**
+# niacin, all suppliers together: our volume divided by it is our
+# [share of wallet](../docs/glossary.md#share-of-wallet)
 # (`measures.share_of_wallet`). The rebates table holds the annual rebates actually paid,
 # after the year ends; they are not in the invoice prices.
 
 # %%
-kd.assessments.head()
+tables.table(kd.assessments, top=5, what="assessments",
+             formats={"growth_potential": "count"})
 
 # %%
-kd.rebates.head()
+tables.table(kd.rebates, top=5, what="rebates")
 
 # %% [markdown]
 # ### What this means for the account manager
@@ -233,21 +270,40 @@ kd.rebates.head()
 tour.revenue_by_year(orders);
 
 # %% [markdown]
-# Read the bars with the **cut-off** in mind. Sales count in the year they are delivered
-# (the way invoices and rebate programmes count them), so orders still open when the data
-# ends are not a fall in sales: they are the open order book, shown apart below. A total
-# hides who grew and who left: chapters 01 and 04 look customer by customer.
+# Read the bars with the [cut-off](../docs/glossary.md#cut-off) in mind. **Sales count in the year
+# they are delivered** (the way invoices and rebate programmes count them). An order placed
+# in December and delivered in January is January's sale; an order still open when the
+# data ends is in no year's sales: it is the [open order book](../docs/glossary.md#open-order-book),
+# shown apart. So the last year is not short of its late orders, and a change between the
+# last two years is a change in deliveries, not an artefact of where the export stops. The
+# first year is the one to read with care: orders placed *before* the data begin and
+# delivered in it are missing from the export, so the first year can look smaller than it
+# was.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 by_year = orders.groupby("year")["revenue"].sum()
+book = measures.open_order_book(orders)
 if len(by_year) > 1:
     last, before = by_year.index[-1], by_year.index[-2]
-    print(f"Revenue {last} vs {before}: {by_year[last] / by_year[before] - 1:+.1%}")
-book = measures.open_order_book(orders)
+    print(f"Revenue {last} vs {before} (by delivery date): {by_year[last] / by_year[before] - 1:+.1%}")
 print(f"Open order book at the end of the data: {book['open_lines'].sum():,} lines, "
       f"{formatting.kg(book['open_kg'].sum())}, {formatting.eur(book['open_value'].sum())} "
       f"(not counted as sales in any year)")
+
+# %%
+if len(by_year) > 1:
+    change = by_year[last] / by_year[before] - 1
+    open_share = notebook.ratio(book["open_value"].sum(), by_year[last])
+    display(prose.say(
+        f"Counted by delivery date, revenue {prose.trend(change, 'grew', 'fell')} "
+        f"{prose.choose(abs(change) > 0.01, f'by {prose.pct(abs(change), 1)} ', '')}from {before} "
+        f"to {last}. The orders still open at the end of the data are worth "
+        f"{prose.money(book['open_value'].sum())}, {prose.pct(open_share, 1)} of a year's sales: "
+        "they are the next year's deliveries, not a loss, and adding them to the last year "
+        "would count orders as sales before they are delivered. "
+        "Whether the change between the last two years is a trend, a few customers, or a "
+        "one-off is a question for the customer-by-customer chapters (01 and 05)."))
 
 # %% [markdown]
 # ### Where the revenue comes from
@@ -255,16 +311,27 @@ print(f"Open order book at the end of the data: {book['open_lines'].sum():,} lin
 # %%
 tour.revenue_by_industry(orders, kd.customers, analysis_year);
 
+# %%
+year_lines = orders.loc[orders["year"] == analysis_year]
+by_ind = year_lines.groupby(year_lines["customer_id"].map(
+    kd.customers.set_index("customer_id")["industry"]))[["revenue", "volume_kg"]].sum()
+by_ind["price"] = by_ind["revenue"] / by_ind["volume_kg"]
+by_ind["revenue_share"] = by_ind["revenue"] / by_ind["revenue"].sum()
+biggest, dearest, cheapest = by_ind["revenue"].idxmax(), by_ind["price"].idxmax(), by_ind["price"].idxmin()
+prose.say(
+    f"In {analysis_year}, **{biggest}** customers bring the largest share of revenue "
+    f"({prose.pct(by_ind.loc[biggest, 'revenue_share'])}), at {formatting.price(by_ind.loc[biggest, 'price'])} "
+    f"on average{prose.choose(biggest == cheapest, ', the lowest price of any industry', '')}; "
+    f"**{dearest}** customers pay the most per kilogram ({formatting.price(by_ind.loc[dearest, 'price'])}). "
+    "Different industries buy for different reasons, which chapter 02 measures customer by customer.")
+
 # %% [markdown]
-# Feed premix makers bring the largest share, at the lowest prices; cosmetics and pharma
-# bring much revenue from far smaller volumes. Different industries buy for different
-# reasons, which chapter 02 measures customer by customer.
-#
 # ### The seasons
 #
-# Feed and food makers buy most ahead of the winter production: the **peak** is September
-# to November. June to August is the **off-season**, when the plant has spare capacity and
-# the company sells **off-season deals** so that customers stock up at a lower price.
+# Feed and food makers buy most ahead of the winter production: the [peak](../docs/glossary.md#peak)
+# is September to November. June to August is the [off-season](../docs/glossary.md#off-season), when
+# the plant has spare capacity and the company sells **off-season deals** so that customers
+# stock up at a lower price.
 
 # %%
 tour.monthly_seasonality(orders);
@@ -275,6 +342,7 @@ volume_by_month = orders.groupby("month")["volume_kg"].sum() / orders["volume_kg
 print(f"Peak, Sep-Nov:       {formatting.pct(volume_by_month.loc[[9, 10, 11]].sum())} of the volume")
 print(f"Off-season, Jun-Aug: {formatting.pct(volume_by_month.loc[[6, 7, 8]].sum())} of the volume")
 print(f"Order lines on off-season deals: {formatting.pct((orders['deal_type'] == 'off-season').mean())}")
+peak_share = volume_by_month.loc[[9, 10, 11]].sum()
 
 # %% [markdown]
 # ### Customers by region
@@ -291,17 +359,28 @@ tour.customers_by_region(orders, kd.customers, analysis_year);
 # %%
 tour.product_range(orders, kd.products, analysis_year);
 
+# %%
+by_grade = year_lines.groupby(year_lines["product_id"].map(
+    kd.products.set_index("product_id")["grade"]))["volume_kg"].sum().sort_values(ascending=False)
+dear = kd.products.sort_values("list_price_per_kg", ascending=False).head(3)
+prose.say(
+    f"The {prose.names(by_grade.index[:2])} grades carry {prose.pct(by_grade.iloc[:2].sum() / by_grade.sum())} "
+    f"of the volume; the dearest products are the {prose.names(dear['grade'].unique())} grades in "
+    f"{prose.names(dear['pack_type'].unique())}s (list prices from {formatting.price(dear['list_price_per_kg'].min())}). "
+    "The economy grade and the "
+    "big bags are the cheaper options a price-sensitive customer reaches for; the custom grades "
+    "and the microencapsulated niacin are what a technology-minded customer asks for.")
+
 # %% [markdown]
-# Feed and food grades carry the volume; the drums (pharma, cosmetic, the micronised
-# custom grade) carry the highest prices. The economy grade and the big bags are the
-# cheaper options a price-sensitive customer reaches for; the custom grades and the new
-# microencapsulated niacin are what a technology-minded customer asks for.
-#
 # ### What this means for the account manager
-#
-# - **Plan for the peak before it comes.** September to November takes about a third of
-#   the year's volume: agree peak needs and stock levels with key customers in the summer,
-#   and give them supply priority.
+
+# %%
+prose.say(
+    f"- **Plan for the peak before it comes.** September to November takes {prose.pct(peak_share)} of "
+    "the volume: agree peak needs and stock levels with key customers in the summer, and give them "
+    "[supply priority](../docs/glossary.md#supply-priority).")
+
+# %% [markdown]
 # - **Use the off-season on purpose.** Off-season deals fill the plant in June to August;
 #   who takes them (and who only buys on deals) is a sign of price sensitivity.
 # - **Industries are not segments.** A feed premix maker can care about service more than
@@ -310,7 +389,7 @@ tour.product_range(orders, kd.products, analysis_year);
 # %% [markdown]
 # ## 4. The questions this playbook answers
 #
-# One concentration figure, as a teaser:
+# One [concentration](../docs/glossary.md#concentration) figure, as a teaser:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -320,8 +399,9 @@ print(f"In {analysis_year}, the top 20% of customers ({len(top)} of {len(this_ye
       f"bring {formatting.pct(top.sum() / this_year.sum())} of revenue.")
 
 # %% [markdown]
-# Are these the right key customers? The biggest buyer is not automatically the best one.
-# The chapters take the questions in the order a key account manager meets them:
+# Should the biggest of them be the [key accounts](../docs/glossary.md#key-account)? The biggest buyer
+# is not automatically the best one. The chapters take the questions in the order a key
+# account manager meets them:
 #
 # | chapter | the question | `kamlib` |
 # |---|---|---|
@@ -358,36 +438,79 @@ print(f"In {analysis_year}, the top 20% of customers ({len(top)} of {len(this_ye
 report = data.check(data_source)
 print(report.text())
 
+# %%
+# the check reads the export as given; the chapters count sales by delivery date
+by_order_year = report.summary.revenue_by_year
+differs = any(abs(by_order_year.get(int(y), 0.0) - v) > 0.5 for y, v in revenue_by_year.items())
+prose.say(prose.choose(
+    differs,
+    "The check's *by year* line sorts the lines by **order** date, the export as it comes; the "
+    "chapters count sales by **delivery** date (section 3), so their yearly figures differ "
+    "by the orders that crossed a year end in delivery. Both add up to the same total.",
+    "The check's yearly figures are the chapters' figures: sales by delivery date."))
+
 # %% [markdown]
 # ## Exercises
 #
 # Write your answer in the empty cell under each exercise (in the learner's copy from
-# `make exercises`). Short pandas is all you need: `groupby`, `map`, `isin`.
-#
-# **Exercise 1.** How many customers bought in each year? How many bought in the analysis
-# year but not in the first year of the data (new customers)?
+# `make exercises`). Short pandas is all you need: `groupby`, `map`, `isin`. Where the
+# answer is a number, a name or a list, put it in the variable the exercise names
+# (`answer_1`, ...) and run the check cell below it: `exercises.check` says *right* or
+# *not yet* with a hint, without giving the answer away. Then compare with the model
+# answer in the chapter.
 
-# %% tags=["solution"]
-buyers = orders.groupby("year")["customer_id"].nunique()
-print(buyers.to_string())
-first_year = set(orders.loc[orders["year"] == kd.years[0], "customer_id"])
-this_year_buyers = set(orders.loc[orders["year"] == analysis_year, "customer_id"])
-print(f"bought in {analysis_year} but not in {kd.years[0]}: {len(this_year_buyers - first_year)}")
+# %%
+where = dict(data_source=data_source, settings_file=settings_file, analysis_year=analysis_year)
 
 # %% [markdown]
-# **Exercise 2.** Which five countries brought the most revenue in the analysis year?
+# **Exercise 1.** How many customers bought in each year? How many bought in the analysis
+# year but not in the first year of the data (new customers)? Put the number of new
+# customers in `answer_1`.
+
+# %%
+answer_1 = None  # the number of new customers
+
+# %% tags=["solution"]
+buyers = orders.groupby("year")["customer_id"].nunique().rename("customers").to_frame()
+display(tables.table(buyers, top=None))
+first_year = set(orders.loc[orders["year"] == kd.years[0], "customer_id"])
+this_year_buyers = set(orders.loc[orders["year"] == analysis_year, "customer_id"])
+answer_1 = len(this_year_buyers - first_year)
+print(f"bought in {analysis_year} but not in {kd.years[0]}: {answer_1}")
+prose.say(f"*Model answer.* {prose.count(answer_1, 'customer')} bought in {analysis_year} but not in "
+          f"{kd.years[0]}: the difference of the two sets of customer ids. Some of them are new to "
+          "the company, others came back after a pause (compare `first_order_date`).")
+
+# %%
+exercises.check("00.1", answer_1, **where)
+
+# %% [markdown]
+# **Exercise 2.** Which five countries brought the most revenue in the analysis year? Put
+# them in `answer_2` (a list of country names, any order).
 # *Hint:* map each order line's `customer_id` to the customer's `country`.
+
+# %%
+answer_2 = None  # a list of five country names
 
 # %% tags=["solution"]
 country = kd.customers.set_index("customer_id")["country"]
 year_orders = orders.loc[orders["year"] == analysis_year]
 top_countries = year_orders.groupby(year_orders["customer_id"].map(country))["revenue"].sum()
-top_countries.nlargest(5).map(formatting.eur).rename_axis("country")
+answer_2 = list(top_countries.nlargest(5).index)
+display(tables.table(top_countries.nlargest(5).rename_axis("country").to_frame(), top=None))
+prose.say(f"*Model answer.* {prose.names(answer_2)}: group the year's revenue by the country "
+          "of each line's customer and take the five largest.")
+
+# %%
+exercises.check("00.2", answer_2, **where)
 
 # %% [markdown]
 # **Exercise 3.** In the analysis year, what share of each industry's volume was bought on
-# off-season deals? Which industry uses them most? (Keep the answer: chapter 02 asks
-# whether it is the industry or the customers that matter.)
+# off-season deals? Which industry uses them most? Put that industry in `answer_3`. (Keep
+# the answer: chapter 02 asks whether it is the industry or the customers that matter.)
+
+# %%
+answer_3 = None  # an industry, e.g. "pharma"
 
 # %% tags=["solution"]
 industry = kd.customers.set_index("customer_id")["industry"]
@@ -395,29 +518,61 @@ year_orders = orders.loc[orders["year"] == analysis_year]
 by_industry = year_orders["customer_id"].map(industry)
 off_season_kg = year_orders["volume_kg"].where(year_orders["deal_type"] == "off-season", 0.0)
 share = off_season_kg.groupby(by_industry).sum() / year_orders["volume_kg"].groupby(by_industry).sum()
-share.sort_values(ascending=False).map(formatting.pct).rename_axis("industry").rename("off-season share")
+share = share.sort_values(ascending=False)
+answer_3 = share.index[0]
+display(tables.table(share.rename_axis("industry").rename("off-season share").to_frame(), top=None))
+prose.say(f"*Model answer.* **{answer_3}** ({prose.pct(share.iloc[0])} of its volume on off-season "
+          f"deals, against {prose.pct(share.iloc[-1])} for {share.index[-1]}). Compare shares, not "
+          "kilograms: the largest industry buys the most off-season kilograms simply because it "
+          "buys the most.")
+
+# %%
+exercises.check("00.3", answer_3, **where)
 
 # %% [markdown]
-# **Exercise 4.** The microencapsulated niacin was launched in April 2023. For each year
-# since, how many customers bought it, and how many tonnes?
+# **Exercise 4.** The products launched from 2023 on (the microencapsulated niacin; see
+# `launch_date` in the products table): for each year, how many customers bought them,
+# and how many tonnes? Put the customers per year in `answer_4`, a dict
+# `{year: customers}`.
+
+# %%
+answer_4 = None  # e.g. {2023: 10, 2024: 20, ...}
 
 # %% tags=["solution"]
 new_products = kd.products.loc[kd.products["launch_date"] >= "2023-01-01", "product_id"]
 new_lines = orders.loc[orders["product_id"].isin(new_products)]
-new_lines.groupby("year").agg(
-    customers=("customer_id", "nunique"),
-    tonnes=("volume_kg", lambda kg: round(kg.sum() / 1000, 1)),
-)
+adoption = new_lines.groupby("year").agg(customers=("customer_id", "nunique"),
+                                         volume_kg=("volume_kg", "sum"))
+answer_4 = adoption["customers"].to_dict()
+display(tables.table(adoption, formats={"volume_kg": "tonnes"}, top=None))
+prose.say(f"*Model answer.* From {prose.count(adoption['customers'].iloc[0], 'customer')} in "
+          f"{adoption.index[0]} to {prose.count(adoption['customers'].iloc[-1], 'customer')} in "
+          f"{adoption.index[-1]}. The early buyers of a new product are a sign of technology "
+          "sensitivity, which chapter 02 reads customer by customer.")
+
+# %%
+exercises.check("00.4", answer_4, **where)
 
 # %% [markdown]
 # **Exercise 5.** Describe the buying centre without any personal detail: for each role,
-# how many contacts are there and how many of them are decision makers?
+# how many contacts are there and how many of them are decision makers? Which role holds
+# the most decision makers? Put it in `answer_5`.
+
+# %%
+answer_5 = None  # a role, e.g. "quality"
 
 # %% tags=["solution"]
-kd.contacts.groupby("role").agg(
-    contacts=("contact_id", "size"),
-    decision_makers=("is_decision_maker", "sum"),
-)
+centre = kd.contacts.groupby("role").agg(contacts=("contact_id", "size"),
+                                         decision_makers=("is_decision_maker", "sum"))
+answer_5 = centre["decision_makers"].idxmax()
+display(tables.table(centre, formats={"decision_makers": "count"}, top=None))
+prose.say(f"*Model answer.* The table has no name and no e-mail: only the role and the flag. "
+          f"Most decision makers are in **{answer_5}**; the buyer we talk to every week is often "
+          "not the one who decides, so a key account plan names the decision makers and when we "
+          "last saw them.")
+
+# %%
+exercises.check("00.5", answer_5, **where)
 
 # %% [markdown]
 # ## Check your understanding
@@ -447,7 +602,30 @@ kd.contacts.groupby("role").agg(
 # 5. Yes: only `customers` and `orders` are required. Without assessments there is no share
 #    of wallet and no cooperation scores, so the parts of the playbook that use them
 #    (part of the scorecard, the decay review) have less to go on.
-# 6. Feed premix, about a third of the revenue, at the lowest prices per kg; cosmetics and
-#    pharma pay the most per kg.
+# 6. Computed from the data: open *Answer 6* below.
 #
 # </details>
+
+# %%
+prose.say(f"<details><summary>Answer 6, from the data</summary>\n\nIn {analysis_year}, **{biggest}** "
+          f"brings the most revenue ({prose.pct(by_ind.loc[biggest, 'revenue_share'])}) at "
+          f"{formatting.price(by_ind.loc[biggest, 'price'])} on average; "
+          f"{prose.choose(biggest == dearest, 'it is also', 'it is not')} the industry that pays the most "
+          f"per kilogram{prose.choose(biggest == dearest, '', ': ' + dearest + ' pays ' + formatting.price(by_ind.loc[dearest, 'price']))}."
+          "\n\n</details>")
+
+# %% [markdown]
+# ## Sources
+#
+# - On key account management as a whole: M. McDonald, B. Rogers, *Key Account Management:
+#   Learning from Supplier and Customer Perspectives*, Butterworth-Heinemann, 1998; T.
+#   Millman, K. Wilson, "From key account selling to key account management", *Journal of
+#   Marketing Practice: Applied Marketing Science* 1(1) (1995) 9–21.
+# - The buying centre: F. E. Webster, Y. Wind, *Organizational Buying Behavior*, Prentice
+#   Hall, 1972.
+# - The domain of the playbook, with its sources: [the background](../docs/background.md).
+#
+# The words used here are explained in the [glossary](../docs/glossary.md).
+#
+# **Next:** [chapter 01 — choosing key customers](01_select_key_customers.ipynb): who are
+# our key customers, and why?

@@ -17,6 +17,22 @@
 # the truth the sample data was generated with, a clustering algorithm as a second
 # opinion, and the strategy menu that turns a segment into levers.
 #
+# *About 45 minutes.* **You need:** chapter 00 (the data) and chapter 01 (the
+# [key-account](../docs/glossary.md#key-account) list this chapter takes).
+#
+# **What you will be able to do**
+#
+# - read [price](../docs/glossary.md#price-sensitive), [service](../docs/glossary.md#service-sensitive) and
+#   [technology](../docs/glossary.md#technology-sensitive) sensitivity from a customer's behaviour
+#   (deals, [elasticity](../docs/glossary.md#elasticity), complaints after a bad delivery, trials);
+# - put the evidence on one scale ([robust z-scores](../docs/glossary.md#robust-z-score),
+#   [family scores](../docs/glossary.md#family-score)) and assign a [segment](../docs/glossary.md#segment) with a
+#   [confidence](../docs/glossary.md#confidence), or say [mixed](../docs/glossary.md#mixed) or [unclear](../docs/glossary.md#unclear);
+# - check a segmentation with a [confusion matrix](../docs/glossary.md#confusion-matrix) and a second
+#   opinion by [k-means](../docs/glossary.md#k-means);
+# - pick the levers that fit each key account, with the evidence behind each, and say why
+#   they differ with the [customer benefit](../docs/glossary.md#customer-benefit) V = U + B + R − C − T.
+#
 # **What you will learn**
 #
 # 1. which behaviours reveal price, service and technology sensitivity, and how each
@@ -33,7 +49,8 @@
 # 6. the customer-benefit view V = U + B + R − C − T: which levers raise the value a
 #    customer gets, for which segment.
 #
-# *About 45 minutes. Chapter 01 chose the key accounts; this chapter takes its list.*
+# Words in the [glossary](../docs/glossary.md) are linked where they first appear; the
+# domain behind them is in [the background](../docs/background.md).
 
 # %% [markdown]
 # > **The worked example.** The text of this chapter describes the bundled sample: Auronia
@@ -58,7 +75,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
 
-from kamlib import data, segmentation, settings
+from kamlib import data, exercises, segmentation, settings, tables
+from kamlib.course import prose
 from kamlib.plots import segmentation as plots
 from kamlib.widgets import segmentation as segmentation_widgets
 
@@ -83,7 +101,8 @@ if not len(key):
 # %% [markdown]
 # ## 1. Three kinds of key customers
 #
-# The primer (§2) describes three groups, each with its own strategy:
+# The practitioner sources of the playbook ([the background](../docs/background.md), §2)
+# describe three groups, each with its own strategy:
 #
 # | segment | what it values | what it does that we can see | what we offer it |
 # |---|---|---|---|
@@ -114,12 +133,19 @@ if not len(key):
 catalogue = pd.DataFrame(
     [(i.family, i.name, i.label, i.formula) for i in segmentation.INDICATORS],
     columns=["family", "indicator", "in words", "formula"],
-).set_index(["family", "indicator"])
-catalogue
+)
+tables.table(catalogue, top=None, what="indicators")
 
 # %%
 indicators = segmentation.indicators(kd, s, key)
-indicators[list(segmentation.INDICATOR_NAMES)].head(6).round(2).T
+# six key accounts, one column each; shares as %, counts a year and the elasticity as numbers
+shown_ind = indicators[list(segmentation.INDICATOR_NAMES)].head(6).T.rename_axis("indicator")
+share_rows = {i.name: "pct" for i in segmentation.INDICATORS if i.name.endswith("share")
+              or i.name in ("discount_depth", "complaints_after_bad_delivery",
+                            "volume_change_after_bad_delivery")}
+labels = {i.name: i.label for i in segmentation.INDICATORS}
+tables.table(shown_ind.rename(index=labels), row_formats={labels[k]: v for k, v in share_rows.items()},
+             top=None)
 
 # %% [markdown]
 # ### 2.1 Does volume follow price? The elasticity from a log-log fit
@@ -177,14 +203,21 @@ for name, value in by_segment.dropna().items():
     print(f"median elasticity, {name:<10} {value:+.1f}")
 
 # %% [markdown]
-# Read the slope with its uncertainty. A key account with 20 quarters of history has a
-# standard error of about ±0.5: enough to tell −2.8 from −0.5, not enough to tell −2.8
-# from −2.3. And a slope is not always a price response: a customer that grew fast over
-# years when list prices were rising shows a *positive* slope — growth read as "buys more
-# when the price is higher". Several service and technology accounts are like that, hence
-# their medians just above zero. That is why the elasticity is **one** indicator of the
-# price family, never the sole judge, and why the rebate chapter takes it with its
-# standard error.
+#
+
+# %%
+se = segments_table["price_elasticity_se"]
+positive = segments_table.loc[segments_table["segment"] != "price", "price_elasticity"].gt(0).sum()
+prose.say(
+    f"Read the slope with its uncertainty. The median standard error over the key accounts is "
+    f"±{prose.number(se.median(), 1)} (from ±{prose.number(se.min(), 1)} to ±{prose.number(se.max(), 1)}): "
+    f"two slopes closer than about twice that cannot be told apart. And a slope is not always a price "
+    f"response: a customer that grew fast over years when list prices were rising shows a *positive* "
+    f"slope — growth read as \"buys more when the price is higher\". "
+    f"{prose.count(positive, 'key account')} outside the price segment "
+    f"{prose.choose(positive == 1, 'has', 'have')} a positive slope. That is why the elasticity is "
+    "**one** indicator of the price family, never the sole judge, and why the rebate chapter takes it "
+    "with its standard error.")
 
 # %% [markdown]
 # ### 2.2 Does it order less after we fail it?
@@ -200,11 +233,11 @@ for name, value in by_segment.dropna().items():
 # `complaints_after_bad_delivery`, is the share of our late or short deliveries it
 # complained about.
 #
-# A caveat that the data teach by themselves: a large account receives many order lines,
-# so some of them are late or short every few weeks. The 90-day windows then cover most of
-# its year and leave little "normal" time to compare with — the volume reaction is hard to
-# measure precisely for exactly the customers we care most about. The complaint rate
-# after a bad delivery is the sharper signal for them.
+# A caveat: a large account receives many order lines, so some of them are late or short
+# every few weeks. The windows after them then cover much of its year and leave less
+# "normal" time to compare with, which makes the volume reaction noisier for exactly the
+# customers we care most about. The complaint rate after a bad delivery is the companion
+# signal for them. The output below says how the reaction reads on our key accounts.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -213,16 +246,39 @@ print(f"late or short deliveries per key account over {len(years)} years: "
       f"median {bad.median():.0f}, range {bad.min():.0f}-{bad.max():.0f}")
 change = indicators["volume_change_after_bad_delivery"]
 print(f"volume reaction measured for {change.notna().sum()} of {len(change)} key accounts")
+print(f"window after a bad delivery: {s.segmentation.bad_delivery_window_days} days")
+
+# %%
+reaction = change.groupby(segments_table["segment"].reindex(change.index)).median()
+service_drop = reaction.get("service", float("nan"))
+others = change[segments_table["segment"].reindex(change.index) != "service"].median()
+prose.say(
+    f"The median volume change after a bad delivery is {prose.signed_pct(service_drop, 0)} for the "
+    f"service-sensitive key accounts and {prose.signed_pct(others, 0)} for the others: "
+    + prose.choose(service_drop < others - 0.05,
+                   "the service customers order visibly less after we fail them.",
+                   prose.choose(service_drop < others,
+                                "the service customers order a little less after we fail them, too little "
+                                "to read on its own — the complaints after a bad delivery are the clearer sign.",
+                                "no difference in volume — the complaints after a bad delivery are the "
+                                "clearer sign.")))
 
 # %% [markdown]
 # ### What this means for the account manager
 #
-# Every number above is something you can verify with the customer's order history and
-# your CRM: *it bought 35 % of its volume on deals*, *it negotiated eight times a year*,
-# *it complained about three of every four late deliveries*. That is the vocabulary of
-# the evidence this chapter produces — behaviour, not opinion. Where the data cannot tell
-# (no price change, too short a history, no late delivery ever), the indicator is empty
-# and says so; it is not replaced by a guess.
+
+# %%
+top_deal = indicators["deal_volume_share"].max()
+top_neg = indicators["price_negotiations_per_year"].max()
+top_compl = indicators["complaints_after_bad_delivery"].max()
+prose.say(
+    "Every number above is something you can verify with the customer's order history and your "
+    f"CRM. Among our key accounts, one bought *{prose.pct(top_deal)} of its volume on deals*, one "
+    f"*negotiated {prose.number(top_neg, 0)} times a year*, one *complained about "
+    f"{prose.pct(top_compl)} of our late or short deliveries*. That is the vocabulary of the evidence "
+    "this chapter produces — behaviour, not opinion. Where the data cannot tell (no price change, too "
+    "short a history, no late delivery ever), the indicator is empty and says so; it is not replaced "
+    "by a guess.")
 
 # %% [markdown]
 # ## 3. From indicators to family scores
@@ -244,10 +300,10 @@ print(f"volume reaction measured for {change.notna().sum()} of {len(change)} key
 # convention.
 #
 # **Compared with whom?** With **all customers active in the window** (setting
-# `segmentation.reference = "active"`), not only with the other key accounts. Four in ten
-# of Auronia's key accounts are technology-driven; compared only with each other, a
-# technology customer would look *typical* and its driver would vanish. Exercise 3 lets
-# you see it happen.
+# `segmentation.reference = "active"`), not only with the other key accounts. If many key
+# accounts share one driver, then compared only with each other a customer with that
+# driver would look *typical*, and its driver would vanish. How many share one here is in
+# section 4; exercise 3 lets you see it happen.
 #
 # A **family score** is the weighted mean of its indicators' z-scores, over the indicators
 # available for that customer (weights in `segmentation.indicator_weights`; the two
@@ -269,10 +325,14 @@ if example is not None:
     print(f"{example}: " + ", ".join(f"{k.replace('_score', '')} "
                                      + ("n/a" if pd.isna(v) else f"{v:+.2f}") for k, v in scores.items()))
 
-# %% [markdown]
-# The bars are the z-scores: the customer's value and the typical value (the median of
-# the reference customers) are printed next to each. The price bars stand out; the service
-# and technology bars sit around zero or below.
+# %%
+if example is not None:
+    fam = scores.rename(lambda k: k.replace("_score", ""))
+    prose.say(
+        "The bars are the z-scores: the customer's value and the typical value (the median of the "
+        f"reference customers) are printed next to each. For {example}, the **{fam.idxmax()}** family "
+        f"stands out most (score {prose.number(fam.max(), 2)}); the other two score "
+        f"{prose.names([prose.number(v, 2) for v in fam.drop(fam.idxmax())])}.")
 
 # %% [markdown]
 # ## 4. The rule: drivers, mixed and unclear
@@ -310,8 +370,16 @@ mixed_pairs = segments_table.loc[segments_table["segment"] == "mixed", "mixed_ty
 print("mixed:", ", ".join(f"{pair} {n}" for pair, n in mixed_pairs.items()))
 
 # %%
-segments_table[["segment", "mixed_types", "confidence", "price_score", "service_score",
-                "technology_score", "price_elasticity"]].sort_values("segment").head(12).round(2)
+largest = counts.idxmax()
+prose.say(f"The largest group is **{largest}**: {prose.count(counts.max())} of "
+          f"{prose.count(len(segments_table), 'key account')} ({prose.pct(notebook.ratio(counts.max(), len(segments_table)))}). "
+          "That is why the key accounts are compared with all active customers, not with each other.")
+
+# %%
+tables.table(segments_table[["segment", "mixed_types", "confidence", "price_score", "service_score",
+                             "technology_score", "price_elasticity"]].sort_values("segment"),
+             formats={"price_elasticity": "number:1", "confidence": "number:2"}, top=12,
+             what="key accounts")
 
 # %% [markdown]
 # Each assignment comes with its **evidence in words**: the rule that decided, the three
@@ -333,14 +401,14 @@ plt.show()
 # On the map each key account is pulled towards the families it scores above typical on:
 # price-driven customers lie along the upper axis, service-driven ones along the lower
 # left, technology-driven ones along the lower right; mixed customers sit between two
-# axes. The technology axis is the longest: trials, training and custom grades are rare
-# behaviours, so the customers who show them stand out by several standard deviations.
+# axes. The longest arms belong to rare behaviours (trials, training, custom grades): the
+# few customers who show them stand out by several standard deviations.
 #
 # ### What this means for the account manager
 #
 # The segment is a *hypothesis backed by evidence*, and the evidence is what you bring to
-# the account review: "it negotiated nine times a year and bought 40 % of its volume on
-# deals — it is price-driven; here is the plan for it". A *mixed* customer gets the levers of both
+# the account review, in the form: "it negotiated so many times a year and bought this
+# share of its volume on deals — it is price-driven; here is the plan for it". A *mixed* customer gets the levers of both
 # of its drivers. An *unclear* customer is not a failure of the method: it is a customer
 # you do not know well enough yet — the first lever is a conversation. And a low
 # confidence says: check this one before acting on it.
@@ -357,11 +425,14 @@ plt.show()
 # as mixed.
 
 # %%
+if answer_key is not None:
+    display(tables.table(segmentation.confusion(segments_table, answer_key), top=None))
+
+# %%
 # NBVAL_CHECK_OUTPUT
 if answer_key is not None:
     check = segmentation.validate(segments_table, answer_key)
-    print(segmentation.confusion(segments_table, answer_key).to_string())
-    print(f"\nclear types right: {check['clear_correct']:.0f} of {check['clear_customers']:.0f} "
+    print(f"clear types right: {check['clear_correct']:.0f} of {check['clear_customers']:.0f} "
           f"= {check['clear_accuracy']:.0%} (target: at least 85%)")
     print(f"mixed flagged as mixed: {check['mixed_flagged']:.0%}, with the right pair: "
           f"{check['mixed_types_correct']:.0%}; forced into one type: {check['mixed_forced']:.0%}")
@@ -384,21 +455,28 @@ if answer_key is not None:
 # %%
 # NBVAL_CHECK_OUTPUT
 if answer_key is not None:
-    lines = []
+    lines, sweep = [], {}
     for threshold in (0.25, 0.4, 0.6, 0.8, 1.0):
         s_t = settings.replace(s, "segmentation.stand_out", threshold)
         v = segmentation.validate(segmentation.segments(kd, s_t, key), answer_key)
+        sweep[threshold] = (v["clear_accuracy"], v["mixed_flagged"])
         lines.append(f"stand_out {threshold:.2f}: clear types right {v['clear_accuracy']:.0%}, "
                      f"mixed flagged {v['mixed_flagged']:.0%}")
     print("\n".join(lines))
 
+# %%
+if answer_key is not None:
+    clear = [a for a, _ in sweep.values()]
+    display(prose.say(
+        f"Over the thresholds tried, the clear types are right between {prose.pct(min(clear))} and "
+        f"{prose.pct(max(clear))} of the time. The mixed flag is the sensitive part: it goes from "
+        f"{prose.pct(sweep[0.25][1])} at the lowest threshold to {prose.pct(sweep[1.0][1])} at the "
+        "highest. A low threshold flags the mixed customers but also calls some clear customers mixed; "
+        "a high one loses the weaker second driver of the mixed customers and starts leaving clear "
+        f"customers unclear. The setting in force, {prose.number(s.segmentation.stand_out, 2)}, was "
+        "chosen on the calibration companies to balance the two."))
+
 # %% [markdown]
-# The clear types are robust: they stay mostly right over the whole range. The mixed flag
-# is the sensitive part. A low threshold flags every mixed customer but also calls some
-# clear customers mixed; a high one loses the weaker second driver of the mixed customers,
-# and at 1.0 starts leaving clear customers unclear. 0.4 balances the two — on the
-# calibration companies as here.
-#
 # **A tempting variant that fails.** Many segmentation rules declare a customer mixed only
 # when its two top families are *close* (`mixed_rule = "margin"`). Here that hides the
 # second driver of a customer whose first driver is very strong — a technology customer
@@ -420,16 +498,25 @@ if answer_key is not None:
 # NBVAL_CHECK_OUTPUT
 if answer_key is not None:
     active = sorted(kd.orders.loc[kd.orders["year"] == analysis_year, "customer_id"].unique())
-    v = segmentation.validate(segmentation.segments(kd, s, active), answer_key)
+    v = v_active = segmentation.validate(segmentation.segments(kd, s, active), answer_key)
     print(f"{len(active)} active customers: clear types right {v['clear_accuracy']:.0%}, "
           f"mixed flagged {v['mixed_flagged']:.0%}")
 
 # %% [markdown]
 # ### What this means for the account manager
 #
-# On the key accounts the rule is right for nearly every clear-type customer and flags
-# most mixed ones; on small customers it is right less often, because a customer who
-# orders six times a year leaves little evidence. That is one more reason why
+
+# %%
+if answer_key is not None:
+    display(prose.say(
+        f"On the key accounts the rule is right for {prose.pct(check['clear_accuracy'])} of the clear-type "
+        f"customers and flags {prose.pct(check['mixed_flagged'])} of the mixed ones; on all active customers, "
+        f"most of them small, it is right for {prose.pct(v_active['clear_accuracy'])}"
+        f"{prose.choose(v_active['clear_accuracy'] < check['clear_accuracy'], ', less often', '')}: a customer who "
+        "orders a few times a year leaves little evidence."))
+
+# %% [markdown]
+# That is one more reason why
 # segmentation is a key-account tool: the customers worth a strategy of their own are also
 # the ones whose behaviour we can read. With your own company's data there is no answer
 # key — so look at the confidence, and check the low-confidence customers with the people
@@ -449,14 +536,13 @@ if answer_key is not None:
 
 # %%
 clusters = segmentation.cluster_segments(kd, s, key)
-clusters.groupby("cluster")[["cluster_segment", "cluster_price_score", "cluster_service_score",
-                             "cluster_technology_score"]].first().assign(
-    customers=clusters["cluster"].value_counts().sort_index()).round(2)
+tables.table(clusters.groupby("cluster")[["cluster_segment", "cluster_price_score", "cluster_service_score",
+                                          "cluster_technology_score"]].first().assign(
+    customers=clusters["cluster"].value_counts().sort_index()), top=None)
 
 # %%
-# NBVAL_CHECK_OUTPUT
 table = segmentation.compare(segments_table["segment"], clusters["cluster_segment"])
-print(table.to_string())
+tables.table(table, top=None)
 
 # %%
 ax = plots.confusion_matrix(table, row_label="the rule", col_label="k-means (named by its centre)",
@@ -465,20 +551,29 @@ plt.show()
 
 # %% [markdown]
 # ### What this means for the account manager
-#
-# The clusters find the big groups the rule finds — with no rule written by anyone, which
-# is reassuring: the segments are in the data, not in our heads. But k-means spends two of
-# its four clusters on the technology customers (the most distinct group) and has no
-# cluster for the mixed ones, which it assigns to whichever group is nearest: every mixed
-# customer is *forced*. And its answer to "why is this customer here?" is "it is nearest
-# to centre 2". The rule says "it negotiated nine times a year". For a decision you must
-# defend in front of a customer, use the rule; use clustering to check that the rule did
-# not miss a group.
+
+# %%
+named = clusters.groupby("cluster")["cluster_segment"].first()
+twice = named.value_counts()
+twice = twice[twice > 1]
+mixed_rule = int(table.loc["mixed", "total"]) if "mixed" in table.index else 0
+mixed_kept = int(table.loc["mixed", "mixed"]) if "mixed" in table.index and "mixed" in table.columns else 0
+prose.say(
+    "The clusters find the big groups the rule finds — with no rule written by anyone, which is "
+    "reassuring: the segments are in the data, not in our heads. "
+    + prose.choose(len(twice) > 0, f"But k-means spends {prose.count(twice.iloc[0])} of its "
+      f"{prose.count(len(named))} clusters on the **{twice.index[0]}** customers (the most distinct group), "
+      "and ", "But k-means ")
+    + f"puts {prose.count(mixed_rule - mixed_kept)} of the rule's {prose.count(mixed_rule, 'mixed customer')} "
+    "into whichever single group is nearest: a mixed customer is *forced*. And its answer to \"why is "
+    "this customer here?\" is \"it is nearest to that centre\"; the rule's answer is the behaviour "
+    "(\"it negotiated so many times a year\"). For a decision you must defend in front of a customer, "
+    "use the rule; use clustering to check that the rule did not miss a group.")
 
 # %% [markdown]
 # ## 7. What to offer: the strategy menu, customer by customer
 #
-# **The idea.** The primer's strategies become a menu (`segmentation.LEVERS`): each lever
+# **The idea.** The strategies of section 1 become a menu (`segmentation.LEVERS`): each lever
 # belongs to a segment and names the indicators that motivate it. `segmentation.levers`
 # gives every key account the levers of its driver(s) — both menus for a mixed customer,
 # a diagnosis for an unclear one — ranks them by the strength of their evidence (the
@@ -489,8 +584,8 @@ plt.show()
 # %%
 menu = pd.DataFrame([(lv.family, lv.name, ", ".join(lv.indicators) or "(family scores)")
                      for lv in segmentation.LEVERS],
-                    columns=["segment", "lever", "motivated by"]).set_index(["segment", "lever"])
-menu
+                    columns=["segment", "lever", "motivated by"])
+tables.table(menu, top=None, what="levers")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -505,15 +600,29 @@ if example is not None:
     for _, lever in lever_table[lever_table["customer_id"] == example].head(4).iterrows():
         print(f"{lever['priority']}. {lever['lever']}\n   why: {lever['why']}\n")
 
+
 # %% [markdown]
 # ### What this means for the account manager
-#
-# Each lever arrives with its reason, taken from the customer's own history: you offer
-# off-season prices to the customer that already buys 40 % of its volume in June–August,
-# big bags to the one whose lines are large enough, a trial to the one that runs three a
-# year. The ranking tells you where to start. And "lead it towards valuing service" is
-# always on a price customer's list: a relationship built on price alone is lost to the
-# next cheaper offer (primer §2).
+
+# %%
+def _most(lever_word, indicator):
+    ids = lever_table.loc[lever_table["lever"].str.contains(lever_word, case=False), "customer_id"].unique()
+    values = indicators.loc[indicators.index.intersection(ids), indicator]
+    return (values.idxmax(), values.max()) if len(values) else (None, float("nan"))
+
+off_id, off_share = _most("off-season", "off_season_volume_share")
+pack_id, pack_share = _most("bigger packs", "big_pack_share")
+trial_id, trials = _most("trials", "trials_per_year")
+examples = [f"off-season prices to {off_id}, which already buys {prose.pct(off_share)} of its volume "
+            "in the off-season" if off_id else "",
+            f"big bags to {pack_id}, which already buys {prose.pct(pack_share)} in big packs" if pack_id else "",
+            f"a trial on site to {trial_id}, which runs {prose.number(trials, 1)} a year" if trial_id else ""]
+examples = [e for e in examples if e]
+prose.say(
+    "Each lever arrives with its reason, taken from the customer's own history"
+    + (": you offer " + "; ".join(examples) + "." if examples else ".")
+    + " The ranking tells you where to start. And \"lead it towards valuing service\" is always on a "
+    "price customer's list: a relationship built on price alone is lost to the next cheaper offer.")
 
 # %% [markdown]
 # ## 8. Why the levers differ: the customer's benefit, V = U + B + R − C − T
@@ -535,7 +644,8 @@ if example is not None:
 # assumptions, in the settings and in `segmentation.LEVERS`, for you to debate.
 
 # %%
-segmentation.benefit_weights(s).round(2)
+weights_v = segmentation.benefit_weights(s)
+tables.table(weights_v, formats={c: "number:2" for c in weights_v.columns}, top=None)
 
 # %%
 view = segmentation.benefit_view(s)
@@ -547,16 +657,27 @@ plt.show()
 own = view[view["lever_family"].isin(segmentation.FAMILIES)]
 agree = (own["best_for"] == own["lever_family"]).sum()
 print(f"{agree} of {len(own)} levers raise V most for the segment whose menu they are in")
-print(own.loc[own["best_for"] != own["lever_family"], ["lever_family", "best_for"]].to_string())
+exceptions = own.loc[own["best_for"] != own["lever_family"], ["lever_family", "best_for"]]
+
+# %%
+if len(exceptions):
+    display(tables.table(exceptions.rename(columns={"lever_family": "in the menu of"}), top=None))
 
 # %% [markdown]
 # ### What this means for the account manager
-#
-# A rebate is worth 0.55 to a price-sensitive customer and 0.10 to a technology-driven
-# one: the same money buys five times less value in the wrong segment. The exception is
-# instructive: *lead it towards valuing service* raises V more for service and technology
-# customers than for price customers — that is exactly why it is a long-term lever for the
-# price segment: it works by changing what the customer values.
+
+# %%
+w_cost = weights_v["cost"]
+prose.say(
+    f"A euro of rebate lowers C, which weighs {prose.number(w_cost['price'], 2)} for a price-sensitive "
+    f"customer and {prose.number(w_cost['technology'], 2)} for a technology-driven one: the same money buys "
+    f"{prose.times(w_cost['price'], w_cost['technology'])} less value in the wrong segment. "
+    + prose.choose(len(exceptions) > 0,
+        f"The exception{prose.choose(len(exceptions) > 1, 's are', ' is')} instructive: "
+        + "; ".join(f"*{lv}* raises V most for the **{r['best_for']}** customers although it is in the "
+                    f"{r['lever_family']} menu" for lv, r in exceptions.iterrows())
+        + ". A lever like *lead it towards valuing service* is a long-term lever for the price segment: "
+        "it works by changing what the customer values.", ""))
 
 # %% [markdown]
 # ## 9. Workshop: move the threshold
@@ -574,97 +695,184 @@ segmentation_widgets.segment_explorer(kd, s, key, settings_file=settings_file)
 # ## Exercises
 #
 # Write your answer in the empty cell under each exercise (in the learner's copy from
-# `make exercises`).
-#
+# `make exercises`). Where the answer is a number, a segment or a customer id, put it in
+# the variable the exercise names (`answer_1`, ...) and run the check cell below it:
+# `exercises.check` says *right* or *not yet* with a hint, without giving the answer away.
+# Then compare with the model answer in the chapter.
+
+# %%
+where = dict(data_source=data_source, settings_file=settings_file, analysis_year=analysis_year)
+
+# %% [markdown]
 # **Exercise 1 — which segment is this customer, and what would you offer?** Take the
-# key account with the lowest confidence. Look at its indicator profile and its evidence.
-# Which segment is it in, why is the confidence low, and which two levers would you
-# propose first? What would you check with its account manager before acting?
+# key account with the lowest confidence (its id in `answer_1`). Look at its indicator
+# profile and its evidence. Which segment is it in, why is the confidence low, and which
+# two levers would you propose first? What would you check with its account manager
+# before acting?
+
+# %%
+answer_1 = None  # a customer id, e.g. "C0001"
 
 # %% tags=["solution"]
 low = notebook.pick(segments_table["confidence"], "min", what="segmented key account")
+answer_1 = low
 if low is not None:
     print(low, segments_table.loc[low, "evidence"])
     ax = plots.indicator_profile(segmentation.profile(kd, s, low), stand_out=s.segmentation.stand_out,
                                  title=f"{low}: indicator profile")
     plt.show()
-    print(lever_table.loc[lever_table["customer_id"] == low, ["priority", "lever"]].head(2).to_string(index=False))
-# Its family scores sit close to the threshold: a small change in behaviour would move it.
-# Before acting, check with its account manager whether the standing-out behaviour is
-# deliberate (a buying policy) or a one-off (a single bad year, a new buyer).
+    first_two = lever_table.loc[lever_table["customer_id"] == low, ["priority", "lever"]].head(2)
+    display(tables.table(first_two, top=None))
+    r_low = segments_table.loc[low]
+    display(prose.say(
+        f"*Model answer.* {low} is **{r_low['segment']}**"
+        f"{prose.choose(r_low['segment'] == 'mixed', ' (' + str(r_low['mixed_types']) + ')', '')} with a "
+        f"confidence of {prose.number(r_low['confidence'], 2)}: one of its family scores sits close to the "
+        f"threshold ({prose.number(s.segmentation.stand_out, 2)}), so a small change in behaviour would move it. "
+        f"Propose the two levers above first ({prose.names(first_two['lever'])}), as proposals, not as a "
+        "plan. Before acting, check with its account manager whether the behaviour that stands out is "
+        "deliberate (a buying policy) or a one-off (a single bad year, a new buyer)."))
+
+# %%
+exercises.check("02.1", answer_1, **where)
 
 # %% [markdown]
 # **Exercise 2 — check an indicator by hand.** For the example customer, compute the share
 # of its volume (delivered kg, analysis window) bought on a deal, directly from
-# `kd.orders`, and compare with `deal_volume_share`.
+# `kd.orders`, and compare with `deal_volume_share`. Put the share (a fraction, e.g. 0.25)
+# in `answer_2`.
+
+# %%
+answer_2 = None  # a fraction
 
 # %% tags=["solution"]
 if example is not None:
     window = kd.orders[kd.orders["year"].isin(years) & (kd.orders["customer_id"] == example)]
     on_deal = window.loc[window["deal_type"] != "none", "volume_kg"].sum()
-    print(f"by hand: {notebook.ratio(on_deal, window['volume_kg'].sum()):.3f}; "
-          f"indicator: {indicators.loc[example, 'deal_volume_share']:.3f}")
+    answer_2 = notebook.ratio(on_deal, window["volume_kg"].sum())
+    print(f"by hand: {answer_2:.3f}; indicator: {indicators.loc[example, 'deal_volume_share']:.3f}")
+    display(prose.say(f"*Model answer.* {prose.pct(answer_2, 1)} of {example}'s kilograms were bought on a "
+                      "deal: the kg of the lines whose deal type is not *none*, divided by all its kg in the "
+                      "window. The indicator is exactly this ratio."))
+
+# %%
+exercises.check("02.2", answer_2, **where) if not example_customer else print(
+    "The check knows the automatic example only: clear example_customer to use it.")
 
 # %% [markdown]
 # **Exercise 3 — compared with whom?** Segment the key accounts with
 # `segmentation.reference = "classified"` (standardise against the key accounts only).
-# How many key accounts are technology-driven now, and what happens to the accuracy?
-# Explain with the composition of the key-account list.
+# How many key accounts are technology-driven now (in `answer_3`), and what happens to
+# the accuracy? Explain with the composition of the key-account list.
+
+# %%
+answer_3 = None  # a count
 
 # %% tags=["solution"]
 s_key_only = settings.replace(s, "segmentation.reference", "classified")
 alt = segmentation.segments(kd, s_key_only, key)
-print(alt["segment"].value_counts().to_string())
+answer_3 = int((alt["segment"] == "technology").sum())
+print("against the key accounts only: " + ", ".join(f"{k} {v}" for k, v in alt["segment"].value_counts().items()))
+before_alt = segments_table["segment"].value_counts()
+after_alt = alt["segment"].value_counts()
+display(tables.table(pd.DataFrame({"against all active": before_alt, "against key accounts only": after_alt})
+                     .fillna(0).rename_axis("segment"), formats={"against all active": "count",
+                     "against key accounts only": "count"}, top=None))
 if answer_key is not None:
-    print(segmentation.validate(alt, answer_key)[["clear_accuracy", "mixed_flagged"]].round(2).to_string())
-# Most key accounts are technology-driven: their median IS a technology customer, so a
-# technology customer no longer stands out against them, and the other customers' scores
-# are pushed below zero. A driver is a departure from the typical customer of the base.
+    v3 = segmentation.validate(alt, answer_key)
+    display(prose.say(
+        f"*Model answer.* {prose.count(answer_3, 'key account')} {prose.choose(answer_3 == 1, 'is', 'are')} "
+        f"technology-driven now, against {prose.count(before_alt.get('technology', 0))} before; the clear types "
+        f"are right {prose.pct(v3['clear_accuracy'])} of the time (against {prose.pct(check['clear_accuracy'])}). "
+        f"The largest group of key accounts is **{largest}**, so against the key accounts alone "
+        "their median *is* such a customer: that driver no longer stands out, and the others' scores are "
+        "pushed the other way. A driver is a departure from the typical customer of the base."))
+
+# %%
+exercises.check("02.3", answer_3, **where)
 
 # %% [markdown]
 # **Exercise 4 — the industry or the customer?** Chapter 00 asked which industry buys
 # most on off-season deals. Now compare the median `deal_volume_share` of the key
-# accounts by industry and by segment. Which explains the deals better?
+# accounts by industry and by segment. Which explains the deals better: `"industry"` or
+# `"segment"` (in `answer_4`)? *Hint:* compare the spread (largest minus smallest median).
+
+# %%
+answer_4 = None  # "industry" or "segment"
 
 # %% tags=["solution"]
 industry = kd.customers.set_index("customer_id")["industry"]
 frame = indicators[["deal_volume_share"]].assign(
     industry=industry.reindex(indicators.index).to_numpy(),
-    segment=segments_table["segment"].to_numpy())
-print(frame.groupby("industry")["deal_volume_share"].median().round(2).to_string())
-print(frame.groupby("segment")["deal_volume_share"].median().round(2).to_string())
-# The spread between segments is much larger than between industries: the customer's
-# driver, not its industry, decides whether it buys on deals.
+    segment=segments_table["segment"].reindex(indicators.index).to_numpy())
+by_i = frame.groupby("industry")["deal_volume_share"].median()
+by_s = frame.groupby("segment")["deal_volume_share"].median()
+display(tables.table(by_i.rename("median deal share").to_frame(), top=None))
+display(tables.table(by_s.rename("median deal share").to_frame(), top=None))
+spread_i, spread_s = by_i.max() - by_i.min(), by_s.max() - by_s.min()
+answer_4 = "segment" if spread_s > spread_i else "industry"
+prose.say(f"*Model answer.* The medians spread over {prose.number(100 * spread_s)} percentage points "
+          f"between segments and {prose.number(100 * spread_i)} between industries: the **{answer_4}** "
+          "explains the deals better"
+          + prose.choose(answer_4 == "segment", " — the customer's driver, not its industry, decides whether "
+                         "it buys on deals.", "."))
+
+# %%
+exercises.check("02.4", answer_4, **where)
 
 # %% [markdown]
 # **Exercise 5 — the elasticity by hand.** With `segmentation.elasticity_points` for the
 # example customer, compute the slope Σxy / Σx² and its standard error yourself, and
 # compare with `price_elasticity` and `price_elasticity_se`. (The adjusted points have
 # mean zero, so the line goes through the origin; the degrees of freedom are
-# n − 4 − 1: four quarter-of-year means and the slope.)
+# n − 4 − 1: four quarter-of-year means and the slope.) Put the slope in `answer_5`.
+
+# %%
+answer_5 = None  # the slope
 
 # %% tags=["solution"]
 if example is not None and len(points) > 5:  # 4 controls + slope need room
     x, y = points["log_price"], points["log_volume"]
     slope = (x * y).sum() / (x * x).sum()
     residual = ((y * y).sum() - slope * (x * y).sum()) / (len(x) - 4 - 1)
-    se = (residual / (x * x).sum()) ** 0.5
-    print(f"by hand {slope:.3f} ± {se:.3f}; kamlib {row['price_elasticity']:.3f} ± "
+    se_hand = (residual / (x * x).sum()) ** 0.5
+    answer_5 = slope
+    print(f"by hand {slope:.3f} ± {se_hand:.3f}; kamlib {row['price_elasticity']:.3f} ± "
           f"{row['price_elasticity_se']:.3f}")
+    display(prose.say(f"*Model answer.* The slope is {prose.number(slope, 2)} ± {prose.number(se_hand, 2)}, "
+                      "the same as the indicator: one grouped sum per customer is all the fit needs."))
+
+# %%
+exercises.check("02.5", answer_5, **where) if not example_customer else print(
+    "The check knows the automatic example only: clear example_customer to use it.")
 
 # %% [markdown]
 # **Exercise 6 — a customer the data cannot read.** Build a list of the key accounts whose
-# confidence is below 0.6 and, for each, the family it is closest to. Draft the one
-# question you would ask each of them at the next visit.
+# confidence is below 0.6 (their ids in `answer_6`) and, for each, the family it is
+# closest to. Draft the one question you would ask each of them at the next visit.
+
+# %%
+answer_6 = None  # a list of customer ids
 
 # %% tags=["solution"]
 unsure = segments_table[segments_table["confidence"] < 0.6]
 fam = unsure[["price_score", "service_score", "technology_score"]]
 closest = fam.fillna(-float("inf")).idxmax(axis=1).str.replace("_score", "").where(fam.notna().any(axis=1))
-print(unsure.assign(closest=closest)[["segment", "closest", "confidence"]].round(2).to_string())
-# e.g. price: "if we offered a price list for June-August, would you move volume there?";
-# service: "what did our late delivery in May cost you?"; technology: "which of your
-# products would you like to reformulate next year?"
+answer_6 = list(unsure.index)
+display(tables.table(unsure.assign(closest=closest)[["segment", "closest", "confidence"]], top=None,
+                     what="key accounts", formats={"confidence": "number:2"}))
+
+# %% [markdown] tags=["solution"]
+# *Model answer.* One question per closest family, asked at the next visit:
+#
+# - **price**: "If we offered a price list for June–August, would you move volume there?"
+# - **service**: "What did our last late delivery cost you?"
+# - **technology**: "Which of your products would you like to reformulate next year?"
+#
+# The answer goes into the CRM; next year's data will show whether the behaviour followed.
+
+# %%
+exercises.check("02.6", answer_6, **where)
 
 # %% [markdown]
 # ## Check your understanding
@@ -689,7 +897,7 @@ print(unsure.assign(closest=closest)[["segment", "closest", "confidence"]].round
 # <summary>Answers</summary>
 #
 # 1. Each indicator is noisy or can have other causes: the elasticity of a key account has
-#    a standard error of about ±0.5, deal share depends on which deals were offered,
+#    a standard error of several tenths (section 2.1), deal share depends on which deals were offered,
 #    economy grades exist only for feed uses. Several independent signs pointing the same
 #    way are much harder to fool (and the evidence text shows which ones did).
 # 2. Probably something else: the quarter may be its slack season (season effect), or it
@@ -700,29 +908,35 @@ print(unsure.assign(closest=closest)[["segment", "closest", "confidence"]].round
 #    everyone's requests). The median and MAD are not moved by them, so the "typical
 #    customer" stays typical; the mean and standard deviation would be pulled towards the
 #    extreme and hide everyone else's differences.
-# 4. A driver is a departure from the usual. If most key accounts are technology-driven
-#    (as here), their median is a technology customer, and technology behaviour no longer
-#    stands out — the driver vanishes (exercise 3).
+# 4. A driver is a departure from the usual. If many key accounts share one driver (section
+#    4 shows the largest group), their median is such a customer, and that behaviour no
+#    longer stands out — the driver vanishes (exercise 3).
 # 5. Mixed (price+service): both reach 0.4. The margin rule makes it price only (service is
 #    more than 1 below price). The mixed flag is more useful: the customer also complains
 #    about late deliveries, and a price-only plan would ignore the service levers that
 #    keep it.
-# 6. It cannot explain an assignment in terms of behaviour ("nearest to centre 2"), it
+# 6. It cannot explain an assignment in terms of behaviour ("nearest to that centre"), it
 #    forces every mixed customer into one group, and its groups depend on k and on the
 #    starting points. It is a good check that the rule did not miss a group.
-# 7. A rebate lowers C, and C weighs little for a technology customer (0.10 by default)
-#    while U weighs 0.50: the same money spent on a custom grade or a trial (which raise U)
-#    creates far more value for it. ΔV of the rebate: 0.10 against 0.55 for a price
-#    customer.
+# 7. A rebate lowers C, and C weighs little for a technology customer while U weighs most
+#    (the weights table of section 8): the same money spent on a custom grade or a trial
+#    (which raise U) creates far more value for it; the rebate's ΔV is a fraction of what
+#    it is for a price customer.
 #
 # </details>
 
 # %% [markdown]
 # ## Sources
 #
-# - The primer of this playbook, §2 (the three segments and their strategies) and §1 (the
-#   customer-benefit model V = U + B + R − C − T), from the source articles on key-customer
-#   management.
+# - The three segments and their strategies, and the customer-benefit model
+#   V = U + B + R − C − T: the practitioner sources of the playbook, summarised with their
+#   references in [the background](../docs/background.md), §2.
+# - V. Zeithaml, L. Berry, A. Parasuraman, "The behavioral consequences of service
+#   quality", *Journal of Marketing* 60(2) (1996) 31–46: customers who are served badly buy
+#   less and leave — the volume change after a bad delivery.
+# - M. Kalwani, N. Narayandas, "Long-term manufacturer-supplier relationships: do they pay
+#   off for supplier firms?", *Journal of Marketing* 59(1) (1995) 1–16: what close service
+#   relationships with key customers bring the supplier.
 # - T. Nagle, G. Müller, *The Strategy and Tactics of Pricing*, 6th ed., Routledge 2018:
 #   observable signs of price sensitivity; elasticity as the slope of a log-log demand fit.
 # - B. Iglewicz, D. Hoaglin, *How to Detect and Handle Outliers*, ASQC 1993: the modified
@@ -730,3 +944,9 @@ print(unsure.assign(closest=closest)[["segment", "closest", "confidence"]].round
 # - J. MacQueen, "Some methods for classification and analysis of multivariate
 #   observations", 1967; S. Lloyd, "Least squares quantization in PCM", 1982;
 #   D. Arthur, S. Vassilvitskii, "k-means++: the advantages of careful seeding", 2007.
+#
+# The words used here are explained in the [glossary](../docs/glossary.md).
+#
+# **Next:** [chapter 03 — rebates and price levers](03_design_rebates_and_prices.ipynb):
+# what would a rebate or a price lever cost a price-sensitive key account, and what must it
+# earn back?
