@@ -337,6 +337,106 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in (
 )}
 
 
+# ------------------------------------------ chapters 03 and 04: more checks (courseB)
+# Each computes what the chapter's model answer computes, with the same kamlib calls.
+
+
+def _price_targets(c: Context):
+    from kamlib import rebates, segmentation
+
+    return c.get("price targets", lambda: rebates.price_sensitive(segmentation.segments(c.kd, c.s)))
+
+
+def _proposal(c: Context):
+    return c.s.rebates.segment_schedule("price")
+
+
+def _moved_thresholds(c: Context) -> dict[str, float]:
+    from kamlib import rebates
+
+    moved = rebates.RebateSchedule("moved", "kg", "retroactive",
+                                   [(50_000, 0.01), (100_000, 0.02), (150_000, 0.03)])
+    total = rebates.simulation_summary(rebates.simulate(c.kd, c.s, moved, customers=_price_targets(c)))
+    return {"cost": float(total["rebate"]), "just below a threshold": int(total["near_threshold"])}
+
+
+def _owed_back(c: Context) -> dict[str, float]:
+    from kamlib import rebates, settings
+
+    p = _proposal(c)
+    run_rate = settings.replace(c.s, "rebates.forecast", "run_rate")
+    out = {}
+    for share in (1.0, 0.8):
+        sc = rebates.RebateSchedule(p.name, p.basis, p.method, p.tiers, interim_share=share)
+        st = rebates.settlement(rebates.accrual(c.kd, run_rate, sc, customers=_price_targets(c)))
+        out[f"owed back at {share:.0%}"] = float(-st.loc[st["final_settlement"] < 0,
+                                                          "final_settlement"].sum())
+    return out
+
+
+def _pull_forward_not_safe(c: Context) -> list[str]:
+    from kamlib import rebates
+
+    off = rebates.deal_effect(c.kd, c.s, "off-season", customers=_price_targets(c))
+    off = off.loc[off["deal_kg"] > 0]
+    unsafe = (1 - off["break_even_new_share"]) < c.s.rebates.pull_forward_share
+    return sorted(map(str, off.index[unsafe]))
+
+
+def _trade_fair(c: Context) -> dict:
+    from kamlib import service, settings
+
+    blocked = list(c.s.service.visits.blocked_weeks) + [10, 11]
+    fair = settings.replace(c.s, "service.visits.blocked_weeks", blocked)
+    plan = service.visit_plan(c.accounts(), fair, c.year + 1, customers=c.kd.customers)
+    weeks = sorted(int(w) for w in plan.visits.loc[plan.visits["month"] == 3, "week"].unique())
+    return {"every account gets its visits": bool(plan.is_complete),
+            "weeks of the March visits": weeks}
+
+
+def _raised_target_revenue(c: Context) -> float:
+    from kamlib import service, settings
+
+    accounts = c.accounts()
+    plan = service.visit_plan(accounts, c.s, c.year + 1, customers=c.kd.customers)
+    obj = service.objectives(c.kd, c.s, accounts, plan=plan)
+    big = obj.loc[obj["abc_class"] == "A", "volume_kg"].idxmax()
+    new = round(obj.loc[big, "target_volume_kg"] * 1.08)
+    s6 = settings.replace(c.s, "service.objectives.overrides", {f"{big}.target_volume_kg": new})
+    return float(service.objectives(c.kd, s6, accounts, plan=plan).loc[big, "target_revenue"])
+
+
+EXERCISES.update({e.id: e for e in (
+    Exercise("03.2", "the cost of cumulative volume with thresholds at 50, 100 and 150 t, and "
+             "the customers just below a threshold", _moved_thresholds, "parts",
+             "Build a RebateSchedule with the new tiers, rebates.simulate it on the "
+             "price-sensitive key accounts, then rebates.simulation_summary.",
+             parts=("cost", "just below a threshold"), part_kinds=("number", "count"),
+             part_tolerances=(1.0, 0.0)),
+    Exercise("03.4", "what the customers owe back at settlement with interims of 100% and 80% "
+             "(run-rate forecast, EUR)", _owed_back, "parts",
+             "Set rebates.forecast to 'run_rate', give the schedule interim_share 1.0 and 0.8, "
+             "then rebates.accrual and rebates.settlement; sum the negative final settlements.",
+             parts=("owed back at 100%", "owed back at 80%"), part_kinds=("number", "number"),
+             tolerance=1.0),
+    Exercise("03.5", "the price-sensitive key accounts whose off-season deal stops paying before "
+             "the pulled-forward share of the settings", _pull_forward_not_safe, "group",
+             "rebates.deal_effect(kd, s, 'off-season', customers=...): the deal pays while the "
+             "pulled-forward share is below 1 − break_even_new_share."),
+    Exercise("04.2", "with weeks 10 and 11 blocked: does every account still get its visits, and "
+             "in which weeks do the March visits fall", _trade_fair, "parts",
+             "Add 10 and 11 to service.visits.blocked_weeks, make the visit plan, look at "
+             "is_complete and at the weeks of the visits whose month is 3.",
+             parts=("every account gets its visits", "weeks of the March visits"),
+             part_kinds=("yes_no", "group")),
+    Exercise("04.6", "the target revenue of the largest class-A account with its volume target "
+             "8% above the proposal (EUR)", _raised_target_revenue, "number",
+             "Override '<id>.target_volume_kg' in service.objectives.overrides with the proposal "
+             "× 1.08 (rounded to a kg), then service.objectives again.", tolerance=50.0),
+)})
+EXERCISES = dict(sorted(EXERCISES.items()))
+
+
 def available() -> pd.DataFrame:
     """The exercises that have a check: id and what is asked."""
     return pd.DataFrame({"exercise": list(EXERCISES),

@@ -27,14 +27,21 @@ def _grey(level_index: int) -> str:
     return str(0.95 - 0.17 * level_index)
 
 
-def relationship_grid(levels: pd.DataFrame, ax=None):
-    """Kotler's grid: number of customers × margin → recommended level, with the count
+def relationship_grid(levels: pd.DataFrame, ax=None, growth_classes=()):
+    """Kotler's grid: number of customers × margin → the grid's level, with the count
     of key accounts in each cell. ``levels``: :func:`kamlib.service.relationship_levels`.
+    ``growth_classes`` (``s.service.relationship.growth_classes``): the ABC classes that
+    are recommended one level more than their cell; each cell says how many of its
+    accounts that moves up ("+1"), so the figure agrees with ``recommended_level``.
     """
     ax = _ax(ax)
     margins = ["low", "medium", "high"]
     bands = ["many", "medium", "few"]
     counts = levels.groupby(["customers_band", "margin_band"]).size()
+    growing = levels.loc[levels["abc_class"].astype(str).isin(list(growth_classes))] \
+        if growth_classes and "abc_class" in levels.columns else levels.iloc[:0]
+    up = growing.groupby(["customers_band", "margin_band"]).size()
+    classes = "/".join(growth_classes)
     for y, band in enumerate(bands):
         for x, mb in enumerate(margins):
             lvl = x + y
@@ -45,13 +52,18 @@ def relationship_grid(levels: pd.DataFrame, ax=None):
                     fontsize=10, fontweight="bold", color=colour)
             ax.text(x + 0.5, y + 0.32, f"{n} account{'s' if n != 1 else ''}",
                     ha="center", va="center", fontsize=9, color=colour)
+            k = int(up.get((band, mb), 0))
+            if k:
+                ax.text(x + 0.5, y + 0.12, f"{k} class {classes}: +1", ha="center",
+                        va="center", fontsize=8, color=colour, style="italic")
     ax.set_xlim(0, 3)
     ax.set_ylim(0, 3)
     ax.set_xticks([0.5, 1.5, 2.5], [f"{m}\nmargin" for m in margins])
     ax.set_yticks([0.5, 1.5, 2.5], [f"{b} customers\nlike it" for b in bands])
     ax.set_xlabel("Margin of the account (gross margin / revenue)")
     ax.set_ylabel("How many customers are as large")
-    ax.set_title("Recommended relationship level (Kotler)")
+    ax.set_title("Relationship level by Kotler's grid" + (
+        f" (class {classes}: one level more)" if classes else ""))
     ax.grid(False)
     ax.set_aspect("equal")
     return ax
