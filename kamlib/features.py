@@ -21,9 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kamlib import formatting
-
-from kamlib import engine
+from kamlib import engine, formatting
 
 
 def _frac(num, den) -> np.ndarray:

@@ -145,8 +145,10 @@ class DataSummary:
             out.append(f"Orders: {self.orders:,} orders, {self.order_lines:,} order lines"
                        f"{period}.")
             if self.available is None or "quantities" in self.available:
+                qty = (f"{self.volume_kg:,.0f}{unit}" if unit
+                       else f"a quantity of {self.volume_kg:,.0f}")
                 out.append(f"Sales (net value of the lines delivered): {cur}"
-                           f"{self.revenue:,.0f} for {self.volume_kg:,.0f}{unit}.")
+                           f"{self.revenue:,.0f} for {qty}.")
             else:
                 out.append(f"Sales (net value of the lines): {cur}{self.revenue:,.0f} "
                            "(no quantities given).")
