@@ -18,7 +18,7 @@ What it plants, so that every lesson of the playbook has something real to find:
   buyers (always the second and third largest) bought their volume with deep discounts
   (net prices 8-13 % below our unit cost), two more points of rebate, many small rush
   orders and heavy service (visits, complaints, technical requests). With the thin
-  margins of a commodity (about 12 % gross margin for the others), the whale curve of
+  margins of a commodity (about 16 % gross margin for the others), the whale curve of
   cumulative profit peaks in the range the literature reports, 150-300 % of total
   profit (Cooper & Kaplan 1991; Kaplan & Narayanan 2001);
 - **growing mid-size customers** (``is_growing``): +15–35 % volume a year over the

@@ -335,7 +335,7 @@ def test_every_planted_decaying_customer_is_flagged_on_the_sample(sample, answer
     assert v["precision"] >= 0.8
 
 
-def test_account_review_contract(sample_review, sample, default_settings):
+def test_account_review_contract(sample_review, sample, default_settings, answer_key):
     r = sample_review
     ka = selection.key_accounts(sample, default_settings)
     assert set(r.index) == set(ka.index[ka["is_key"]])
@@ -349,7 +349,8 @@ def test_account_review_contract(sample_review, sample, default_settings):
     assert r["decaying"].dtype == bool
     # the planted decaying key accounts: kept, with a recovery plan, and the note
     dec = r.loc[r["decaying"]]
-    assert len(dec) == 3
+    planted = set(r.index) & set(answer_key.index[answer_key["is_decaying"]])
+    assert planted and set(dec.index) == planted
     assert (dec["decision"] == "keep").all()
     assert dec["action"].str.startswith("recovery plan").all()
     assert (dec["selection_note"].str.len() > 0).all()
@@ -411,6 +412,8 @@ def test_other_company_without_optional_tables(tmp_path, default_settings):
     # without assessments the scorecard makes nobody key: review the company's own list
     t = review.health(kd, default_settings, 2019)
     own = list(t.sort_values("revenue_12m").index[-4:])
+    # customers that bought in the first year (a new one has no volume trend yet)
+    established = pd.Index(own).isin(kd.orders.loc[kd.orders["year"] == 2017, "customer_id"])
     r = review.account_review(kd, default_settings, year=2019, key_table=own)
     assert sorted(r.index) == sorted(own)
     # a list of ids carries no reasons: this year's selection says why (the 4 largest
@@ -418,7 +421,8 @@ def test_other_company_without_optional_tables(tmp_path, default_settings):
     assert r["selected_for"].str.contains("size").all()
     assert (r["contacts_evidence"] == "no contacts table").all()
     assert r["share_of_wallet_score"].isna().all()
-    assert r["health"].notna().all()
+    assert established.sum() >= 3
+    assert r.loc[pd.Index(own)[established], "health"].notna().all()
 
 
 # --------------------------------------------------------------------------- migration
@@ -448,10 +452,22 @@ def test_pyramid_and_abc_migration_on_the_sample(sample, default_settings):
 
 
 def test_stage_migration_marks_the_decaying_key_accounts(sample, default_settings,
-                                                          sample_review):
+                                                          sample_review, answer_key):
+    """The stage rule (volume down more than 5 % in each of the last two years) is a
+    cruder decay signal than the review's health: it marks the planted decaying key
+    accounts far more often than the others, and some others too (two small yearly
+    falls are not decay)."""
+    from kamlib import service
+
     m, mv = review.stage_migration(sample, default_settings)
-    dis = set(mv.index[mv["to"] == "disintegrating"])
-    assert dis and dis <= set(sample_review.index[sample_review["decaying"]])
+    assert int(m.to_numpy().sum()) == len(sample_review)
+    stage = service.relationship_levels(
+        sample, default_settings, service.key_account_table(sample, default_settings))["stage"]
+    planted = stage.index.isin(answer_key.index[answer_key["is_decaying"]])
+    dis = stage.eq("disintegrating").to_numpy()
+    assert planted.any()
+    assert dis[planted].mean() >= 0.5
+    assert dis[planted].mean() > 2 * dis[~planted].mean()
 
 
 # --------------------------------------------------------------------------- validation
