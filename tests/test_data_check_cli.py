@@ -95,9 +95,21 @@ def test_clean_export_prints_a_summary_and_exits_0(good, capsys):
     assert "customers              3 rows   customers.csv" in out
     assert "orders                 3 rows   orders.csv" in out
     assert "Orders: 2 orders, 3 order lines, from 2024-05-13 to 2025-02-01." in out
-    # 1000 x 9.00 + 500 x 9.00 + 200 x 9.50 = 9,000 + 4,500 + 1,900
-    assert "EUR 15,400 for 1,700 kg" in out
+    # 1000 x 9.00 + 500 x 9.00 + 200 x 9.50 = 9,000 + 4,500 + 1,900; not the sample:
+    # no currency or unit unless the settings' [company] gives them
+    assert "Sales (net value of the lines delivered): 15,400 for 1,700." in out
+    assert "EUR" not in out
     assert "No products table (optional)" in out
+
+
+def test_summary_in_the_company_currency(good, tmp_path, capsys):
+    st = tmp_path / "s.toml"
+    st.write_text('[company]\ncurrency = "CHF"\nquantity_unit = "l"\n', encoding="utf-8")
+    rc = cli.main(["data", "check", str(good), "--settings", str(st)])
+    out, _ = capsys.readouterr()
+    assert rc == 0
+    assert "Sales (net value of the lines delivered): CHF 15,400 for 1,700 l." in out
+    assert "EUR" not in out
 
 
 def test_missing_path_exits_1_with_a_sentence(tmp_path, capsys):
