@@ -35,12 +35,18 @@ TIMEOUT = 1800
 SAMPLE_WORDS = (formatting.SAMPLE_COMPANY.name, formatting.SAMPLE_COMPANY.product)
 
 
-def _run(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, float]:
-    t0 = time.perf_counter()
+def _run(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, float, float]:
+    """Run ``kam args``: the result, its wall seconds and its processor seconds (user +
+    system of the command and the kernels it waited for)."""
+    import resource
+
+    t0, r0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     env = {**os.environ, "KAM_HEADLESS": "1"}
     p = subprocess.run(KAM + args, cwd=cwd, capture_output=True, text=True,
                        timeout=TIMEOUT, env=env)
-    return p, time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    return p, time.perf_counter() - t0, cpu
 
 
 def _ok(p: subprocess.CompletedProcess, what: str) -> None:
@@ -110,13 +116,13 @@ def test_profile_runs_check_chapters_and_reports(name, tmp_path, capsys):
     src = profiles.write_profile(name, tmp_path / "data")
     settings = tmp_path / "data" / "kam_settings.toml"
     extra = ["--settings", str(settings)] if settings.exists() else []
-    times = {}
+    times, cpu = {}, {}
 
-    p, times["check"] = _run(["data", "check", str(src)], root)
+    p, times["check"], cpu["check"] = _run(["data", "check", str(src)], root)
     _ok(p, "kam data check")
     assert "What the data allows:" in p.stdout
 
-    p, times["chapters"] = _run(["chapters", "--data", str(src), "--out",
+    p, times["chapters"], cpu["chapters"] = _run(["chapters", "--data", str(src), "--out",
                                  str(tmp_path / "chapters"), "--workers", "1"] + extra, root)
     _ok(p, "kam chapters")
     nbs = sorted((tmp_path / "chapters").glob("[0-9][0-9]_*.ipynb"))
@@ -142,7 +148,7 @@ def test_profile_runs_check_chapters_and_reports(name, tmp_path, capsys):
     assert all(seen_must.values()), seen_must
 
     limit = ["--limit", str(REPORTS_LIMIT)] if REPORTS_LIMIT else []
-    p, times["reports"] = _run(["reports", "--data", str(src), "--accounts", "key",
+    p, times["reports"], cpu["reports"] = _run(["reports", "--data", str(src), "--accounts", "key",
                                 "--out", str(tmp_path / "reports"), "--workers", "1",
                                 "--no-progress"] + limit + extra, root)
     _ok(p, "kam reports")
@@ -164,7 +170,9 @@ def test_profile_runs_check_chapters_and_reports(name, tmp_path, capsys):
     record = os.environ.get("KAM_PROFILE_RECORD")  # a file: one JSON line per profile
     if record:
         with open(record, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"profile": name, "seconds": times, "reports": m.group(1),
+            f.write(json.dumps({"profile": name, "seconds": times, "cpu_seconds": cpu,
+                                "reports": m.group(1),
                                 "cells_saying_data_missing": said_missing}) + "\n")
     with capsys.disabled():
-        print(f"\n[profile {name}] " + ", ".join(f"{k} {v:.0f} s" for k, v in times.items()))
+        print(f"\n[profile {name}] " + ", ".join(f"{k} {v:.0f} s (processor {cpu[k]:.0f} s)"
+                                                 for k, v in times.items()))
