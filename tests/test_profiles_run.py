@@ -103,6 +103,11 @@ def _expect(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _result_lines(text: str):
+    """The lines of a cell's output that carry a result (a digit), except those that
+    present the sample company's worked example as such (e.g. chapter 04's eight steps,
+    "example (the sample company, niacin)")."""
+    if "the sample company" in text:
+        return []
     return [ln for ln in text.splitlines() if re.search(r"\d", ln)]
 
 
