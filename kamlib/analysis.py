@@ -131,7 +131,8 @@ class Analysis:
         self._kd = data if isinstance(data, KamData) else None
         self.source = None if self._kd is not None else data
         self.engine = engine
-        self.use_duckdb = (self._kd is None and _engine.use_engine(data, engine))
+        self.use_duckdb = (_engine.use_engine(data, engine) if self._kd is None
+                           else bool(getattr(data, "lazy", False)))  # lines in a file
         self.progress = progress
         unknown = sorted(set(without) - set(OPTIONAL_STAGES))
         if unknown:

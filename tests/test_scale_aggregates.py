@@ -165,3 +165,12 @@ def test_profiles_same_by_both_engines(tmp_path, name):
     pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
     pd.testing.assert_frame_equal(engine.customer_year(lz), measures.customer_year(p.orders),
                                   check_exact=False, rtol=1e-9, check_index_type=False)
+
+
+def test_analysis_of_lazy_data_takes_the_facts_from_the_file(sample, lazy_sample):
+    from kamlib import analysis
+
+    a = analysis.Analysis(lazy_sample, settings.Settings())
+    assert a.use_duckdb and a.year == analysis.Analysis(sample, settings.Settings()).year
+    pd.testing.assert_frame_equal(a.facts, measures.customer_year(sample.orders),
+                                  check_exact=False, rtol=1e-9, check_index_type=False)
