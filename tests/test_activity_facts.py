@@ -280,3 +280,18 @@ def test_visit_plan_unplanned_reasons_name_weeks(sample):
     r = plan.unplanned["reason"]
     assert r.str.startswith("capacity: ").any()
     assert r.str.contains(r"weeks \d+-\d+", regex=True).all()
+
+
+def test_quarter_windows_equal_the_range_join(sample):
+    """At quarter ends the windows are summed by quarter (no range join); with another
+    date among the ends every window is a range join on the dates: same sums."""
+    kd, s = sample
+    y = s.period.analysis_year
+    ends = trend_dates(y, 5)
+    quarters = af.review_windows(kd, ends)
+    ranges = af.review_windows(kd, ends + [pd.Timestamp(f"{y}-11-15")])
+    for name in ("sums", "deliveries", "interactions"):
+        r = getattr(ranges, name)
+        r = r.loc[r["as_of"].isin(ends)]
+        pd.testing.assert_frame_equal(_sorted(getattr(quarters, name)), _sorted(r),
+                                      check_dtype=False)
