@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_scale.py            # or: make bench-scale
     .venv/bin/python benchmarks/bench_scale.py --growth   # also 5,000 and 25,000 customers
     .venv/bin/python benchmarks/bench_scale.py --before   # also the separate module calls
+    .venv/bin/python benchmarks/bench_scale.py --without-review   # as the goals were set
 
 Generates the data once per size (seed 1, Parquet, into the git-ignored
 ``benchmarks/data/scale_<customers>x<years>/``; the generator's own time and peak memory
@@ -12,14 +13,17 @@ process so that every peak memory is that run's alone:
 1. the DuckDB floor: the per-customer-year facts (kg, revenue, list revenue, cost,
    distinct orders, lines, on-time-in-full) in one plain query straight from the
    Parquet file;
-2. ``kam analyse --engine duckdb`` with each stage's wall time and peak memory (from its
-   ``manifest.json``) and the whole run's wall time and peak;
-   (without the periodic review unless ``--review``: the goals were set before
-   ``kamlib.review`` existed, and it costs more than all other stages together);
+2. ``kam analyse --engine duckdb`` with each stage's wall time, processor time and peak
+   memory (from its ``manifest.json``: data, facts, activity, key accounts, segments,
+   account table, review, rebate projection, visit plan) and the whole run's wall time,
+   processor time and peak; the periodic review is included (``--without-review``
+   leaves it out, as when the goals were set, before ``kamlib.review`` existed);
 3. with ``--before``: the modules called one after the other as a notebook did before
    the pipeline (each recomputing what it needs), for comparison.
 
-Prints the ratio of our facts step to the floor and the totals against the goals
+Prints the ratio of our facts step to the floor (wall and processor time) and the totals
+(wall and processor time: on a shared machine the processor time is the steadier
+measure of the work) against the goals
 (whole analysis <= 10 s and <= 2 GB; facts within 2x of the floor; generator <= 2 GB).
 Results go to ``benchmarks/data/scale_results.json``. Asserts nothing.
 """
@@ -143,6 +147,7 @@ def bench_size(customers: int, years: int, before: bool, settings: str,
         print(f"  {st['stage']:<32} {st['seconds']:7.2f} s  peak {st['peak_gb']:.2f} GB"
               f"  cpu {st['cpu_seconds']:6.1f} s")
     facts = next(s["seconds"] for s in manifest["stages"] if s["stage"] == "facts")
+    facts_cpu = next(s["cpu_seconds"] for s in manifest["stages"] if s["stage"] == "facts")
     # the analysis resets the kernel's peak mark per stage: the run's peak is the largest
     peak = max(peak, int(manifest["peak_gb"] * 2**30))
     print(f"{'kam analyse (whole process)':<34} {wall:7.2f} s  peak {gb(peak)}"
@@ -153,7 +158,9 @@ def bench_size(customers: int, years: int, before: bool, settings: str,
            "analyse_seconds": wall, "analyse_peak_bytes": peak, "analyse_cpu_seconds": cpu,
            "floor_cpu_seconds": floor_cpu,
            "stages": manifest["stages"], "facts_seconds": facts,
-           "facts_over_floor": facts / floor_s}
+           "facts_over_floor": facts / floor_s, "facts_cpu_seconds": facts_cpu,
+           "facts_cpu_over_floor": facts_cpu / max(floor_cpu, 1e-9),
+           "review": review}
     if before:
         wall_b, peak_b, text_b = run([PY, "-c", BEFORE, str(folder), settings], cwd=ROOT)
         cpu_b = LAST_CPU[0]
@@ -172,12 +179,17 @@ def verdict(r: dict) -> None:
         return "meets" if x else "MISSES"
 
     print(f"\n== against the goals ({r['customers']:,} customers, {r['order_lines']:,} lines)")
+    what = "with the review" if r.get("review") else "without the review"
     print(f"whole analysis time   {r['analyse_seconds']:7.2f} s   goal <= {GOAL_SECONDS:.0f} s"
-          f"    {ok(r['analyse_seconds'] <= GOAL_SECONDS)}")
+          f"    {ok(r['analyse_seconds'] <= GOAL_SECONDS)}  ({what}; wall, load "
+          f"{os.getloadavg()[0]:.1f})")
+    print(f"  processor time      {r['analyse_cpu_seconds']:7.2f} s   goal <= "
+          f"{GOAL_SECONDS:.0f} s    {ok(r['analyse_cpu_seconds'] <= GOAL_SECONDS)}")
     print(f"whole analysis memory {gb(r['analyse_peak_bytes']):>9}   goal <= 2 GB"
           f"    {ok(r['analyse_peak_bytes'] <= GOAL_BYTES)}")
     print(f"facts / DuckDB floor  {r['facts_over_floor']:7.2f} x   goal <= {GOAL_FACTS_RATIO:.0f} x"
-          f"     {ok(r['facts_over_floor'] <= GOAL_FACTS_RATIO)}")
+          f"     {ok(r['facts_over_floor'] <= GOAL_FACTS_RATIO)}  (processor time "
+          f"{r['facts_cpu_over_floor']:.2f} x)")
     print(f"generator memory      {gb(r['generator_peak_bytes']):>9}   goal <= 2 GB"
           f"    {ok(r['generator_peak_bytes'] <= GOAL_BYTES)}")
 
@@ -191,13 +203,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--before", action="store_true",
                     help="also time the separate module calls (needs about 7 GB)")
     ap.add_argument("--settings", default=str(ROOT / "kam_settings.toml"))
-    ap.add_argument("--review", action="store_true",
-                    help="include the periodic review (kamlib.review), left out by "
-                    "default: the goals were set before it existed")
+    ap.add_argument("--without-review", action="store_true",
+                    help="leave the periodic review (kamlib.review) out, as when the "
+                    "goals were set (before it existed)")
+    ap.add_argument("--review", action="store_true", help=argparse.SUPPRESS)  # the default
     a = ap.parse_args(argv)
     sizes = ([5_000, 25_000] if a.growth else []) + [a.customers]
-    results = [bench_size(n, a.years, a.before and n == a.customers, a.settings, a.review)
-               for n in sizes]
+    results = [bench_size(n, a.years, a.before and n == a.customers, a.settings,
+                          not a.without_review) for n in sizes]
     if a.growth:
         print("\n== growth")
         print(f"{'order lines':>12} {'floor s':>8} {'facts s':>8} {'analyse s':>10} "

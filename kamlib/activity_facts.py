@@ -154,6 +154,71 @@ WHERE i.customer_id IS NOT NULL AND i.type IS NOT NULL
 GROUP BY 1, 2
 """
 
+#: The same sums when every review date is a quarter end (the review's dates): a
+#: 12-month window is then four whole quarters, so the lines are first summed per
+#: customer × order × quarter (one scan, no range join) and the windows are an
+#: equi-join of those rows on the quarter (``wq``: quarter q, as_of, win).
+QUARTER_WINDOWS_SQL = """
+WITH per_order AS (
+    SELECT customer_id, order_id,
+           CAST(year(sales_at) * 4 + quarter(sales_at) - 1 AS BIGINT) AS q,
+           sum(volume_kg) AS volume_kg, sum(revenue) AS revenue,
+           sum(gross_margin) AS gross_margin
+    FROM lines
+    WHERE sales_at > (SELECT min(lo) FROM windows)
+      AND sales_at <= (SELECT max(hi) FROM windows)
+    GROUP BY 1, 2, 3
+)
+SELECT p.customer_id, w.as_of, w.win AS window,
+       sum(p.volume_kg) AS volume_kg, sum(p.revenue) AS revenue,
+       sum(p.gross_margin) AS gross_margin, count(DISTINCT p.order_id) AS orders
+FROM per_order p JOIN wq w ON p.q = w.q
+GROUP BY 1, 2, 3
+"""
+
+QUARTER_DELIVERIES_SQL = """
+WITH per_q AS (
+    SELECT customer_id,
+           CAST(year(delivered_at) * 4 + quarter(delivered_at) - 1 AS BIGINT) AS q,
+           count(*) AS delivered_lines,
+           count(*) FILTER (WHERE on_time_in_full) AS otif_lines
+    FROM lines
+    WHERE is_delivered AND delivered_at > (SELECT min(lo) FROM windows WHERE win = 0)
+      AND delivered_at <= (SELECT max(hi) FROM windows WHERE win = 0)
+    GROUP BY 1, 2
+)
+SELECT p.customer_id, w.as_of, sum(p.delivered_lines) AS delivered_lines,
+       sum(p.otif_lines) AS otif_lines
+FROM per_q p JOIN wq w ON w.win = 0 AND p.q = w.q
+GROUP BY 1, 2
+"""
+
+QUARTER_INTERACTIONS_SQL = f"""
+WITH per_q AS (
+    SELECT customer_id, CAST(year(date) * 4 + quarter(date) - 1 AS BIGINT) AS q,
+           {", ".join(f"count(*) FILTER (WHERE type = '{t}') AS n_{slug(t)}"
+                      for t in schema.INTERACTION_TYPES)}
+    FROM interactions
+    WHERE customer_id IS NOT NULL AND type IS NOT NULL
+      AND date > (SELECT min(lo) FROM windows WHERE win = 0)
+      AND date <= (SELECT max(hi) FROM windows WHERE win = 0)
+    GROUP BY 1, 2
+)
+SELECT p.customer_id, w.as_of,
+       {", ".join(f"sum(p.n_{slug(t)}) AS n_{slug(t)}" for t in schema.INTERACTION_TYPES)}
+FROM per_q p JOIN wq w ON w.win = 0 AND p.q = w.q
+GROUP BY 1, 2
+"""
+
+
+def _quarter_index(d: pd.Timestamp) -> int:
+    return d.year * 4 + (d.month - 1) // 3
+
+
+def _is_quarter_end(d: pd.Timestamp) -> bool:
+    return d == d.normalize() and d == d + pd.offsets.QuarterEnd(0)
+
+
 #: Delivered and on-time-in-full lines per customer in window 0 (by delivery date).
 REVIEW_DELIVERIES_SQL = """
 SELECT
@@ -501,18 +566,15 @@ class ReviewWindows:
             raise KeyError(f"review date {as_of.date()} was not computed (have "
                            f"{', '.join(str(pd.Timestamp(e).date()) for e in self.ends)})")
         s = self.sums.loc[self.sums["as_of"] == as_of]
+        codes, uniq = pd.factorize(s["customer_id"], sort=True)
+        ids = pd.Index(np.asarray(uniq, dtype=object), dtype="string", name="customer_id")
+        key = codes * 3 + s["window"].to_numpy(dtype=np.int64)
         out = {}
         for c in ("volume_kg", "revenue", "gross_margin", "orders"):
-            wide = s.pivot_table(index="customer_id", columns="window", values=c,
-                                 aggfunc="sum", observed=True)
-            wide = wide.reindex(columns=[0, 1, 2])
-            wide.index = wide.index.astype("string")
-            wide.columns.name = None
-            wide = wide.fillna(0)
-            out[c] = wide.astype("int64") if c == "orders" else wide.astype(float)
-        ids = out["orders"].index
-        for c in out:
-            out[c] = out[c].reindex(ids)
+            m = np.bincount(key, weights=s[c].to_numpy(dtype=float),
+                            minlength=3 * len(ids)).reshape(len(ids), 3)
+            out[c] = pd.DataFrame(m.astype("int64") if c == "orders" else m, index=ids,
+                                  columns=[0, 1, 2])
         d = self.deliveries.loc[self.deliveries["as_of"] == as_of].set_index("customer_id")
         d.index = d.index.astype("string")
         return out, d[["delivered_lines", "otif_lines"]]
@@ -537,9 +599,18 @@ def review_windows(source, ends) -> ReviewWindows:
             lo=win["lo"].dt.date, hi=win["hi"].dt.date, as_of=win["as_of"].dt.date))
         con.execute("CREATE VIEW windows AS SELECT CAST(as_of AS DATE) AS as_of, win, "
                     "CAST(lo AS DATE) AS lo, CAST(hi AS DATE) AS hi FROM windows_df")
-        sums = con.execute(REVIEW_WINDOWS_SQL).df()
-        dl = con.execute(REVIEW_DELIVERIES_SQL).df()
-        it = con.execute(REVIEW_INTERACTIONS_SQL).df()
+        if all(_is_quarter_end(e) for e in ends):  # the review's dates: four quarters
+            wq = pd.DataFrame([(_quarter_index(a) - 4 * k - j, a.date(), k)
+                               for a in ends for k in range(3) for j in range(4)],
+                              columns=["q", "as_of", "win"])
+            con.register("wq_df", wq)
+            con.execute("CREATE VIEW wq AS SELECT CAST(q AS BIGINT) AS q, "
+                        "CAST(as_of AS DATE) AS as_of, win FROM wq_df")
+            queries = (QUARTER_WINDOWS_SQL, QUARTER_DELIVERIES_SQL,
+                       QUARTER_INTERACTIONS_SQL)
+        else:  # any other date: a range join on the dates
+            queries = (REVIEW_WINDOWS_SQL, REVIEW_DELIVERIES_SQL, REVIEW_INTERACTIONS_SQL)
+        sums, dl, it = (con.execute(q).df() for q in queries)
     finally:
         con.close()
     for c in it.columns[2:]:

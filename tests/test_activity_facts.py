@@ -280,3 +280,36 @@ def test_visit_plan_unplanned_reasons_name_weeks(sample):
     r = plan.unplanned["reason"]
     assert r.str.startswith("capacity: ").any()
     assert r.str.contains(r"weeks \d+-\d+", regex=True).all()
+
+
+def test_quarter_windows_equal_the_range_join(sample):
+    """At quarter ends the windows are summed by quarter (no range join); with another
+    date among the ends every window is a range join on the dates: same sums."""
+    kd, s = sample
+    y = s.period.analysis_year
+    ends = trend_dates(y, 5)
+    quarters = af.review_windows(kd, ends)
+    ranges = af.review_windows(kd, ends + [pd.Timestamp(f"{y}-11-15")])
+    for name in ("sums", "deliveries", "interactions"):
+        r = getattr(ranges, name)
+        r = r.loc[r["as_of"].isin(ends)]
+        pd.testing.assert_frame_equal(_sorted(getattr(quarters, name)), _sorted(r),
+                                      check_dtype=False)
+
+
+def test_visit_calendar_shows_the_top_accounts(sample):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from kamlib.plots import service as service_plots
+
+    kd, s = sample
+    plan = service.visit_plan(service.key_account_table(kd, s), s, customers=kd.customers)
+    who = plan.visits["account_manager"].value_counts().index[0]
+    n = plan.for_manager(who)["customer_id"].nunique()
+    assert n > 3
+    ax = service_plots.visit_calendar(plan, who, top=3)
+    assert len(ax.get_yticklabels()) == 3
+    assert f"{n - 3:,} more" in ax.get_title()
+    ax_all = service_plots.visit_calendar(plan, who, top=None)
+    assert len(ax_all.get_yticklabels()) == n

@@ -100,14 +100,20 @@ def relationship_gap(levels: pd.DataFrame, ax=None):
     return ax
 
 
-def visit_calendar(plan, account_manager: str, ax=None):
+def visit_calendar(plan, account_manager: str, ax=None, top: int = 40):
     """One account manager's year: one row per account, a marker per visit (circle) or
-    executive visit (star); blocked weeks hatched."""
+    executive visit (star); blocked weeks hatched. At most ``top`` accounts (those with
+    the most visits; the title says how many more), so a large portfolio stays a
+    readable figure of bounded size."""
     v = plan.for_manager(account_manager)
     if v.empty:
         raise ValueError(f"no visit planned for '{account_manager}'")
     order = (v.groupby("customer_id")["date"].count().sort_values(ascending=False,
                                                                     kind="stable"))
+    n_accounts = len(order)
+    if top is not None and n_accounts > top:
+        order = order.iloc[:top]
+        v = v.loc[v["customer_id"].isin(order.index)]
     rows = {c: i for i, c in enumerate(order.index)}
     height = max(3.0, 0.22 * len(rows) + 1.2)
     ax = _ax(ax, (7.5, height))
@@ -129,7 +135,9 @@ def visit_calendar(plan, account_manager: str, ax=None):
     ax.set_xticks(ticks, _MONTHS, fontsize=8)
     ax.set_xlim(pd.Timestamp(f"{year}-01-01"), pd.Timestamp(f"{year}-12-31"))
     ax.set_xlabel(f"{year} (hatched: blocked weeks)")
-    ax.set_title(f"Visit plan {year}: {account_manager}", loc="left")
+    more = (f" ({len(order)} accounts with the most visits; {n_accounts - len(order):,} "
+            "more)" if n_accounts > len(order) else "")
+    ax.set_title(f"Visit plan {year}: {account_manager}{more}", loc="left")
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=8)
     return ax
 

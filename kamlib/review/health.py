@@ -473,8 +473,8 @@ def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
     # portfolio complaint rate: all complaints / all orders of the active customers
     comp = activity.complaints
     comp_w0 = comp.loc[_in_window0(comp["date"], as_of)]
-    act_ids = set(all_ids[active.to_numpy()])
-    n_comp = int(comp_w0["customer_id"].astype("string").isin(act_ids).sum())
+    act_ids = pd.Index(all_ids[active.to_numpy()])
+    n_comp = int((act_ids.get_indexer(comp_w0["customer_id"].astype("string")) >= 0).sum())
     n_ord = int(wall["orders"][0].sum())
     portfolio_rate = 100.0 * n_comp / n_ord if n_ord else float("nan")
     volume = _yearly_volume(activity, customer_year,
