@@ -150,6 +150,11 @@ class Sampler(threading.Thread):
     def cpu_seconds(self) -> float:
         return sum(v - self.cpu0.get(pid, 0.0) for pid, v in self.cpu.items())
 
+    @property
+    def server_cpu_seconds(self) -> float:
+        """Of :attr:`cpu_seconds`, the Voilà server's own (the rest: the kernels)."""
+        return self.cpu.get(self.pid, 0.0) - self.cpu0.get(self.pid, 0.0)
+
 
 # ----------------------------------------------------------------- light clients
 
@@ -367,6 +372,7 @@ async def _scenario(pid, url, n, client, cull_idle, cull_interval, timeout, brow
     return {"ok": len(ok), "failed": failed, "first_table_s": ok, "wall_s": wall,
             "kernels_open": open_kernels, "rss_before_mb": base_mb,
             "rss_peak_mb": sampler.peak, "cpu_s": sampler.cpu_seconds,
+            "server_cpu_s": sampler.server_cpu_seconds,
             "kernels_after_close": after_close,
             "kernels_after_cull": kernels(pid) if wait_cull else None,
             "cull_s": time.perf_counter() - t_close, "rss_after_cull_mb": rss_mb(pid)}
@@ -374,7 +380,8 @@ async def _scenario(pid, url, n, client, cull_idle, cull_interval, timeout, brow
 
 def table(rows: list[dict], cull_idle: int) -> str:
     head = ("| client | preheat | participants | tables shown | first table median / max "
-            "(s) | server+kernels RSS peak (MB) | MB per participant | CPU (s) | kernels "
+            "(s) | server+kernels RSS peak (MB) | MB per participant | CPU (s): all / Voilà "
+            "server | kernels "
             f"after close | after culling ({cull_idle} s idle) | load avg before/after |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
@@ -385,7 +392,8 @@ def table(rows: list[dict], cull_idle: int) -> str:
             f"{r['kernels_after_cull']} ({r['cull_s']:.0f} s)"
         lines.append(
             f"| {r['client']} | {r['preheat']} | {r['participants']} | {r['ok']} | {times} | "
-            f"{r['rss_peak_mb']:,.0f} | {per:.0f} | {r['cpu_s']:.0f} | "
+            f"{r['rss_peak_mb']:,.0f} | {per:.0f} | {r['cpu_s']:.0f} / "
+            f"{r['server_cpu_s']:.0f} | "
             f"{r['kernels_after_close']} | {culled} | "
             f"{r['load_before']:.1f} / {r['load_after']:.1f} |")
     return "\n".join(lines)
