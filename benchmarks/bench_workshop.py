@@ -32,8 +32,14 @@ server and all its kernels, sampled every 0.5 s; processor time is the CPU secon
 the server and its kernels (each process's last reading). The load average of the
 machine is printed before and after: the machine is shared, so read the times with it.
 
-Measured figures: see the note of the session that ran it and docs/workshop.md
-("How many participants").
+Measured 2026-12-02 on the shared 2-core machine (load average 20-29 from other jobs),
+20 participants, prepared session: light clients, preheat 0: 20/20 tables, median
+91 s, max 93 s, 3.6 GB peak, 71 CPU-s; preheat 20: 20/20, 110 / 111 s, 7.1 GB (Voilà
+refills the pool while the room is served). Before the prepared session (load 9-18):
+110 / 112 s, 4.5 GB. 20 browser pages in one Chromium on the same machine: 0/20 in
+300 s (Chromium alone 6.3 GB): the client, not Voilà, was the bottleneck of the
+earlier "1 of 20" figure. docs/workshop.md ("How many participants") says what it
+means for a room.
 """
 
 from __future__ import annotations
