@@ -32,8 +32,14 @@ server and all its kernels, sampled every 0.5 s; processor time is the CPU secon
 the server and its kernels (each process's last reading). The load average of the
 machine is printed before and after: the machine is shared, so read the times with it.
 
-Measured figures: see the note of the session that ran it and docs/workshop.md
-("How many participants").
+Measured 2026-12-02 on the shared 2-core machine (load average 20-29 from other jobs),
+20 participants, prepared session: light clients, preheat 0: 20/20 tables, median
+91 s, max 93 s, 3.6 GB peak, 71 CPU-s; preheat 20: 20/20, 110 / 111 s, 7.1 GB (Voilà
+refills the pool while the room is served). Before the prepared session (load 9-18):
+110 / 112 s, 4.5 GB. 20 browser pages in one Chromium on the same machine: 0/20 in
+300 s (Chromium alone 6.3 GB): the client, not Voilà, was the bottleneck of the
+earlier "1 of 20" figure. docs/workshop.md ("How many participants") says what it
+means for a room.
 """
 
 from __future__ import annotations
@@ -149,6 +155,11 @@ class Sampler(threading.Thread):
     @property
     def cpu_seconds(self) -> float:
         return sum(v - self.cpu0.get(pid, 0.0) for pid, v in self.cpu.items())
+
+    @property
+    def server_cpu_seconds(self) -> float:
+        """Of :attr:`cpu_seconds`, the Voilà server's own (the rest: the kernels)."""
+        return self.cpu.get(self.pid, 0.0) - self.cpu0.get(self.pid, 0.0)
 
 
 # ----------------------------------------------------------------- light clients
@@ -367,6 +378,7 @@ async def _scenario(pid, url, n, client, cull_idle, cull_interval, timeout, brow
     return {"ok": len(ok), "failed": failed, "first_table_s": ok, "wall_s": wall,
             "kernels_open": open_kernels, "rss_before_mb": base_mb,
             "rss_peak_mb": sampler.peak, "cpu_s": sampler.cpu_seconds,
+            "server_cpu_s": sampler.server_cpu_seconds,
             "kernels_after_close": after_close,
             "kernels_after_cull": kernels(pid) if wait_cull else None,
             "cull_s": time.perf_counter() - t_close, "rss_after_cull_mb": rss_mb(pid)}
@@ -374,7 +386,8 @@ async def _scenario(pid, url, n, client, cull_idle, cull_interval, timeout, brow
 
 def table(rows: list[dict], cull_idle: int) -> str:
     head = ("| client | preheat | participants | tables shown | first table median / max "
-            "(s) | server+kernels RSS peak (MB) | MB per participant | CPU (s) | kernels "
+            "(s) | server+kernels RSS peak (MB) | MB per participant | CPU (s): all / Voilà "
+            "server | kernels "
             f"after close | after culling ({cull_idle} s idle) | load avg before/after |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
@@ -385,7 +398,8 @@ def table(rows: list[dict], cull_idle: int) -> str:
             f"{r['kernels_after_cull']} ({r['cull_s']:.0f} s)"
         lines.append(
             f"| {r['client']} | {r['preheat']} | {r['participants']} | {r['ok']} | {times} | "
-            f"{r['rss_peak_mb']:,.0f} | {per:.0f} | {r['cpu_s']:.0f} | "
+            f"{r['rss_peak_mb']:,.0f} | {per:.0f} | {r['cpu_s']:.0f} / "
+            f"{r['server_cpu_s']:.0f} | "
             f"{r['kernels_after_close']} | {culled} | "
             f"{r['load_before']:.1f} / {r['load_after']:.1f} |")
     return "\n".join(lines)

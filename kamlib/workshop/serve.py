@@ -7,14 +7,17 @@ reach the notebook's kernel through the environment (``KAM_WORKSHOP_DATA``, ...)
 
 Kernels: Voilà starts one kernel per page view. Its page asks the server to shut the
 kernel down when the tab is closed, but a tab that is killed, a laptop that sleeps or
-a lost network leaves the kernel running (each ≈ 215 MB with the sample data loaded;
+a lost network leaves the kernel running (each ≈ 175-220 MB with the sample data;
 measured: closed pages left every kernel running until culled), so idle kernels are
 **culled**: jupyter_server's ``MappingKernelManager.cull_idle_timeout`` (default here 15
 minutes without activity; ``cull_connected`` stays False, so a page still open is never
 culled, however long the room discusses). Do not set it much lower: a kernel is idle
 between executing the notebook and the browser connecting to it, and on a loaded
 machine that took minutes (a 30 s timeout culled kernels whose pages were still
-loading). ``preheat`` keeps that
+loading). Before serving, the data is read, checked and computed once and kept on disk
+(:mod:`kamlib.workshop.prepared`): a kernel unpickles it instead of reading the export
+(measured: a single page's table in 13 s instead of 26 s on a busy machine, 5 instead
+of 6 processor-seconds per participant). ``preheat`` keeps that
 many kernels started *and the notebook executed* ahead of the next visitor (Voilà's
 ``preheat_kernel`` / ``pool_size``); ``benchmarks/bench_workshop.py`` measures whether
 it helps.
@@ -169,6 +172,7 @@ def run(data, port: int = DEFAULT_PORT, **kwargs) -> int:
     """``kam workshop``: start, print the URL, serve until Ctrl+C."""
     import signal
 
+    print(f"Reading and checking {data} once for every participant's page ...", flush=True)
     proc, url = start(data, port, quiet=kwargs.pop("quiet", False), **kwargs)
     print(f"\nWorkshop app ready: {url}\n(open it in a browser; Ctrl+C stops it)",
           flush=True)

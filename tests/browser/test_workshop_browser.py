@@ -2,25 +2,31 @@
 headless Chromium (Debian's /usr/bin/chromium driven by Playwright for Python; nothing
 is downloaded at run time). `make test-workshop` installs both and runs this file.
 
-The room's path: open the page -> the key-account table shows; move a weight -> the
-table changes; decide a customer against the rule with a reason; edit a rebate tier ->
-the cost changes; save the decisions -> the file holds the weights, the override and
-the tier. Screenshots are kept in build/workshop/.
+The facilitator's path, with the commands docs/workshop.md gives: ``kam data template``
+-> a copy filled in with openpyxl (as a sales administration would, from its own export)
+-> ``kam data check copy.xlsx`` -> ``kam workshop --data copy.xlsx`` (the real command,
+in a subprocess). The room's path: open the page -> the key-account table shows; move a
+weight -> the table changes; decide a customer against the rule with a reason; make
+the segmentation stricter -> the segments change; edit a rebate tier -> the cost
+changes; save the decisions -> the file holds them all -> ``kam reports --decisions``
+shows the agreed list with the reason. Screenshots are kept in build/workshop/.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from kamlib import decisions, generate
+from kamlib import decisions, generate, settings
 from kamlib.workshop import serve, template
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "workshop"
+KAM = ROOT / ".venv" / "bin" / "kam"
 CHROMIUM = os.environ.get("KAM_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                "--disable-background-networking", "--disable-component-update",
@@ -36,29 +42,85 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _fill(blank: Path, csv_dir: Path, out: Path) -> Path:
+    """Fill a copy of the blank template the way a person does: each sheet's rows typed
+    under its headers (from the company's CSV export), over the example row."""
+    import csv
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(blank)
+    for ws in wb.worksheets:
+        f = csv_dir / f"{ws.title}.csv"
+        if ws.title == template.README_SHEET or not f.exists():
+            continue
+        headers = [c.value for c in ws[1]]
+        with open(f, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        ws.delete_rows(2)  # the yellow example row
+        for r, row in enumerate(rows, start=2):
+            for c, h in enumerate(headers, start=1):
+                v = row.get(h, "")
+                ws.cell(r, c, value=_typed(v))
+    wb.save(out)
+    return out
+
+
+def _typed(v: str):
+    """A CSV text as a person types it into Excel: numbers become numbers; codes with
+    leading zeros, dates and names stay text."""
+    if v == "":
+        return None
+    if re.fullmatch(r"-?(0|[1-9][0-9]*)", v):
+        return int(v)
+    if re.fullmatch(r"-?[0-9]+\.[0-9]+", v):
+        return float(v)
+    return v
+
+
+def _kam(*args: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([str(KAM), *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=900, **kw)
+
+
 @pytest.fixture(scope="module")
 def workbook(tmp_path_factory) -> Path:
     """Another company's export, as a facilitator brings it: generated data (60
-    customers, 2022-2024) written into the Excel template."""
+    customers, 2022-2024) typed into a copy of the template ``kam data template``
+    wrote, then checked with ``kam data check``."""
     tmp = tmp_path_factory.mktemp("export")
     src = tmp / "csv"
     generate.write_dataset(generate.GeneratorConfig(n_customers=60, years=3, end_year=2024,
                                                     seed=11), src, answer_key_dir=tmp / "key")
-    return template.write_template(tmp / "company.xlsx", sample=src)
+    r = _kam("data", "template", "--out", str(tmp / "kam_input.xlsx"))
+    assert r.returncode == 0, r.stderr
+    copy = _fill(tmp / "kam_input.xlsx", src, tmp / "company.xlsx")
+    r = _kam("data", "check", str(copy))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "No problems found" in r.stdout
+    return copy
 
 
 @pytest.fixture(scope="module")
 def app_url(workbook, tmp_path_factory):
-    """``kam workshop``'s server on the workbook (a free port), stopped afterwards."""
+    """``kam workshop --data company.xlsx`` (a free port), stopped afterwards."""
     out = tmp_path_factory.mktemp("room") / "decisions.toml"
     SHOTS.mkdir(parents=True, exist_ok=True)
-    proc, url = serve.start(workbook, _free_port(), decisions_file=out,
-                            log=SHOTS / "voila.log")
+    port = _free_port()
+    log = open(SHOTS / "voila.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([str(KAM), "workshop", "--data", str(workbook), "--port",
+                             str(port), "--decisions", str(out)], cwd=ROOT, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
     try:
+        serve.wait_until_up(url, proc, timeout=600)
         yield url, out
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=60)
+        log.close()
+    printed = (SHOTS / "voila.log").read_text(errors="replace")
+    assert f"Workshop app ready: {url}" in printed
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +166,7 @@ def page(browser):
         page.close()
 
 
-def test_the_room_agrees_and_saves(app_url, page):
+def test_the_room_agrees_and_saves(app_url, page, workbook):
     url, decisions_file = app_url
     # nothing from outside the app: Voilà's template links a CDN stylesheet, which the
     # server's Content-Security-Policy makes the browser refuse before any request
@@ -155,6 +217,12 @@ def test_the_room_agrees_and_saves(app_url, page):
     page.wait_for_selector(".kam-segments table")
     assert "Evidence" in page.locator(".kam-segments").inner_text() or \
         "reaches" in page.locator(".kam-segments").inner_text()
+    # ... under a stricter rule: a driver must stand out more
+    seg_before = page.locator(".kam-segments").inner_text()
+    _set_slider(page, "A driver stands out at:", 1.5)
+    _wait_change(page, ".kam-segments", seg_before)
+    assert "stand out 1.5" in page.locator(".kam-seg-status").inner_text()
+    page.screenshot(path=str(SHOTS / "03b_segments.png"), full_page=True)
 
     # 3. the rebate schedule: the first tier from 0 kg (every customer earns its rate),
     # the cost changes
@@ -187,3 +255,15 @@ def test_the_room_agrees_and_saves(app_url, page):
         (decided_name, True, "opens the new feed plant in 2026")]
     assert d.schedule is not None and d.schedule.tiers[0].threshold == 0
     assert d.workshop["data"] == "company.xlsx" or d.workshop["data"].endswith("company.xlsx")
+    assert d.segmentation == {"stand_out": 1.5}
+
+    # after the day: the plans show the agreed list, with the room's reason
+    cid = d.overrides[0].customer_id
+    out = decisions_file.parent / "plans"
+    r = _kam("reports", "--data", str(workbook), "--decisions", str(decisions_file),
+             "--accounts", cid, "--out", str(out), "--no-progress", "--workers", "1")
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    plan = next(out.glob(f"{cid}_*.html")).read_text(encoding="utf-8")
+    assert "KEY by decision: opens the new feed plant in 2026" in plan
+    agreed = settings.load(decisions_file.with_name("decisions.settings.toml"))
+    assert agreed.segmentation.stand_out == 1.5
