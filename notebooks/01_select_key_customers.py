@@ -15,7 +15,24 @@
 # shows where they agree and where they disagree, and ends with one key-account list, with
 # the reasons in words, that the later chapters and the account-plan reports reuse.
 #
-# **What you will learn**
+# *About 90 minutes.* **You need:** chapter 00 (the data, revenue and margin of an order
+# line, the cut-off).
+#
+# **What you will be able to do**
+#
+# - measure [concentration](../docs/glossary.md#concentration) with a [Pareto table](../docs/glossary.md#pareto-table), the
+#   [Lorenz curve](../docs/glossary.md#lorenz-curve) and the [Gini coefficient](../docs/glossary.md#gini-coefficient);
+# - build the [customer pyramid](../docs/glossary.md#customer-pyramid) and the [ABC classes](../docs/glossary.md#abc-class),
+#   and say where a customer on the edge of a class goes;
+# - cost what it takes to serve each customer ([time-driven activity-based costing](../docs/glossary.md#time-driven-activity-based-costing))
+#   and find the [loss makers](../docs/glossary.md#loss-maker) with the [whale curve](../docs/glossary.md#whale-curve) and the
+#   [Shapiro matrix](../docs/glossary.md#shapiro-matrix);
+# - compute a [lifetime value](../docs/glossary.md#lifetime-value) and state its convention;
+# - weigh a [scorecard](../docs/glossary.md#scorecard) to the company's goal, read the
+#   [portfolio matrix](../docs/glossary.md#portfolio-matrix), and defend a [key-account](../docs/glossary.md#key-account)
+#   list customer by customer.
+#
+# **What you will learn**, section by section
 #
 # 1. how concentrated the business is: Pareto table, Lorenz curve, Gini coefficient;
 # 2. the customer pyramid: tiers, moves between years, and what moving 2 % of customers
@@ -32,8 +49,9 @@
 # 10. how a workshop tunes all this with sliders and saves its decisions.
 #
 # Every number that is a *choice* (cuts, weights, thresholds, unit times, rates) is a
-# setting in `kam_settings.toml`, documented in `kamlib/selection.py` and
-# `kamlib/costing.py`.
+# setting in `kam_settings.toml` (the [settings file](../docs/glossary.md#settings-file)), documented in
+# `kamlib/selection.py` and `kamlib/costing.py`. Words in the
+# [glossary](../docs/glossary.md) are linked where they first appear.
 
 # %% [markdown]
 # > **The worked example.** The text of this chapter describes the bundled sample: Auronia
@@ -56,7 +74,8 @@ notebook.setup()
 import pandas as pd
 from IPython.display import display
 
-from kamlib import costing, data, formatting, selection, settings
+from kamlib import costing, data, exercises, formatting, selection, settings, tables
+from kamlib.course import prose
 from kamlib.plots import selection as plots
 from kamlib.widgets import selection as selection_widgets
 
@@ -97,7 +116,19 @@ notebook.warn(selection.warnings_about(ka, s))  # assumptions that dominate; an 
 # %%
 values = selection.customer_values(kd, analysis_year)  # volume, revenue, margin per customer
 conc = selection.concentration(values)
-conc.T.round(3)
+rows = {"customers": "customers who bought", "excluded": "customers who did not buy",
+        "total": "total", "gini": "Gini coefficient",
+        **{c: f"top {c[4:-3]}% of customers give" for c in conc.columns if c.startswith("top_")},
+        "customers_for_50pct": "customers making 50%", "customers_for_80pct": "customers making 80%"}
+shown_conc = conc.T.rename(index=rows).rename_axis("measure")
+tables.table(shown_conc, row_formats={rows["customers"]: "count", rows["excluded"]: "count",
+                                      "total": "number:0", "Gini coefficient": "number:2",
+                                      rows["customers_for_50pct"]: "count",
+                                      rows["customers_for_80pct"]: "count",
+                                      **{rows[c]: "pct" for c in conc.columns if c.startswith("top_")}},
+             columns={"volume_kg": f"volume ({formatting.quantity_label()})",
+                      "revenue": f"revenue ({formatting.money_label()})",
+                      "gross_margin": f"gross margin ({formatting.money_label()})"}, top=None)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -117,7 +148,8 @@ plots.lorenz(values["revenue"]);
 
 # %%
 pareto = selection.pareto_table(values["revenue"])
-pareto.join(ka[["customer_name"]]).head(10).round(3)
+tables.table(pareto.join(ka[["customer_name"]]), top=10, what="customers",
+             formats={"value": "eur", "customer_share": "pct:1"}, columns={"value": "revenue"})
 
 # %% [markdown]
 # Concentration over a longer period is a second opinion: a customer that had one big year
@@ -131,12 +163,15 @@ print(f"{s.period.years[0]}-{s.period.years[-1]}: top 20% give "
 
 # %% [markdown]
 # ### What this means for the account manager
-#
-# About a fifth of the customers bring about four fifths of the revenue, and a dozen
-# bring half. Losing one of those is a bad year; the time and attention of the account
-# team must go where the money is *and* where it is at risk. But concentration tells you
-# who is **big**, not who is **key**: a big customer can lose us money (section 4) and a
-# small one can be tomorrow's big one (section 3).
+
+# %%
+r = conc.loc["revenue"]
+prose.say(
+    f"The top fifth of the customers bring **{prose.pct(r['top_20pct'])}** of the revenue, and "
+    f"{prose.count(r['customers_for_50pct'], 'customer')} bring half (Gini {prose.number(r['gini'], 2)}). "
+    "Losing one of those is a bad year; the time and attention of the account team must go where the "
+    "money is *and* where it is at risk. But concentration tells you who is **big**, not who is **key**: "
+    "a big customer can lose us money (section 4) and a small one can be tomorrow's big one (section 3).")
 
 # %% [markdown]
 # ## 2. The customer pyramid
@@ -151,7 +186,7 @@ print(f"{s.period.years[0]}-{s.period.years[-1]}: top 20% give "
 
 # %%
 pyramid = selection.pyramid_summary(ka)
-pyramid.round(2)
+tables.table(pyramid, top=None)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -164,7 +199,7 @@ plots.pyramid(pyramid);
 
 # %% [markdown]
 # **Moves between years.** Computing the tiers of two years and counting who went where
-# gives the *migration matrix*. Below the diagonal are customers who moved up, above it
+# gives the [migration matrix](../docs/glossary.md#migration-matrix). Below the diagonal are customers who moved up, above it
 # those who moved down; the last row and column are customers who arrived or were lost.
 
 # %%
@@ -186,7 +221,7 @@ print(f"{analysis_year - 1} -> {analysis_year}:", selection.migration_summary(mo
 
 # %%
 sim = selection.simulate_moving_up(ka, s.selection.pyramid)
-sim.round(0)
+tables.table(sim, top=None)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -197,18 +232,26 @@ print(f"{int(t['movers'])} customers move up: "
 
 # %% [markdown]
 # ### What this means for the account manager
-#
-# The few top and big customers carry the company; the 80 % small ones bring less than a
-# fifth of the revenue. On our data moving 2 % of customers up a tier adds a few percent of
-# revenue and profit, not the +10 % / +50 % of the folklore: the claim depends on how steep
-# the pyramid is, so **compute it for your own pyramid** before promising it. The
-# migration matrix is the list of conversations to have: why did these customers move down?
-# What did we do with those who moved up?
+
+# %%
+rev_up = t["revenue_after"] / t["revenue_before"] - 1
+profit_up = t["profit_after"] / t["profit_before"] - 1
+prose.say(
+    f"The top and big tiers ({prose.count(pyramid.loc[['top', 'big'], 'customers'].sum(), 'customer')}) "
+    f"bring {prose.pct(pyramid.loc[['top', 'big'], 'revenue_share'].sum())} of the revenue; the small tier "
+    f"({prose.count(pyramid.loc['small', 'customers'], 'customer')}) brings {prose.pct(pyramid.loc['small', 'revenue_share'])}. "
+    f"On our data moving {prose.pct(s.selection.pyramid.move_share)} of the customers up a tier changes "
+    f"revenue by {prose.signed_pct(rev_up)} and profit by {prose.signed_pct(profit_up)}"
+    + prose.choose(rev_up < 0.10 or profit_up < 0.50, ", not the +10 % / +50 % of the folklore", "")
+    + ": the claim depends on how steep the pyramid is, so **compute it for your own pyramid** before "
+    "promising it. The migration matrix is the list of conversations to have: why did these customers "
+    "move down? What did we do with those who moved up?")
 
 # %% [markdown]
 # ## 3. ABC classes
 #
-# **The rule** (one of the primer's sources, used to decide policy and support levels):
+# **The rule** (from the practitioner sources of the playbook, see
+# [the background](../docs/background.md); used to decide policy and support levels):
 #
 # - **A**: the top 20 % of customers by annual sales;
 # - **B**: customers whose sales grew at least 10 % in **each** of the last two years, with
@@ -240,7 +283,7 @@ for rule in ("include", "exclude"):
 abc = ka.loc[ka["is_active"]].groupby("abc_class")[["revenue", "profit"]].sum()
 abc.insert(0, "customers", ka.loc[ka["is_active"], "abc_class"].value_counts())
 abc["revenue_share"] = abc["revenue"] / abc["revenue"].sum()
-abc.round(2)
+tables.table(abc, top=None)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -255,11 +298,13 @@ for cls, r in abc.iterrows():
 year = analysis_year
 b = facts.loc[ka["abc_class"] == "B", ["customer_name", f"volume_kg_{year}",
                                        f"growth_{year - 1}", f"growth_{year}", "cooperation"]]
-b.join(ka["revenue_rank"]).sort_values("revenue_rank").round(2)
+tables.table(b.join(ka["revenue_rank"]).sort_values("revenue_rank"), what="customers",
+             formats={"cooperation": "count", "revenue_rank": "count"},
+             columns={f"volume_kg_{year}": f"volume {year}"})
 
 # %% [markdown]
 # *Check against the hidden truth* (bundled sample only): the generator planted mid-size
-# customers growing 15-35 % a year with high cooperation.
+# customers that grow every year and cooperate well.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -278,10 +323,19 @@ if answer_key is not None:
 # ### What this means for the account manager
 #
 # Class A is the customers you cannot afford to lose; class B is the customers who are
-# becoming A, and deserve support *before* they are big. The two planted growers that did
-# not make class B grew strongly in one of the two years only: a strict rule ("each of the
-# last two years") has edges; the scorecard of section 6 still ranks both among the best.
-# Know the rule your company uses, and where its edges are.
+# becoming A, and deserve support *before* they are big.
+
+# %%
+if answer_key is not None and len(missed):
+    n_key = int(ka["is_key"].sum())
+    ranks = ka.loc[missed, "score_rank"].astype(int)
+    display(prose.say(
+        f"The {prose.count(len(missed), 'planted grower')} that did not make class B "
+        f"({prose.names(missed)}) missed the growth bar in one of the two years: a strict rule "
+        "(\"each of the last two years\") has edges. The scorecard of section 6 ranks "
+        + prose.choose(len(missed) == 1, "it", "them") + f" {prose.names(['#' + str(r) for r in ranks])} "
+        f"of {prose.count(len(active))} ({prose.choose(bool((ranks <= n_key).all()), 'among', 'not all among')} "
+        f"the best {n_key}). Know the rule your company uses, and where its edges are."))
 
 # %% [markdown]
 # ## 4. Who really makes money: cost to serve and profitability
@@ -302,10 +356,16 @@ if answer_key is not None:
 # capacities and unit times are settings (`selection.cost_to_serve`).
 
 # %%
-costing.pool_rates(s).round(2)
+tables.table(costing.pool_rates(s), formats={"people": "number:2", "rate_per_minute": "number:2"},
+             columns={"rate_per_minute": f"rate ({formatting.money_label()}/min)"}, top=None)
 
 # %%
-costing.activity_rates(s).round(2)
+rates = costing.activity_rates(s)
+tables.table(rates, formats={"rate_per_minute": "number:2", "cost_per_unit": "number:2",
+                             "freight_per_unit": "number:2"},
+             columns={"rate_per_minute": f"rate ({formatting.money_label()}/min)",
+                      "cost_per_unit": f"cost per unit ({formatting.money_label()})",
+                      "freight_per_unit": f"freight per unit ({formatting.money_label()})"}, top=None)
 
 # %%
 capacity = costing.capacity_report(kd, s)
@@ -330,7 +390,8 @@ print(f"Cost to serve {analysis_year} incl. freight: {formatting.eur(ka['cost_to
 # %%
 prof = selection.profitability(kd, s)
 money = ["revenue", "gross_margin", "rebate", "cost_to_serve", "profit"]
-(prof.sort_values("revenue", ascending=False).head(8)[money] / 1e3).round(0).add_suffix(f" ({formatting.money_label('k')})")
+tables.table(prof.sort_values("revenue", ascending=False)[["customer_name"] + money], top=8,
+             what="customers")
 
 # %% [markdown]
 # **The whale curve** (Cooper & Kaplan): customers from the most to the least profitable,
@@ -345,15 +406,40 @@ plots.whale(ka.loc[served, "profit"]);
 # NBVAL_CHECK_OUTPUT
 if not kd.has("costs"):
     print(kd.missing_text("costs"))
+    w, active_losers = None, 0
 else:
     w = selection.whale_summary(ka.loc[served, "profit"])
     print(f"Total profit {formatting.eur(w['total'])}; the top 20% of customers make {w['top20_share']:.0%} of it")
     print(f"Peak {w['peak_share']:.0%} of total at {w['peak_customer_share']:.0%} of customers; "
           f"{w['loss_makers']} loss makers lose {formatting.eur(-w['losses'])}")
+    active_losers = int((ka["is_loss_maker"] & ka["is_active"]).sum())
+    print(f"of the loss makers, {active_losers} bought this year; {w['loss_makers'] - active_losers} "
+          "only cost us (visits, calls) without buying")
 
-# %% [markdown]
-# The tail of the whale is mostly small customers whose orders and visits cost more than
-# their margin. The ones to look at first are the **large** customers that lose money:
+# %%
+if w is not None:
+    prose.say(
+        f"The most profitable fifth of the customers make **{prose.pct(w['top20_share'])}** of the total "
+        f"profit, and the curve peaks at **{prose.pct(w['peak_share'])}** of it: the loss makers then destroy "
+        f"{prose.pct(w['peak_share'] - 1)} of the total. "
+        + prose.choose(1.5 <= w['peak_share'] <= 3.0,
+            "That is the range the literature reports (a peak at 150–300 % of total profit, Kaplan & Narayanan 2001).",
+            prose.choose(w['peak_share'] < 1.5,
+                "That is a flatter whale than the literature's 150–300 % (Kaplan & Narayanan 2001): here the loss "
+                "makers lose little next to what the best customers earn.",
+                "That is a steeper whale than the literature's 150–300 % (Kaplan & Narayanan 2001)."))
+        + f" The whale counts {prose.count(w['loss_makers'], 'loss maker')} among the customers we served, "
+        f"{prose.count(active_losers)} of them buying this year (the exercises count those)."
+    )
+
+# %%
+losers = ka.loc[served & ka["is_loss_maker"]]
+small_share = notebook.ratio((losers["abc_class"].eq("C") | ~losers["is_active"]).sum(), len(losers))
+prose.say(
+    f"Of the loss makers in the tail of the whale, {prose.pct(small_share)} are class C or bought nothing "
+    "this year: small customers whose orders and visits cost more than their margin. The ones to look at "
+    f"first are the **large** customers that lose money — {prose.count(int(losers['abc_class'].eq('A').sum()))} "
+    "of them are class A:")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -379,15 +465,28 @@ if worst is not None:
                            title=f"{prof.loc[worst, 'customer_name']}: where the margin goes");
 
 # %% [markdown]
-# Where does their cost to serve come from? Compared with profitable customers of the same
-# size, they order in many small lots (freight, order desk), complain, and take visits and
-# technical support.
+# Where does their cost to serve come from? The chart puts them next to profitable
+# customers of about the same size, pool by pool (the cost of each team's time, and
+# freight):
 
 # %%
 largest = active.sort_values("revenue_rank").index
 peers = [c for c in largest[:20] if c not in big_losers.index][:3]
 by_pool = costing.cost_by_pool(kd, s)
 plots.cost_to_serve_by_pool(by_pool.loc[shown + peers], ka["customer_name"]);
+
+# %%
+if shown and peers:
+    per_revenue = by_pool.div(ka["revenue"].reindex(by_pool.index), axis=0)
+    gap = (per_revenue.loc[shown].mean() - per_revenue.loc[peers].mean()).sort_values(ascending=False)
+    gap = gap[gap > 0]
+    display(prose.say(
+        "Per euro of revenue, the large loss makers cost more than their profitable peers above all in "
+        f"{prose.names([str(p) for p in gap.index[:3]])}"
+        + (f" ({prose.names([prose.pct(v, 1) for v in gap.iloc[:3]])} of revenue more)" if len(gap) else "")
+        + ": that is where the terms of their business must change." if len(gap) else
+        "Per euro of revenue, the large loss makers do not cost more to serve than their peers: their loss "
+        "comes from price and rebates."))
 
 # %% [markdown]
 # ### Net price × cost to serve: the Shapiro matrix
@@ -409,9 +508,10 @@ plots.cost_to_serve_by_pool(by_pool.loc[shown + peers], ka["customer_name"]);
 plots.shapiro(ka, highlight=shown);
 
 # %%
-# NBVAL_CHECK_OUTPUT
-print(active["shapiro_quadrant"].value_counts().to_string())
-print("large loss makers:", big_losers["shapiro_quadrant"].value_counts().to_dict())
+quadrants = pd.DataFrame({"active customers": active["shapiro_quadrant"].value_counts(),
+                          "large loss makers": big_losers["shapiro_quadrant"].value_counts()}
+                         ).fillna(0).astype(int).rename_axis("Shapiro quadrant")
+tables.table(quadrants, formats={c: "count" for c in quadrants.columns}, top=None)
 
 # %% [markdown]
 # ### Now versus future
@@ -435,7 +535,7 @@ if ka["profit"].notna().any():
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(ka["profitability_quadrant"].value_counts().to_string())
+print("profit now x future: " + ", ".join(f"{q} {n}" for q, n in ka["profitability_quadrant"].value_counts().items()))
 if answer_key is not None:
     dec = answer_key.index[answer_key["is_decaying"]]
     print(f"planted decaying relationships: {len(dec)}, of which 'keep': "
@@ -443,14 +543,22 @@ if answer_key is not None:
 
 # %% [markdown]
 # ### What this means for the account manager
-#
-# Revenue is not profit. Each of the large customers above buys a lot, at prices just
-# above our cost of goods, with rebates on top, and takes more than its share of visits,
-# complaints and technical support: they are *aggressive* buyers in Shapiro's sense, and
-# our worst customers. The answer is rarely to drop them; it is to change the terms (price,
-# rebate conditions, minimum order sizes) or the cost to serve (fewer, larger deliveries;
-# service priced or rationed). The *keep* customers are profitable but shrinking — go and
-# ask why before it shows in the revenue.
+
+# %%
+if len(big_losers):
+    gm_rate = notebook.ratio(big_losers["gross_margin"].sum(), big_losers["revenue"].sum())
+    all_rate = notebook.ratio(active["gross_margin"].sum(), active["revenue"].sum())
+    shap = big_losers["shapiro_quadrant"].value_counts()
+    nowf = big_losers["profitability_quadrant"].value_counts()
+    display(prose.say(
+        f"Revenue is not profit. The {prose.count(len(big_losers), 'large loss maker')} above keep "
+        f"{prose.pct(gm_rate, 1)} of their revenue as gross margin, against {prose.pct(all_rate, 1)} for all "
+        "active customers, and then pay rebates and a cost to serve out of it. Shapiro's matrix puts "
+        f"{prose.names([f'{n} in *{q}*' for q, n in shap.items()])}; profit now versus future puts "
+        f"{prose.names([f'{n} in *{q}*' for q, n in nowf.items()])}. The answer is rarely to drop them; it is "
+        "to change the terms (price, rebate conditions, minimum order sizes) or the cost to serve (fewer, "
+        "larger deliveries; service priced or rationed). The *keep* customers are profitable but shrinking "
+        "— go and ask why before it shows in the revenue."))
 
 # %% [markdown]
 # ## 5. Lifetime value
@@ -476,27 +584,65 @@ for convention in ("end", "start"):
     k = selection.margin_multiple(lv.retention, lv.discount_rate, convention)
     print(f"convention {convention!r}: lifetime value = {k:.2f} x yearly profit")
 
+# %% [markdown]
+# **Why is the setting not the observed rate?** The observed rate counts a customer as
+# retained when it bought *anything* again; the lifetime value needs the chance that its
+# *margin* goes on. A customer that halves its purchases counts as retained, and one year
+# of history says little about the years ahead. So the setting is a planning assumption,
+# and the chapter shows both:
+
+# %%
+from kamlib import measures
+
+observed = selection.observed_retention(kd, analysis_year)
+by_year = measures.yearly_pivot(kd.orders, "revenue")
+if analysis_year - 1 in by_year.columns and analysis_year in by_year.columns:
+    before_rev, now_rev = by_year[analysis_year - 1], by_year[analysis_year]
+    kept = notebook.ratio(now_rev.clip(upper=before_rev).sum(), before_rev.sum())
+else:
+    kept = float("nan")
+prose.say(
+    f"{prose.pct(observed, 1)} of the customers who bought in {analysis_year - 1} bought again in "
+    f"{analysis_year}; together they kept {prose.pct(kept, 1)} of their {analysis_year - 1} revenue "
+    "(each customer counted up to its previous level, so a shrinking customer counts only what it kept). "
+    f"The setting, **{prose.pct(lv.retention)}**, is "
+    + prose.choose(lv.retention < observed, "more cautious than either", "not above what was observed")
+    + f": at the observed rate the margin multiple would be "
+    f"{prose.number(selection.margin_multiple(min(observed, 0.999), lv.discount_rate, lv.convention), 1)} "
+    f"instead of {prose.number(selection.margin_multiple(lv.retention, lv.discount_rate, lv.convention), 1)}. "
+    "If your own history supports a higher rate over several years, change "
+    "`selection.lifetime_value.retention` in the settings file.")
+
 # %%
 plots.margin_multiples(lv.discount_rate);
 
 # %%
 top_lv = ka.sort_values("lifetime_value", ascending=False)
-pd.concat([top_lv.head(5), top_lv.tail(3)])[
-    ["customer_name", "abc_class", "profit", "lifetime_value"]].round(0)
+tables.table(top_lv[["customer_name", "abc_class", "profit", "lifetime_value"]], top=5,
+             what="customers", title="The highest lifetime values")
+
+# %%
+tables.table(top_lv[["customer_name", "abc_class", "profit", "lifetime_value"]].tail(3),
+             top=None, title="The lowest lifetime values")
 
 # %% [markdown]
 # ### What this means for the account manager
-#
-# At 90 % retention and 10 % a year cost of capital, a customer is worth about four and a
-# half years of today's profit; at 80 % retention, less than three. Retention is the lever:
-# keeping a good customer one more year is worth more than most price increases. A
-# customer with a negative profit has a negative lifetime value *at today's terms* — the
-# terms, not the customer, are what must change.
+
+# %%
+lower = max(lv.retention - 0.1, 0.0)
+prose.say(
+    f"At {prose.pct(lv.retention)} retention and {prose.pct(lv.discount_rate)} a year cost of capital, a "
+    f"customer is worth about {prose.number(selection.margin_multiple(lv.retention, lv.discount_rate, lv.convention), 1)} "
+    f"years of today's profit; at {prose.pct(lower)} retention, "
+    f"{prose.number(selection.margin_multiple(lower, lv.discount_rate, lv.convention), 1)}. Retention is the "
+    "lever: keeping a good customer one more year is worth more than most price increases. A customer with "
+    "a negative profit has a negative lifetime value *at today's terms* — the terms, not the customer, are "
+    "what must change.")
 
 # %% [markdown]
 # ## 6. A weighted scorecard that follows the company's goals
 #
-# **The idea.** The primer's sources judge customers on three families of indicators:
+# **The idea.** The practitioner sources judge customers on three families of indicators:
 # **attractiveness** (value and price compared with other customers, how it buys, fit with
 # our strategy, closeness to the market we aim at), **potential** (sales, profit, growth,
 # room to grow) and the **relationship** (its present state and its potential). Each
@@ -504,9 +650,10 @@ pd.concat([top_lv.head(5), top_lv.tail(3)])[
 # manager's yearly assessment:
 
 # %%
-pd.DataFrame([(c, k.family, k.label, "more" if k.direction > 0 else "less", k.meaning)
-              for c, k in selection.CRITERIA.items()],
-             columns=["criterion", "family", "label", "better", "meaning"]).set_index("criterion")
+tables.table(pd.DataFrame([(c, k.family, k.label, "more" if k.direction > 0 else "less", k.meaning)
+                           for c, k in selection.CRITERIA.items()],
+                          columns=["criterion", "family", "label", "better", "meaning"]),
+             top=None, what="criteria")
 
 # %% [markdown]
 # **Normalisation.** Criteria are on different scales (EUR, %, kg, scores 1-5), so each is
@@ -539,9 +686,10 @@ example = notebook.pick(ka.loc[ka["abc_class"] == "B", "score"], "max",
                         what="class-B (growing) customer",
                         fix="Lower selection.abc.growth_min to see one.")
 if example is not None:
-    points = selection.score_breakdown(facts, s, [example]).T.round(1)
-    points.columns = [ka.loc[example, "customer_name"]]
-    display(points)
+    points = selection.score_breakdown(facts, s, [example]).T
+    points.columns = ["points"]
+    display(tables.table(points.rename_axis("criterion"), formats={"points": "number:1"}, top=None,
+                         title=f"{example} {ka.loc[example, 'customer_name']}: points per criterion"))
 
 # %% [markdown]
 # **Goals change who is key.** The same data and the same rule, four goals. Count the key
@@ -549,7 +697,8 @@ if example is not None:
 
 # %%
 by_goal = selection.goal_comparison(facts, s)
-by_goal.head(10)
+tables.table(by_goal, top=10, what="customers", formats={"key_under": "count", "revenue_rank": "count"},
+             columns={"key_under": "key under how many goals"})
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -560,13 +709,20 @@ for goal in selection.GOAL_PRESETS:
 
 # %% [markdown]
 # ### What this means for the account manager
-#
-# A score is a *conversation*, not a verdict. With the goal "build a distribution network"
-# (the golden-key case) the list shrinks to cooperative partners that share information,
-# and their median size falls several-fold: size counts for nothing, execution for a lot.
-# With "grow profit" the price-disciplined, cheap-to-serve customers rise. Agree on the
-# goal first, then on the weights, and bring the breakdown to the meeting: "it is key
-# because of its growth and its cooperation" is an argument; "the model says 72" is not.
+
+# %%
+sizes = {g: facts.loc[by_goal.index[by_goal[g]], "revenue"] for g in selection.GOAL_PRESETS}
+base, net = sizes[s.selection.scorecard.goal] if s.selection.scorecard.goal in sizes else sizes["balanced"], sizes.get("build a distribution network")
+if net is not None and len(net) and len(base):
+    display(prose.say(
+        "A score is a *conversation*, not a verdict. With the goal \"build a distribution network\" (the "
+        f"golden-key case) the list has {prose.count(len(net), 'key account')} instead of {prose.count(len(base))}, "
+        f"and their median revenue is {prose.money(net.median())} instead of {prose.money(base.median())} "
+        f"({prose.times(base.median(), net.median())} smaller"
+        "): size counts for little, execution for a lot. With \"grow profit\" the price-disciplined, "
+        "cheap-to-serve customers rise. Agree on the goal first, then on the weights, and bring the breakdown "
+        "to the meeting: \"it is key because of its growth and its cooperation\" is an argument; \"the model "
+        "says so\" is not."))
 
 # %% [markdown]
 # ## 7. Fuzzy comprehensive evaluation
@@ -594,24 +750,39 @@ plots.fuzzy_memberships(s.selection.fuzzy);
 grades = list(s.selection.fuzzy.grades)
 norm = selection.normalised_criteria(facts, s)
 fz = selection.fuzzy_evaluation(norm, s.selection.scorecard.effective_weights, s.selection.fuzzy)
-fz.loc[[c for c in (example, worst) if c is not None], grades + ["fuzzy_grade", "fuzzy_score"]].join(ka["score"]).round(2)
+tables.table(fz.loc[[c for c in (example, worst) if c is not None], grades + ["fuzzy_grade", "fuzzy_score"]]
+             .join(ka["score"]), formats={**{g: "number:2" for g in grades}, "fuzzy_score": "number:1",
+                                          "score": "number:1"}, top=None)
 
 # %%
 plots.fuzzy_vs_score(ka, grades=grades);
 
 # %%
-# NBVAL_CHECK_OUTPUT
 n_key = int(ka["is_key"].sum())
 best_n = active["score_rank"].astype("int64") <= n_key
-print(pd.crosstab(active["fuzzy_grade"], best_n.rename(f"score top {n_key}")).reindex(grades).to_string())
+grade_vs_rank = pd.crosstab(active["fuzzy_grade"], best_n).reindex(index=grades, columns=[True, False],
+                                                                  fill_value=0)
+grade_vs_rank.columns = [f"in the score top {n_key}", "outside it"]
+tables.table(grade_vs_rank.rename_axis("fuzzy grade"),
+             formats={c: "count" for c in grade_vs_rank.columns}, top=None)
+
+# %%
+# NBVAL_CHECK_OUTPUT
 print(f"excellent but outside the score top {n_key}: {(~best_n & active['fuzzy_grade'].eq('excellent')).sum()}; "
       f"in the top {n_key} but only poor/fair: {(best_n & active['fuzzy_grade'].isin(['poor', 'fair'])).sum()}")
 
 # %% [markdown]
 # ### What this means for the account manager
-#
-# With the weighted-average operator the fuzzy score is nearly the scorecard seen through
-# grades: the ranking hardly moves. What fuzzy evaluation adds is the *profile*: two
+
+# %%
+rho = active["fuzzy_score"].rank().corr(active["score"].rank())
+prose.say(
+    f"With the {s.selection.fuzzy.operator.replace('_', '-')} operator, the fuzzy score and the scorecard rank "
+    f"the active customers {prose.choose(rho > 0.9, 'almost alike', prose.choose(rho > 0.7, 'much alike', 'differently'))} "
+    f"(rank correlation {prose.number(rho, 2)}).")
+
+# %% [markdown]
+# What fuzzy evaluation adds is the *profile*: two
 # customers with the same score can be "good across the board" or "excellent on some
 # criteria, poor on others". Where the grade and the score rank disagree, look at the
 # profile before deciding: a polarised customer is a risk (or an opportunity) a single
@@ -632,8 +803,10 @@ plots.portfolio(ka, pf=s.selection.portfolio, highlight=shown,
                 highlight_label="large loss makers");
 
 # %%
-# NBVAL_CHECK_OUTPUT
-print(pd.crosstab(active["portfolio_action"], active["is_key"].rename("key")).to_string())
+by_action = pd.crosstab(active["portfolio_action"], active["is_key"]).reindex(columns=[True, False], fill_value=0)
+by_action.columns = ["key accounts", "other active customers"]
+tables.table(by_action.rename_axis("portfolio action"), formats={c: "count" for c in by_action.columns},
+             top=None)
 
 # %% [markdown]
 # ### What this means for the account manager
@@ -641,9 +814,16 @@ print(pd.crosstab(active["portfolio_action"], active["is_key"].rename("key")).to
 # The portfolio tells you how to *spend* on each account, which the key-account list alone
 # does not: invest for growth where the customer is attractive and the relationship
 # strong; invest selectively where one of the two is missing (pick the battles); manage
-# for cash where the customer is worth little to us however good the relationship. Note
-# the large loss makers: attractive on paper, average relationship, "invest selectively"
-# — the profitability views of section 4 say where that investment must go first.
+# for cash where the customer is worth little to us however good the relationship.
+
+# %%
+if len(big_losers):
+    acts = big_losers["portfolio_action"].value_counts()
+    display(prose.say(
+        "Note the large loss makers: the portfolio says "
+        f"{prose.names([f'*{a}* for {prose.count(n)}' for a, n in acts.items()])} — the matrix sees their "
+        "size and relationship, not their loss; the profitability views of section 4 say where any "
+        "investment in them must go first."))
 
 # %% [markdown]
 # ## 9. The key-account list
@@ -683,7 +863,7 @@ print("columns:", ", ".join(same.columns))
 view = key.sort_values("score", ascending=False)[
     ["customer_name", "account_manager", "abc_class", "pyramid_tier", "score",
      "profit", "profitability_quadrant", "shapiro_quadrant", "portfolio_action"]]
-view.head(15).round(0)
+tables.table(view, top=15, what="key accounts", formats={"score": "number:0"})
 
 # %% [markdown]
 # The reasons, in words, for three customers: the largest loss maker, a B customer, and the largest customer.
@@ -705,11 +885,13 @@ for cid in [c for c in [worst, example, notebook.pick(active.sort_values("revenu
 # them the list keeps:
 
 # %%
-selection.method_agreement(ka).round(2)
+tables.table(selection.method_agreement(ka), top=None)
 
 # %%
 disagree = selection.disagreements(ka)
-disagree.groupby("finding", sort=False).head(3).round(0)
+tables.table(disagree.groupby("finding", sort=False).head(3)
+             [["customer_id", "customer_name", "finding", "revenue_rank", "score", "abc_class", "profit", "is_key"]],
+             formats={"score": "number:0", "revenue_rank": "count"}, top=None, index=False)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -721,11 +903,20 @@ for finding, n in disagree["finding"].value_counts(sort=False).items():
 #
 # The list is the *result of decisions*, each visible in the settings file: the goal and
 # its weights, the class rule, the score bar, what to do with loss makers. The
-# disagreements are the agenda of the review meeting: the third-largest customer is not
-# key, because it loses money; a dozen modest, growing, cooperative customers are — the
-# golden-key lesson on our own data. Selection is continuous: rerun it every year (the
-# migration matrix shows who moved), and for each key customer be able to say *why* it
-# is key.
+# disagreements are the agenda of the review meeting.
+
+# %%
+not_key_big = active.loc[~active["is_key"]].sort_values("revenue_rank")
+b_key = int((key["abc_class"] == "B").sum())
+first_out = not_key_big.index[0] if len(not_key_big) else None
+prose.say(
+    (f"The largest customer left out is {first_out} (revenue rank {int(ka.loc[first_out, 'revenue_rank'])}), "
+     f"because {prose.choose(bool(ka.loc[first_out, 'is_loss_maker']), 'it loses money', 'its goal-driven score is too low')}; "
+     if first_out is not None else "")
+    + f"{prose.count(b_key, 'modest, growing, cooperative customer')} (class B) "
+    f"{prose.choose(b_key == 1, 'is', 'are')} key — the golden-key lesson on our own data. Selection is "
+    "continuous: rerun it every year (the migration matrix shows who moved), and for each key customer be "
+    "able to say *why* it is key.")
 
 # %% [markdown]
 # ## 10. Workshop: tune the weights and thresholds
@@ -757,51 +948,102 @@ selection_widgets.lifetime_value_explorer(margin=50_000, s=s)
 # ## Exercises
 #
 # Try each exercise before opening the solution below it. The learner's copy of this
-# chapter (`make exercises`) has the solutions removed.
-#
+# chapter (`make exercises`) has the solutions removed. Where the answer is a number or a
+# count, put it in the variable the exercise names (`answer_1`, ...) and run the check
+# cell below it: `exercises.check` says *right* or *not yet* with a hint, without giving
+# the answer away.
+
+# %%
+where = dict(data_source=data_source, settings_file=settings_file, analysis_year=analysis_year)
+
+# %% [markdown]
 # **Exercise 1 — the Gini by hand.** Four customers buy 1, 2, 3 and 4 tonnes. Compute the
-# Gini coefficient with the formula of section 1, then check it with `selection.gini`.
+# Gini coefficient with the formula of section 1 (in `answer_1`), then check it with
+# `selection.gini`.
+
+# %%
+answer_1 = None  # a number between 0 and 1
 
 # %% tags=["solution"]
 x = [1, 2, 3, 4]  # sorted ascending, i = 1..4, n = 4
 n = len(x)
-by_hand = sum((2 * i - n - 1) * xi for i, xi in enumerate(x, start=1)) / (n * sum(x))
-print(by_hand, selection.gini(x))  # (-3*1 - 1*2 + 1*3 + 3*4) / (4*10) = 10/40 = 0.25
+answer_1 = sum((2 * i - n - 1) * xi for i, xi in enumerate(x, start=1)) / (n * sum(x))
+print(answer_1, selection.gini(x))
+
+# %% [markdown] tags=["solution"]
+# *Model answer.* With i = 1..4 the weights 2i − n − 1 are −3, −1, 1, 3:
+# (−3·1 − 1·2 + 1·3 + 3·4) / (4 · 10) = 10/40 = **0.25**, and `selection.gini` agrees.
+# Four customers of not very different size: a low concentration.
+
+# %%
+exercises.check("01.1", answer_1, **where)
 
 # %% [markdown]
 # **Exercise 2 — the edge of class A.** Make class A the top 25 % of customers, and then
 # the customers that together make the first 80 % *of sales* (`basis = "value"`), each with
-# both boundary rules. How many class A customers do you get each time? Which rule would
-# you defend in front of the sales director?
+# both boundary rules. How many class A customers do you get each time (in `answer_2`, a
+# dict with the keys `"customers include"`, `"customers exclude"`, `"value include"`,
+# `"value exclude"`)? Which rule would you defend in front of the sales director?
+
+# %%
+answer_2 = None  # {"customers include": ..., "customers exclude": ..., "value include": ..., "value exclude": ...}
 
 # %% tags=["solution"]
+answer_2 = {}
 for basis, share in (("customers", 0.25), ("value", 0.80)):
     for boundary in ("include", "exclude"):
         cls = selection.cut_classes(facts["revenue"], [share, 1.0], ["A", "rest"],
                                     basis=basis, boundary=boundary)
-        print(f"{basis:<9} {share:.0%} {boundary:<8} class A: {(cls == 'A').sum()}")
-# "include" keeps the customer that crosses the cut: with a few large customers near the
-# cut, "exclude" can drop a customer that makes more sales than the whole of class C.
+        answer_2[f"{basis} {boundary}"] = int((cls == "A").sum())
+display(tables.table(pd.Series(answer_2, name="class A customers").rename_axis("basis and rule").to_frame(),
+                     formats={"class A customers": "count"}, top=None))
+
+# %% [markdown] tags=["solution"]
+# *Model answer.* The two rules differ by the one customer whose stretch crosses the cut;
+# the basis changes much more (a share of the customers, or the customers making a share
+# of the sales). Defend **include**: it keeps the customer that crosses the cut, and with a
+# few large customers near the cut "exclude" can drop a customer that makes more sales
+# than many in the class. Say which basis you use: "the top quarter of our customers" and
+# "the customers making 80 % of sales" are different lists.
+
+# %%
+exercises.check("01.2", answer_2, **where)
 
 # %% [markdown]
 # **Exercise 3 — the price of a visit.** Raise the unit time of a visit from 240 to 360
-# minutes (longer trips). How many active customers lose money now? And the large loss
-# makers: does the ranking of the reasons change?
+# minutes (longer trips). How many active customers lose money now (in `answer_3`)? And
+# the large loss makers: does the ranking of the reasons change?
+
+# %%
+answer_3 = None  # a count of active customers
 
 # %% tags=["solution"]
 minutes = {**s.selection.cost_to_serve.unit_minutes, "visit": 360.0}
 s3 = settings.replace(s, "selection.cost_to_serve.unit_minutes", minutes)
 ka3 = selection.key_accounts(kd, s3)
-print("loss makers now:", int((ka3["is_loss_maker"] & ka3["is_active"]).sum()),
-      "before:", int((ka["is_loss_maker"] & ka["is_active"]).sum()))
-print(ka3.loc[shown, ["customer_name", "profit", "cost_to_serve"]].round(0))
+answer_3 = int((ka3["is_loss_maker"] & ka3["is_active"]).sum())
+before3 = int((ka["is_loss_maker"] & ka["is_active"]).sum())
+print("loss makers now:", answer_3, "before:", before3)
+display(tables.table(ka3.loc[shown, ["customer_name", "profit", "cost_to_serve"]].join(
+    ka.loc[shown, ["profit"]].rename(columns={"profit": "profit before"})), top=None))
+prose.say(
+    f"*Model answer.* {prose.count(answer_3, 'active customer')} lose money with longer visits, against "
+    f"{prose.count(before3)} before: the visits are a {prose.choose(answer_3 - before3 > 5, 'large', 'modest')} "
+    "part of the cost to serve. Compare the two profit columns of the large loss makers: each loses a little "
+    "more, and what makes them lose money — price, rebates and the cost to serve — stays the same.")
+
+# %%
+exercises.check("01.3", answer_3, **where)
 
 # %% [markdown]
 # **Exercise 4 — your own goal.** Your company wants to grow in pharma and cosmetics with
 # partners who share information. Make a custom goal: `target_industry` (with
 # `target_industries = ("pharma", "cosmetics")`) weight 3, `information_sharing` 3,
 # `profit_margin` 2, `growth` 2. How many key accounts, and how many of them are pharma or
-# cosmetics customers?
+# cosmetics customers? (`answer_4 = {"key accounts": ..., "pharma or cosmetics": ...}`)
+
+# %%
+answer_4 = None  # {"key accounts": ..., "pharma or cosmetics": ...}
 
 # %% tags=["solution"]
 s4 = selection.with_goal(s, "custom", {"target_industry": 3, "information_sharing": 3,
@@ -809,14 +1051,27 @@ s4 = selection.with_goal(s, "custom", {"target_industry": 3, "information_sharin
 s4 = settings.replace(s4, "selection.scorecard.target_industries", ["pharma", "cosmetics"])
 ka4 = selection.key_accounts(kd, s4)  # target_industry is a fact: recompute the facts
 k4 = ka4.loc[ka4["is_key"]]
-print(len(k4), "key accounts;", k4["industry"].isin(["pharma", "cosmetics"]).sum(),
-      "in pharma or cosmetics")
+answer_4 = {"key accounts": len(k4),
+            "pharma or cosmetics": int(k4["industry"].isin(["pharma", "cosmetics"]).sum())}
+prose.say(
+    f"*Model answer.* {prose.count(answer_4['key accounts'], 'key account')}, of which "
+    f"{prose.count(answer_4['pharma or cosmetics'])} in pharma or cosmetics "
+    f"({prose.pct(notebook.ratio(answer_4['pharma or cosmetics'], answer_4['key accounts']))}). The goal "
+    "moves the list towards the industries it names; recompute the facts (`selection.key_accounts`), "
+    "because `target_industry` is a fact of each customer, not a weight.")
+
+# %%
+exercises.check("01.4", answer_4, **where)
 
 # %% [markdown]
 # **Exercise 5 — lifetime value conventions.** A customer makes EUR 50,000 profit a year,
 # stays with probability 85 % a year, and money costs 8 % a year. Compute its lifetime
 # value with both conventions, by hand and with `selection.margin_multiple`. What is the
 # difference between the two, and why?
+# (`answer_5 = {"first margin in a year": ..., "first margin now": ...}`)
+
+# %%
+answer_5 = None  # {"first margin in a year": ..., "first margin now": ...}
 
 # %% tags=["solution"]
 m, r, d = 50_000, 0.85, 0.08
@@ -824,44 +1079,75 @@ end_by_hand = m * r / (1 + d - r)
 start_by_hand = m * (1 + d) / (1 + d - r)
 print(round(end_by_hand), round(m * selection.margin_multiple(r, d, "end")))
 print(round(start_by_hand), round(m * selection.margin_multiple(r, d, "start")))
-print("difference:", round(start_by_hand - end_by_hand))  # exactly one margin, m
+answer_5 = {"first margin in a year": end_by_hand, "first margin now": start_by_hand}
+
+# %% [markdown] tags=["solution"]
+# *Model answer.* First margin in a year: 50,000 × 0.85 / 0.23 ≈ EUR 184,783; first margin
+# now: 50,000 × 1.08 / 0.23 ≈ EUR 234,783. They differ by exactly one margin, EUR 50,000:
+# "now" counts this year's margin, "in a year" starts with next year's. Neither is wrong;
+# say which one you use.
+
+# %%
+exercises.check("01.5", answer_5, **where)
 
 # %% [markdown]
 # **Exercise 6 — the other fuzzy operator.** Evaluate the customers with Zadeh's max-min
-# operator (`operator = "max_min"`). How many customers change grade compared with the
-# weighted average? Why does max-min let a single heavily weighted criterion decide?
+# operator (`operator = "max_min"`). How many active customers change grade compared with
+# the weighted average (in `answer_6`)? Why does max-min let a single heavily weighted
+# criterion decide?
+
+# %%
+answer_6 = None  # a count of active customers
 
 # %% tags=["solution"]
 s6 = settings.replace(s, "selection.fuzzy.operator", "max_min")
 mm = selection.fuzzy_evaluation(norm, s6.selection.scorecard.effective_weights, s6.selection.fuzzy)
-changed = (mm.loc[active.index, "fuzzy_grade"] != fz.loc[active.index, "fuzzy_grade"]).sum()
-print(f"{changed} of {len(active)} active customers change grade")
-print(pd.crosstab(fz.loc[active.index, "fuzzy_grade"], mm.loc[active.index, "fuzzy_grade"]
-                  .rename("max-min")).reindex(index=grades, columns=grades, fill_value=0))
-# max-min keeps, for each grade, only the strongest min(weight, membership): the
-# criteria with the largest weights cap everything, the others hardly count.
+answer_6 = int((mm.loc[active.index, "fuzzy_grade"] != fz.loc[active.index, "fuzzy_grade"]).sum())
+cross = pd.crosstab(fz.loc[active.index, "fuzzy_grade"].rename("weighted average"),
+                    mm.loc[active.index, "fuzzy_grade"].rename("max-min")).reindex(
+    index=grades, columns=grades, fill_value=0)
+display(tables.table(cross, formats={g: "count" for g in grades}, top=None))
+prose.say(
+    f"*Model answer.* {prose.count(answer_6, 'active customer')} of {prose.count(len(active))} change grade. "
+    "Max-min keeps, for each grade, only the strongest min(weight, membership): the criteria with the "
+    "largest weights cap everything, and the others hardly count — one heavily weighted criterion decides.")
+
+# %%
+exercises.check("01.6", answer_6, **where)
 
 # %% [markdown]
 # **Exercise 7 — a steeper pyramid.** Redo the "2 % move up" simulation with 5 % movers
 # who reach the *median* (not the mean) of the tier above. Why is the result so different
-# from the mean?
+# from the mean? (`answer_7 = {"movers": ..., "revenue change": ..., "profit change": ...}`,
+# the changes as fractions: 0.05 for +5 %)
+
+# %%
+answer_7 = None  # {"movers": ..., "revenue change": ..., "profit change": ...}
 
 # %% tags=["solution"]
 s7 = settings.replace(s, "selection.pyramid.move_share", 0.05)
 s7 = settings.replace(s7, "selection.pyramid.move_to", "median")
 sim7 = selection.simulate_moving_up(ka, s7.selection.pyramid)
 t7 = sim7.loc["total"]
-print(f"{int(t7['movers'])} movers: revenue {notebook.change(t7['revenue_after'], t7['revenue_before'])}, "
-      f"profit {notebook.change(t7['profit_after'], t7['profit_before'])}")
-# Sizes are skewed: in each tier the mean is pulled up by a few large customers, the
-# median is not. Promising the mean is promising that movers become above-typical.
+answer_7 = {"movers": int(t7["movers"]),
+            "revenue change": notebook.ratio(t7["revenue_after"], t7["revenue_before"]) - 1,
+            "profit change": notebook.ratio(t7["profit_after"], t7["profit_before"]) - 1}
+prose.say(
+    f"*Model answer.* {prose.count(answer_7['movers'], 'mover')}: revenue "
+    f"{prose.signed_pct(answer_7['revenue change'])}, profit {prose.signed_pct(answer_7['profit change'])}. "
+    "Sizes are skewed: in each tier the mean is pulled up by a few large customers, the median is not. "
+    "Promising the mean is promising that the movers become above-typical customers of the tier above.")
+
+# %%
+exercises.check("01.7", answer_7, **where)
 
 # %% [markdown]
 # ## Check your understanding
 #
 # 1. Why is the biggest customer not automatically a key customer? Give two reasons from
 #    this chapter.
-# 2. The top 20 % of customers give 82 % of revenue. What does that tell you about profit?
+# 2. The top 20 % of customers give most of the revenue (section 1). What does that tell
+#    you about profit?
 # 3. What is the boundary rule, and why does it matter for a customer with 19.8 % of
 #    customers ahead of it when class A is the top 20 %?
 # 4. In time-driven activity-based costing, why is unused capacity not spread over the
@@ -905,11 +1191,18 @@ print(f"{int(t7['movers'])} movers: revenue {notebook.change(t7['revenue_after']
 # - Pareto (1896); Juran, *Quality Control Handbook* (1951): the vital few.
 # - Lorenz, "Methods of measuring the concentration of wealth" (1905); Gini, *Variabilità e
 #   mutabilità* (1912).
-# - Curry & Curry, *The Customer Marketing Method* (2000): the customer pyramid.
+# - Curry & Curry, *The Customer Marketing Method* (2000): the customer pyramid; V. Zeithaml,
+#   R. Rust, K. Lemon, "The customer pyramid: creating and serving profitable customers",
+#   *California Management Review* 43(4) (2001) 118–142.
 # - Kaplan & Anderson, "Time-driven activity-based costing", *HBR* (Nov. 2004).
-# - Cooper & Kaplan, *The Design of Cost Management Systems* (1991); Kaplan & Narayanan,
-#   "Measuring and managing customer profitability", *J. Cost Management* (2001): the whale
-#   curve.
+# - R. Cooper, R. S. Kaplan, "Profit priorities from activity-based costing", *HBR*
+#   (May–June 1991) 130–135, and *The Design of Cost Management Systems* (1991); R. S.
+#   Kaplan, V. G. Narayanan, "Measuring and managing customer profitability", *Journal of
+#   Cost Management* 15(5) (2001) 5–15: the whale curve (the most profitable customers make
+#   150–300 % of the total profit).
+# - M. Kalwani, N. Narayandas, "Long-term manufacturer-supplier relationships: do they pay
+#   off for supplier firms?", *Journal of Marketing* 59(1) (1995) 1–16: what the largest
+#   customers cost a supplier in price and service.
 # - Shapiro, Rangan, Moriarty & Ross, "Manage customers for profits (not just sales)",
 #   *HBR* (1987).
 # - Gupta & Lehmann, "Customers as assets", *J. Interactive Marketing* (2003): lifetime
@@ -918,4 +1211,13 @@ print(f"{int(t7['movers'])} movers: revenue {notebook.change(t7['revenue_after']
 # - Zadeh, "Fuzzy sets", *Information and Control* (1965); Wang Peizhuang, *Fuzzy Sets and
 #   Their Applications* (1983): fuzzy comprehensive evaluation.
 # - Fiocca, "Account portfolio analysis for strategy development", *Industrial Marketing
-#   Management* (1982); Millman & Wilson on key account portfolios.
+#   Management* 11(1) (1982) 53–62; T. Millman, K. Wilson, "From key account selling to key
+#   account management", *Journal of Marketing Practice: Applied Marketing Science* 1(1)
+#   (1995) 9–21: key account portfolios.
+# - The golden-key partner case and the ABC rule: the practitioner sources of the playbook,
+#   summarised in [the background](../docs/background.md).
+#
+# The words used here are explained in the [glossary](../docs/glossary.md).
+#
+# **Next:** [chapter 02 — segmenting by what drives buying](02_segment_by_sensitivity.ipynb):
+# what drives each key customer's buying — price, service or technology?
