@@ -5,31 +5,41 @@
 # the playbook shows what it would have cost on last year's history and what it has to
 # earn back.*
 #
+# *About 60 minutes. Before this chapter: [01](01_select_key_customers.ipynb) (who is a
+# [key account](../docs/glossary.md#key-account)) and [02](02_segment_by_sensitivity.ipynb)
+# (what drives each one's buying: the [price-sensitive](../docs/glossary.md#price-sensitive)
+# ones are this chapter's audience). A little pandas is enough; every number comes from
+# `kamlib.rebates`, the cells only call it.*
+#
 # For its **price-sensitive** key customers the source company used an annual
-# **cumulative-volume rebate** whose rate rises with volume, **off-season prices** so
-# they stock up in the slack season, **bundles** (buy two products, one at a special
-# price), **bigger packs** and cheaper packaging, and a cheaper **economy grade**.
-# Rebate software (SAP, Vistex, Enable) computes such schedules well, but does not tie
-# them to *who* is price-sensitive. This chapter does both, with the customers' own
-# order history as the test bench.
+# [**cumulative-volume rebate**](../docs/glossary.md#cumulative-volume-rebate) whose rate
+# rises with volume, [**off-season**](../docs/glossary.md#off-season) prices so they stock
+# up in the slack season, [**bundles**](../docs/glossary.md#bundle) (buy two products, one
+# at a special price), **bigger packs** and cheaper packaging, and a cheaper
+# [**economy grade**](../docs/glossary.md#economy-grade). Rebate software (SAP, Vistex,
+# Enable) computes such schedules well, but does not tie them to *who* is price-sensitive.
+# This chapter does both, with the customers' own order history as the test bench.
 #
-# **What you will learn**
+# **What you will learn** — afterwards you can:
 #
-# - three ways to pay a volume rebate — **retroactive**, **marginal** (stepped) and
-#   **growth** — and how to write one as a schedule in the settings file;
-# - the **retroactive cliff** and its *dead zone*, and why customers just below a
-#   threshold deserve a phone call;
-# - what a schedule **would have cost last year**, as a share of revenue and of margin,
-#   and who sits on which tier;
-# - **accrual** during the year, interim payments and the **final settlement** — which
-#   can be negative;
-# - the **break-even volume** of a price cut (Nagle & Müller) and the customer's
-#   response from its own elasticity;
-# - the arithmetic of **off-season prices, bundles, big packs and the economy grade**;
-# - how the chosen schedule reaches each **account plan**.
-#
-# *Before this chapter:* 01 (who is a key account) and 02 (what drives each one's
-# buying). All numbers come from `kamlib.rebates`; the cells only call it.
+# - pay a volume rebate three ways — [**retroactive**](../docs/glossary.md#retroactive),
+#   [**marginal**](../docs/glossary.md#marginal-rebate) (stepped) and
+#   [**growth**](../docs/glossary.md#growth-rebate) — and write one as a schedule in the
+#   [settings file](../docs/glossary.md#settings-file);
+# - spot the retroactive [**cliff**](../docs/glossary.md#cliff) and its *dead zone*, and
+#   say why customers just below a [threshold](../docs/glossary.md#threshold) deserve a
+#   phone call;
+# - say what a schedule **would have cost last year**, as a share of revenue and of margin,
+#   and who sits on which [tier](../docs/glossary.md#tier);
+# - [**accrue**](../docs/glossary.md#accrual) a rebate during the year, pay
+#   [interim payments](../docs/glossary.md#interim-payment) and work out the
+#   [**final settlement**](../docs/glossary.md#final-settlement) — which can be negative;
+# - compute the [**break-even volume**](../docs/glossary.md#break-even-volume) of a price
+#   cut (Nagle & Müller) and compare it with the customer's response from its own
+#   [elasticity](../docs/glossary.md#elasticity);
+# - weigh **off-season prices, bundles, big packs and the economy grade** with one piece of
+#   arithmetic (which share of the volume is new?);
+# - hand the chosen schedule to each [**account plan**](../docs/glossary.md#account-plan).
 
 # %% [markdown]
 # > **The worked example.** The text of this chapter describes the bundled sample: Auronia
@@ -53,7 +63,10 @@ notebook.setup()
 
 import pandas as pd
 
-from kamlib import data, formatting, rebates, segmentation, selection, settings
+from IPython.display import display
+
+from kamlib import data, exercises, formatting, rebates, segmentation, selection, settings, tables
+from kamlib.course import prose
 from kamlib.plots import rebates as rebate_plots
 from kamlib.widgets import rebates as rebate_widgets
 
@@ -76,7 +89,8 @@ print(proposal.describe())
 segments = segmentation.segments(kd, s)  # the key accounts of chapter 01 and their drivers
 targets = rebates.price_sensitive(segments)
 last_year = rebates.year_volumes(kd, analysis_year, targets)
-last_year.join(segments[["segment", "mixed_types", "price_elasticity"]]).round(2)
+tables.table(last_year.join(segments[["segment", "mixed_types", "price_elasticity"]]),
+             formats={"price_elasticity": "number:1"}, what="price-sensitive key accounts")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -106,14 +120,25 @@ for name, g in shares.groupby(group):
           f"in the off-season {formatting.pct(g['off_season_share'].mean()):>4}   "
           f"of which on the off-season price {formatting.pct(g['off_season_deal_share'].mean()):>4}")
 
+# %%
+by_group = shares.groupby(group).mean()
+if len(by_group) == 2:
+    ps, other = by_group.loc["price-sensitive"], by_group.loc["other key accounts"]
+    display(prose.say(
+        f"On average the price-sensitive key accounts buy **{prose.pct(ps['deal_share'])}** of "
+        f"their volume on deals, the other key accounts {prose.pct(other['deal_share'])}; of "
+        f"what they buy in the off-season, {prose.pct(ps['off_season_deal_share'])} is on the "
+        f"off-season price ({prose.pct(other['off_season_deal_share'])} for the others)."))
+
 # %% [markdown]
 # ### What this means for the account manager
 #
 # - The levers of this chapter are for the customers on the list above — not for every
-#   large account. A rebate to a service-sensitive customer buys nothing it values.
-# - Price-sensitive customers already react to special prices: they buy a much larger
-#   share on deals and wait for the off-season price. Every lever must be judged on the
-#   volume it *adds*, not on the volume that moves.
+#   large account. A rebate to a [service-sensitive](../docs/glossary.md#service-sensitive)
+#   customer buys nothing it values.
+# - Compare the two lines above: a customer that already buys on deals and waits for the
+#   off-season price reacts to special prices. Every lever must be judged on the volume it
+#   *adds*, not on the volume that merely moves.
 
 # %% [markdown]
 # ## 2. Three ways to pay a volume rebate
@@ -134,7 +159,8 @@ for name, g in shares.groupby(group):
 # The schedules of the settings file:
 
 # %%
-rebates.schedules_table(s)
+tables.table(rebates.schedules_table(s), formats={"threshold": "number:0", "rate": "pct:1"},
+             columns={"threshold": "threshold (in its basis)"}, top=None)
 
 # %% [markdown]
 # ### A worked example, by hand first
@@ -148,15 +174,19 @@ rebates.schedules_table(s)
 # - *growth* (3 % above last year, 5 % once growth reaches 10 t): 10 t above 85 t is
 #   exactly the 10 t threshold, so 5 %: 0.05 × 10,000 × 9.00 = **EUR 4,500**.
 #
-# `rebates.apply_schedule` does the same for all customers at once:
+# (The tiers are those of the settings file shipped with the playbook; the table above
+# shows the ones in force.) `rebates.apply_schedule` does the same for all customers at
+# once — the cell below sets its result beside the sums by hand:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 
 example = pd.DataFrame({"volume_kg": [95_000.0], "revenue": [855_000.0], "baseline": [85_000.0]})
-for name in ["cumulative volume", "stepped volume", "growth"]:
+by_hand = {"cumulative volume": 17_100, "stepped volume": 6_300, "growth": 4_500}  # the sums above
+for name, hand in by_hand.items():
     r = rebates.apply_schedule(example, s.rebates.schedule(name)).iloc[0]
-    print(f"{name:<18} tier {r['tier']}  rebate {formatting.eur(r['rebate'])}  "
+    agrees = "= by hand" if abs(r["rebate"] - hand) < 0.5 else f"(by hand {formatting.amount(hand, decimals=0)}: the tiers in force differ)"
+    print(f"{name:<18} tier {r['tier']}  rebate {formatting.amount(r['rebate'], decimals=0)} {agrees}  "
           f"({formatting.pct(r['effective_rate'], 2)} of revenue)")
 
 # %%
@@ -165,8 +195,9 @@ rebate_plots.rebate_curves(shown, price_per_kg=9.0, max_volume=200_000);
 
 # %% [markdown]
 # The retroactive lines jump at each threshold; the marginal line bends but never jumps.
-# For the same tiers and rates the marginal schedule always pays less — less than half
-# here, because most of a customer's volume sits in the lower bands.
+# For the same tiers and rates the marginal schedule never pays more, and usually much
+# less (in the worked example about a third), because most of a customer's volume sits in
+# the lower bands.
 #
 # ### What this means for the account manager
 #
@@ -184,17 +215,23 @@ rebate_plots.rebate_curves(shown, price_per_kg=9.0, max_volume=200_000);
 # by (r₁ − r₀) × t × p — on volume the customer has *already* bought. Just above the
 # threshold the customer pays *less in total* than just below it: its net payment
 # V·p·(1 − r₁) stays below t·p·(1 − r₀) until V = t (1 − r₀)/(1 − r₁). The
-# **dead zone**
+# [**dead zone**](../docs/glossary.md#dead-zone)
 #
 #     t × (r₁ − r₀) / (1 − r₁)
 #
 # is the extra volume the customer gets for nothing — or could order and throw away.
-# (All-units versus incremental discounts: Nagle & Müller, *The Strategy and Tactics of
-# Pricing*, on price structures.) At the price-sensitive customers' average price:
+# (All-units versus incremental discounts: Dolan 1987 and Munson & Rosenblatt 1998 on
+# quantity discounts; Nagle & Müller on price structures.) At the price-sensitive
+# customers' average price:
 
 # %%
 price = notebook.ratio(last_year["revenue"].sum(), last_year["volume_kg"].sum())
-rebates.cliffs(proposal, price_per_kg=price).round(2)
+tables.table(rebates.cliffs(proposal, price_per_kg=price),
+             formats={"threshold": "number:0", "rate_below": "pct:1", "rate_above": "pct:1",
+                      "rebate_jump": "eur", "dead_zone": "number:0", "dead_zone_end": "number:0"},
+             columns={"dead_zone": f"dead zone (in the basis: {proposal.basis})",
+                      "dead_zone_end": f"dead zone ends at ({proposal.basis})",
+                      "threshold": f"threshold ({proposal.basis})"}, top=None)
 
 # %%
 rebate_plots.cliff(proposal, tier=min(2, len(proposal.tiers)), price_per_kg=price);
@@ -215,10 +252,12 @@ rebate_plots.cliff(proposal, tier=min(2, len(proposal.tiers)), price_per_kg=pric
 #
 # ### First, test the method on the programme in force
 #
-# Before trusting a simulation of a new schedule, check that it reproduces the old one.
-# The company's *current programme* is retroactive on yearly kg: 1 % from 50 t, 2 % from
-# 150 t, 3 % from 300 t. `rebates.simulate` applies it to every customer's history and
-# sets it beside what accounting actually paid (the `rebates` table):
+# Before trusting a simulation of a new schedule, check that it reproduces the old one —
+# and look for the margin that leaks between the list price and what a customer really
+# pays, the [price waterfall](../docs/glossary.md#price-waterfall) of Marn & Rosiello.
+# The company's *current programme* is in the settings file too (its tiers are in the
+# table of section 2). `rebates.simulate` applies it to every customer's history and sets
+# it beside what accounting actually paid (the `rebates` table):
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -232,10 +271,22 @@ for cid, g in gap[gap.abs() >= 1].items():
     print(f"  {cid}: paid {formatting.eur(current.loc[cid, 'rebate_paid'])} instead of "
           f"{formatting.eur(current.loc[cid, 'rebate'])} (+{formatting.pct(g / current.loc[cid, 'revenue'], 1)} of revenue)")
 
-# %% [markdown]
-# The simulation reproduces accounting to the euro, except for a few customers who were
-# paid one point more than the programme says. Extra rebates like these are never
-# written into the programme, and nobody reviews them. Who are they?
+# %%
+extra = gap[gap.abs() >= 1]
+if len(extra):
+    points = extra / current.loc[extra.index, "revenue"]
+    display(prose.say(
+        f"The simulation reproduces accounting to the euro for {prose.count((gap.abs() < 1).sum())} "
+        f"of {prose.count(len(current), 'customer')}. {prose.count(len(extra), 'customer')} "
+        f"{'was' if len(extra) == 1 else 'were'} paid more than the programme says — "
+        + (f"{prose.pct(points.min(), 1)} of revenue on top" if round(points.min(), 3) == round(points.max(), 3)
+           else f"{prose.pct(points.min(), 1)} to {prose.pct(points.max(), 1)} of revenue on top")
+        + f", "
+        f"{prose.money(extra.sum())} in all. Extra rebates like these are never written into "
+        "the programme, and nobody reviews them. Who are they?"))
+else:
+    display(prose.say("The simulation reproduces what accounting paid to the euro for every customer: "
+                      "no rebate was paid outside the programme."))
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -247,17 +298,31 @@ for cid, r in flags.iterrows():
     print(f"{cid}  class {r['abc_class']}  rank {int(r['revenue_rank'])}  loss-maker {r['is_loss_maker']}  "
           f"profit {formatting.eur(r['profit'])}")
 
+# %%
+if len(flags):
+    n_loss = int(flags["is_loss_maker"].sum())
+    n_a = int((flags["abc_class"] == "A").sum())
+    def how_many(k):
+        return "all" if k == len(flags) > 1 else ("it" if k == len(flags) == 1 else prose.count(k))
+    display(prose.say(
+        f"Of these {prose.count(len(flags))}: {how_many(n_a)} in class A, {how_many(n_loss)} "
+        f"[loss making](../docs/glossary.md#loss-maker) in chapter 01's sense (profit after "
+        "discounts, rebates and the cost to serve below zero). An extra point "
+        "of rebate on a large account is one of the ways an account comes to lose money. That is "
+        "why this chapter ties every rebate to a written schedule, a reason and a simulation."))
+
 # %% [markdown]
-# They are the large **loss-making** accounts of chapter 01. Each extra point of rebate
-# was one of the reasons they lose money. That is why this chapter insists on tying
-# every rebate to a written schedule, a reason and a simulation.
-#
 # ### The proposal for the price-sensitive key customers
 
 # %%
 sim = rebates.simulate(kd, s, proposal, customers=targets)
-sim[["volume_kg", "revenue", "gross_margin", "rebate_paid", "tier", "rate", "rebate",
-     "rebate_pct_of_margin", "to_next_tier", "value_of_next_tier"]].round(3)
+tables.table(sim[["volume_kg", "revenue", "gross_margin", "rebate_paid", "tier", "rate", "rebate",
+                  "rebate_pct_of_margin", "to_next_tier", "value_of_next_tier"]],
+             formats={"rate": "pct:1", "rebate_pct_of_margin": "pct:1", "to_next_tier": "number:0"},
+             columns={"rebate_paid": "paid last year", "rebate": "rebate under the proposal",
+                      "rebate_pct_of_margin": "proposal, share of margin",
+                      "to_next_tier": f"to the next tier ({proposal.basis})"},
+             what="price-sensitive key accounts")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -275,16 +340,17 @@ for tier, r in rebates.tier_counts(sim, proposal).iterrows():
 rebate_plots.customers_on_tiers(sim, proposal);
 
 # %% [markdown]
-# The triangles are customers **just below** a threshold — within
-# `near_threshold_share` (15 % by default) of the volume the next tier needs. The
+# The triangles are customers **just below** a threshold — within the setting
+# `rebates.near_threshold_share` of the volume the next tier needs (printed below). The
 # line shows how far they have to go. `rebates.near_threshold` lists them, with what
-# reaching the tier is worth to them and the **marginal rebate rate**: the rebate earned
+# reaching the tier is worth to them and the [**marginal rebate rate**](../docs/glossary.md#marginal-rebate-rate): the rebate earned
 # per euro of the extra purchase. Above 100 %, the extra volume costs the customer
 # *nothing*.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 
+print(f"just below = within {formatting.pct(s.rebates.near_threshold_share)} of the next tier's threshold")
 for cid, r in rebates.near_threshold(sim).iterrows():
     print(f"{cid}: {formatting.kg(r['to_next_tier'])} short of the {formatting.pct(r['next_tier_rate'])} tier; "
           f"reaching it is worth {formatting.eur(r['value_of_next_tier'])} "
@@ -299,8 +365,8 @@ for cid, r in rebates.near_threshold(sim).iterrows():
 # - The accounts just below a threshold are where a tier changes behaviour. Plan the
 #   conversation: is there real extra demand, or will the order only move from January
 #   to December?
-# - Rebates paid outside the written schedule should be found and explained. Here they
-#   all went to customers that lose money.
+# - Rebates paid outside the written schedule should be found and explained (the
+#   programme test above): look at whom they went to, and at what those accounts earn.
 
 # %% [markdown]
 # ## 5. Accrual, interim payments and the final settlement
@@ -324,7 +390,9 @@ for cid, r in rebates.near_threshold(sim).iterrows():
 # %%
 acc = rebates.accrual(kd, s, proposal, customers=targets)
 settled = rebates.settlement(acc)
-settled.round(2)
+tables.table(settled, formats={"largest_forecast_error": "pct", "earned": "eur", "final_settlement": "eur"},
+             columns={"interim_paid": "paid in interims", "final_settlement": "final settlement"},
+             what="price-sensitive key accounts")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -363,11 +431,20 @@ for (forecast, month), r in errors.iterrows():
               f"wrong tier {formatting.pct(r['wrong_tier']):>3}, customers paying back "
               f"{int(r['customers_paying_back']):>2} ({formatting.eur(r['paid_back'])})")
 
+# %%
+after9 = errors.xs(9, level=1)["weighted_error"] if 9 in errors.index.get_level_values(1) else None
+if after9 is not None and len(after9):
+    display(prose.say(
+        f"On this history, after September the **{after9.idxmin()}** forecast misses least "
+        f"({prose.pct(after9.min(), 1)} of the volume), **{after9.idxmax()}** most "
+        f"({prose.pct(after9.max(), 1)}); the setting in force is **{s.rebates.forecast}**."))
+
 # %% [markdown]
-# The run rate ignores the autumn peak (September–November), so it forecasts too little
-# in the first nine months. The seasonal profile corrects for the peak. Last year's
-# volume ignores the current year entirely. Pick the forecast with the smallest error
-# on your own history and write it in the settings (`rebates.forecast`).
+# Why they differ: the run rate assumes every month is an average month, so it misses the
+# autumn [peak](../docs/glossary.md#peak) (September–November) that is still to come; the
+# seasonal profiles scale the months so far by the share of a normal year they usually
+# hold; last year's volume ignores the current year entirely. Pick the forecast with the
+# smallest error on your own history and write it in the settings (`rebates.forecast`).
 #
 # ### What this means for the account manager
 #
@@ -400,8 +477,15 @@ rebate_plots.break_even_curves(contribution_margins=(0.15, 0.25, 0.35), elastici
 # %%
 elasticity = rebates.elasticities(kd, s, targets, segments=segments)
 response = rebates.respond(sim, proposal, elasticity["elasticity_used"])
-response[["elasticity_used", "price_change", "contribution_margin", "break_even_volume_change",
-          "volume_change", "break_even_elasticity", "incremental_margin"]].round(3)
+tables.table(response[["elasticity_used", "price_change", "contribution_margin", "break_even_volume_change",
+                       "volume_change", "break_even_elasticity", "incremental_margin"]],
+             formats={"elasticity_used": "number:1", "price_change": "pct:1", "contribution_margin": "pct",
+                      "break_even_volume_change": "pct:1", "volume_change": "pct:1",
+                      "break_even_elasticity": "number:1", "incremental_margin": "eur"},
+             columns={"elasticity_used": "elasticity ε", "break_even_elasticity": "break-even ε*",
+                      "volume_change": "volume response",
+                      "incremental_margin": "margin after rebate and response"},
+             what="price-sensitive key accounts")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -426,7 +510,22 @@ print(f"Customers whose response pays for their rebate: {int(paid['earns_back'].
 
 # %%
 comparison = rebates.compare_schedules(kd, s, customers=targets, elasticity=elasticity["elasticity_used"])
-comparison.round(3).T
+shown = comparison[["method", "customers_paid", "rebate", "rebate_pct_of_revenue", "rebate_pct_of_margin",
+                    "break_even_volume_change", "volume_change", "incremental_volume_kg",
+                    "incremental_margin", "customers_earning_back", "near_threshold"]]
+unit = formatting.quantity_label()
+rows = {"method": ("method", "text"), "customers_paid": ("customers paid", "count"),
+        "rebate": (f"rebate ({formatting.money_label()})", "eur"),
+        "rebate_pct_of_revenue": ("rebate, share of revenue", "pct:1"),
+        "rebate_pct_of_margin": ("rebate, share of gross margin", "pct:1"),
+        "break_even_volume_change": ("break-even volume change", "pct:1"),
+        "volume_change": ("volume response", "pct:1"),
+        "incremental_volume_kg": (f"extra volume ({unit})", "kg"),
+        "incremental_margin": (f"margin after rebate and response ({formatting.money_label()})", "eur"),
+        "customers_earning_back": ("customers whose response pays", "count"),
+        "near_threshold": ("customers just below a threshold", "count")}
+tables.table(shown.T.rename(index={k: v[0] for k, v in rows.items()}).rename_axis("schedule"),
+             row_formats={v[0]: v[1] for v in rows.values() if v[1] != "text"}, top=None)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -439,11 +538,16 @@ for name, r in comparison.iterrows():
 # %%
 rebate_plots.schedule_comparison(comparison);
 
-# %% [markdown]
-# No schedule pays for itself through the price response alone. At these margins the
-# customers are not elastic enough. A volume rebate earns its keep through the
-# **threshold effect** the elasticity model leaves out: a customer close to a tier buys
-# up to it. Let the customers just below a threshold reach it (`reach_near_tiers=True`):
+# %%
+paying = comparison.index[comparison["incremental_margin"] > 0]
+display(prose.say(
+    ("**No schedule pays for itself through the price response alone**: at these margins the "
+     "customers are not elastic enough." if not len(paying) else
+     f"Through the price response alone, only {prose.names(list(paying))} "
+     f"{'pays' if len(paying) == 1 else 'pay'} for {'itself' if len(paying) == 1 else 'themselves'}."),
+    "A volume rebate can also earn its keep through the **threshold effect** the elasticity model "
+    "leaves out: a customer close to a tier buys up to it. The next cell lets the customers just "
+    "below a threshold reach it (`reach_near_tiers=True`):"))
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -454,12 +558,25 @@ for name, r in with_thresholds.iterrows():
     print(f"{name:<18} {int(r['customers_reaching_next_tier'])} customers reach their next tier; "
           f"margin after rebate {formatting.eur(r['incremental_margin'])}")
 
+
+# %%
+def signed(x):
+    return ("+" if x >= 0 else "") + prose.money(x)
+
+
+gain = (with_thresholds["incremental_margin"] - comparison["incremental_margin"]).sort_values(ascending=False)
+after = with_thresholds["incremental_margin"]
+display(prose.say(
+    f"The threshold effect changes the margin most under **{gain.index[0]}** ({signed(gain.iloc[0])}) and "
+    f"least under **{gain.index[-1]}** ({signed(gain.iloc[-1])}). With it, the margin after the rebate is best "
+    f"under **{after.idxmax()}** ({prose.money(after.max())}) and worst under **{after.idxmin()}** "
+    f"({prose.money(after.min())}). A tier is worth its cost where it moves a customer to buy more, not "
+    "where it pays a higher rate on volume the customer buys anyway: compare what each schedule pays "
+    "(the table above) with what the moved customers add."))
+
 # %% [markdown]
-# The schedules that gain most from the threshold effect are those that pay *little*
-# on the volume customers buy anyway: the marginal and growth schedules. A tier is worth
-# its cost where it moves a customer, not where it rewards volume already bought. Pull
-# the sliders to see the arithmetic of one customer (the results above do not depend on
-# them):
+# Pull the sliders to see the arithmetic of one customer (the results above do not depend
+# on them):
 
 # %%
 rebate_widgets.break_even_explorer(rebate=0.02, contribution_margin=0.20, elasticity=-2.5)
@@ -467,13 +584,21 @@ rebate_widgets.break_even_explorer(rebate=0.02, contribution_margin=0.20, elasti
 # %% [markdown]
 # ### What this means for the account manager
 #
-# - Never propose a rebate without its break-even volume: "2 % more rebate needs about
-#   10–15 % more volume at our margins. Can you give us that?"
+# - Never propose a rebate without its break-even volume (the sentence below is computed
+#   at the price-sensitive accounts' own gross margin).
 # - Pay for the *extra* volume, not for the volume you already have. Thresholds set
 #   just above where the customer is, marginal bands and growth rebates do that.
 #   Generous retroactive tiers do not.
 # - The elasticity of chapter 02 tells you which accounts respond to price at all. For
 #   the others, the rebate is a pure gift.
+
+# %%
+gm = notebook.ratio(last_year["gross_margin"].sum(), last_year["revenue"].sum())
+if gm == gm:  # not NaN
+    display(prose.say(
+        f"At their gross margin of {prose.pct(gm)}, 2% more rebate needs "
+        f"**{prose.pct(rebates.break_even_volume_change(-0.02, gm), 1)} more volume**: "
+        "*\"Can you give us that?\"*"))
 
 # %% [markdown]
 # ## 7. The other price levers
@@ -490,7 +615,7 @@ rebate_widgets.break_even_explorer(rebate=0.02, contribution_margin=0.20, elasti
 # ### Off-season special prices
 #
 # A lower price in June–August makes price-sensitive customers stock up in the slack
-# season. Part of that volume is **new**. The rest is **pulled forward** from the
+# season. Part of that volume is **new**. The rest is [**pulled forward**](../docs/glossary.md#pull-forward) from the
 # autumn, and would have been bought at the full price anyway. Each deal line is
 # compared with the customer's own normal price for the same product that year
 # (`rebates.deal_effect`). The assumed pull-forward share is the setting
@@ -498,8 +623,13 @@ rebate_widgets.break_even_explorer(rebate=0.02, contribution_margin=0.20, elasti
 
 # %%
 off = rebates.deal_effect(kd, s, "off-season", customers=targets)
-off[["deal_kg", "deal_share_of_volume", "deal_discount", "contribution_margin",
-     "concession", "margin_effect", "break_even_new_share"]].round(3)
+tables.table(off[["deal_kg", "deal_share_of_volume", "deal_discount", "contribution_margin",
+                  "concession", "margin_effect", "break_even_new_share"]],
+             formats={"deal_discount": "pct", "contribution_margin": "pct", "concession": "eur"},
+             columns={"deal_kg": "off-season deal volume", "deal_share_of_volume": "share of its volume",
+                      "deal_discount": "below its normal price", "concession": "price given away",
+                      "break_even_new_share": "break-even share of new volume"},
+             what="price-sensitive key accounts")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -525,7 +655,9 @@ if off["deal_kg"].sum() > 0:
 # pairs are bundled, across all customers (`rebates.bundle_pairs`):
 
 # %%
-rebates.bundle_pairs(kd, s).head(6).round(3)
+tables.table(rebates.bundle_pairs(kd, s), top=6, what="pairs",
+             formats={"concession": "eur", "bundle_discount": "pct", "margin_on_bundled": "eur"},
+             columns={"bundles": "bundle lines", "concession": "price given away"})
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -547,7 +679,20 @@ print(f"Break-even share of new volume (median customer): {formatting.pct(bun['b
 # unit cost leaves out:
 
 # %%
-rebates.pack_twins(kd, s).T.round(3)
+twins_p = rebates.pack_twins(kd, s)
+per, unit = formatting.price_label(), formatting.quantity_label()
+rows = {"big_product": ("big-pack product", "text"), "small_pack_kg": (f"small pack ({unit})", "kg"),
+        "big_pack_kg": (f"big pack ({unit})", "kg"), "price_small": (f"price, small pack ({per})", "price"),
+        "price_big": (f"price, big pack ({per})", "price"), "price_difference": (f"price difference ({per})", "price"),
+        "packaging_small": (f"packaging, small ({per})", "price"), "packaging_big": (f"packaging, big ({per})", "price"),
+        "packaging_saving": (f"packaging saving ({per})", "price"),
+        "unit_cost_saving": (f"unit cost saving ({per})", "price"), "other_saving": (f"other saving ({per})", "price"),
+        "margin_small": (f"margin, small pack ({per})", "price"), "margin_big": (f"margin, big pack ({per})", "price"),
+        "margin_change_per_kg": (f"margin change ({per})", "price"),
+        "break_even_volume_change": ("break-even volume change", "pct:1")}
+tables.table(twins_p.T.rename(index={k: v[0] for k, v in rows.items()}).rename_axis("small-pack product"),
+             row_formats={v[0]: v[1] for k, v in rows.items() if v[1] != "text" and k in twins_p.columns},
+             top=None)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -558,11 +703,22 @@ print(f"Price-sensitive key accounts: {formatting.kg(packs['switchable_kg'].sum(
 print(f"Moving them to big bags: the customers save {formatting.eur(packs['customer_saving'].sum())}, "
       f"our costs fall {formatting.eur(packs['cost_saving'].sum())}, margin {formatting.eur(packs['margin_change'].sum())}")
 
+# %%
+if len(twins_p):
+    worse = twins_p["margin_change_per_kg"] < 0
+    display(prose.say(
+        ("For both pack pairs" if worse.all() and len(twins_p) == 2 else
+         "For every pack pair" if worse.all() else
+         f"For {prose.count(int(worse.sum()))} of {prose.count(len(twins_p), 'pack pair')}") + " the big-bag price gives "
+        "the customer more than the pack saves us (a negative margin change per kg above)." if worse.any() else
+        "Here the big-bag price gives the customer less than the pack saves us: the move pays even "
+        "without extra volume."))
+
 # %% [markdown]
-# The big-bag price gives the customer more than the pack saves us. The move pays only
-# if it brings volume: the `break_even_volume_change` of `pack_twins` is the extra
-# volume needed (Nagle's formula with a cost change, −(ΔP − ΔC)/(CM + ΔP − ΔC)). Offer
-# big bags to win volume, not as a courtesy to customers who would buy anyway.
+# Where the margin per kg falls, the move pays only if it brings volume: the
+# `break_even_volume_change` of `pack_twins` is the extra volume needed (Nagle's formula
+# with a cost change, −(ΔP − ΔC)/(CM + ΔP − ΔC)). Offer big bags to win volume, not as a
+# courtesy to customers who would buy anyway.
 #
 # ### The economy grade
 #
@@ -574,7 +730,14 @@ print(f"Moving them to big bags: the customers save {formatting.eur(packs['custo
 
 # %%
 twins = rebates.economy_twins(kd, s)
-twins.T.round(3)
+rows = {"standard_product": ("standard product", "text"), "price_economy": (f"price, economy ({per})", "price"),
+        "price_standard": (f"price, standard ({per})", "price"), "price_discount": ("economy price below standard", "pct"),
+        "cost_economy": (f"cost, economy ({per})", "price"), "cost_standard": (f"cost, standard ({per})", "price"),
+        "margin_economy": (f"margin, economy ({per})", "price"), "margin_standard": (f"margin, standard ({per})", "price"),
+        "break_even_cannibalisation": ("pays while cannibalisation is below", "pct")}
+tables.table(twins.T.rename(index={k: v[0] for k, v in rows.items()}).rename_axis("economy product"),
+             row_formats={v[0]: v[1] for k, v in rows.items() if v[1] != "text" and k in twins.columns},
+             top=None)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -633,7 +796,15 @@ if len(twins) > 0:
 
 # %%
 projection = rebates.account_projection(kd, s)
-projection.round(3)
+tables.table(projection[["schedule", "last_year_volume", "projected_volume", "tier_reached", "rate",
+                        "projected_rebate", "rebate_pct_of_margin", "to_next_tier", "next_tier_rate",
+                        "value_of_next_tier"]],
+             formats={"rate": "pct:1", "rebate_pct_of_margin": "pct:1", "next_tier_rate": "pct:1",
+                      "to_next_tier": "number:0", "last_year_volume": "kg", "projected_volume": "kg"},
+             columns={"last_year_volume": "volume last year", "projected_volume": "volume projected",
+                      "rebate_pct_of_margin": "rebate, share of margin",
+                      "to_next_tier": "to the next tier (in its basis)"},
+             what="accounts")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -652,7 +823,10 @@ for cid, r in projection.iterrows():
 # %%
 if len(targets):
     exception = settings.replace(s, "rebates.schedule_by_customer", {targets[0]: "stepped volume"})
-    display(rebates.account_projection(kd, exception, customers=[targets[0]])[["schedule", "projected_rebate", "to_next_tier"]].round(2))
+    both_ways = pd.concat([projection.loc[[targets[0]]], rebates.account_projection(kd, exception, customers=[targets[0]])],
+                          keys=["as proposed", "with the exception"], names=["", "customer_id"])
+    display(tables.table(both_ways[["schedule", "tier_reached", "projected_rebate", "to_next_tier"]],
+                         formats={"to_next_tier": "number:0"}))
 # settings.save(exception, settings_file)  # writes the decision for the reports
 
 # %% [markdown]
@@ -672,28 +846,46 @@ rebate_widgets.schedule_editor(kd, s, proposal, customers=targets, settings_file
 # %% [markdown]
 # ## Exercises
 #
-# Each exercise has a solution cell right after it. The learner's copy of this chapter
-# (`kam exercises`) has those cells removed. Try first.
+# Each exercise has a model answer right after it (code, then a short text). The
+# learner's copy of this chapter (`make exercises`, in `build/exercises/`) has them
+# removed: try first. Where the answer is a number or a list of customers, check it
+# without seeing the answer: `exercises.check("03.1", your_answer)` answers *right* or
+# *not yet*, with a hint (each exercise says the form of its answer).
 #
 # **Exercise 1 — by hand, then with kamlib.** A customer bought 118 t at EUR 8.50/kg.
 # Under *cumulative volume*, what rebate does it earn, how far is it from the next tier,
 # and what would reaching the tier be worth to it? Then the same under *stepped volume*.
-# Work it out on paper first, then check with `rebates.apply_schedule`.
+# Work it out on paper first, then check with `rebates.apply_schedule`, and with
+# `exercises.check("03.1", {"cumulative volume": ..., "stepped volume": ...})` (the two
+# rebates, EUR).
 
 # %% tags=["solution"]
-# By hand: retroactive 2 % × 1,003,000 = 20,060; 2 t short of 120 t, where it would earn
-# 3 % × 1,020,000 = 30,600, so the tier is worth 10,540. Marginal: (1 % × 40 t + 2 % × 38 t)
-# × 8.50 = 9,860; reaching 120 t adds 2 % × 2 t × 8.50 = 340.
+# By hand (the tiers of the settings file shipped with the playbook): retroactive
+# 2 % × 1,003,000 = 20,060; 2 t short of 120 t, where it would earn 3 % × 1,020,000 = 30,600,
+# so the tier is worth 10,540. Marginal: (1 % × 40 t + 2 % × 38 t) × 8.50 = 9,860; reaching
+# 120 t adds 2 % × 2 t × 8.50 = 340.
 case = pd.DataFrame({"volume_kg": [118_000.0], "revenue": [118_000 * 8.5]})
+answer = {}
 for name in ("cumulative volume", "stepped volume"):
     r = rebates.apply_schedule(case, s.rebates.schedule(name)).iloc[0]
+    answer[name] = r["rebate"]
     print(f"{name:<18} rebate {r['rebate']:,.0f}  to next tier {formatting.units(r['to_next_tier'])}  "
           f"worth {r['value_of_next_tier']:,.0f}")
+exercises.check("03.1", answer, data_source=kd, settings_file=s)
+
+# %% [markdown] tags=["solution"]
+# *Model answer.* The retroactive schedule pays the 2 % tier on all 118 t; the customer is
+# 2 t from the 3 % tier, and those 2 t would re-price *everything* it bought: worth more
+# than ten thousand euros for about seventeen thousand euros of extra purchase — a strong
+# reason to order 2 t more in December (the cliff of section 3). The marginal schedule pays
+# less than half as much, and reaching 120 t adds only the 1 % step on the 2 t: no reason
+# to stock up artificially.
 
 # %% [markdown]
 # **Exercise 2 — redesign.** Move the thresholds of *cumulative volume* to 50, 100 and
 # 150 t, keeping the rates. What does it cost the price-sensitive key accounts, how many
-# customers are on each tier, and how many are just below a threshold?
+# customers are on each tier, and how many are just below a threshold? Check:
+# `exercises.check("03.2", {"cost": ..., "just below a threshold": ...})`.
 
 # %% tags=["solution"]
 moved = rebates.RebateSchedule("moved", "kg", "retroactive", [(50_000, 0.01), (100_000, 0.02), (150_000, 0.03)])
@@ -701,42 +893,101 @@ moved_sim = rebates.simulate(kd, s, moved, customers=targets)  # a schedule obje
 moved_total = rebates.simulation_summary(moved_sim)
 print(f"cost {formatting.eur(moved_total['rebate'])} ({formatting.pct(moved_total['rebate_pct_of_margin'], 1)} of margin), "
       f"just below a threshold: {int(moved_total['near_threshold'])}")
-rebates.tier_counts(moved_sim, moved)[["band", "customers", "rebate"]]
+display(tables.table(rebates.tier_counts(moved_sim, moved)[["band", "customers", "rebate"]], top=None))
+display(exercises.check("03.2", {"cost": moved_total["rebate"],
+                                 "just below a threshold": int(moved_total["near_threshold"])},
+                        data_source=kd, settings_file=s))
+change = moved_total["rebate"] - total["rebate"]
+display(prose.say(
+    f"Against the proposal ({prose.money(total['rebate'])}), moving the thresholds up "
+    f"{prose.trend(change, up='raises', down='lowers', flat='hardly changes', tol=1.0)} the cost"
+    + (f" by {prose.money(abs(change))}." if abs(change) >= 1 else ".")))
+
+# %% [markdown] tags=["solution"]
+# *Model answer.* Higher thresholds pay less to the same customers, because fewer of them
+# reach each tier — compare the cost with the proposal's (last line). But look at where
+# the customers now sit: a threshold placed just above many customers' volume puts them
+# *just below* it, where a retroactive tier invites stocking up. A good redesign moves the
+# thresholds to where few customers sit, or switches to the marginal method.
 
 # %% [markdown]
 # **Exercise 3 — break-even.** A customer with an 18 % gross margin asks for 3 % more
 # rebate. How much more must it buy? At elasticity −2.5, does it pay? From which
-# elasticity would it?
+# elasticity would it? Check: `exercises.check("03.3", {"break-even volume change": ...,
+# "break-even elasticity": ...})` (the change as a fraction, 0.10 for +10 %).
 
 # %% tags=["solution"]
-print(f"break-even volume: +{rebates.break_even_volume_change(-0.03, 0.18):.1%}")  # 0.03 / 0.15 = 20 %
+be = rebates.break_even_volume_change(-0.03, 0.18)  # 0.03 / (0.18 - 0.03) = 20 %
+print(f"break-even volume: +{be:.1%}")
 print(f"response at -2.5: +{rebates.volume_response(-0.03, -2.5):.1%}")
 print(f"pays from elasticity {rebates.break_even_elasticity(-0.03, 0.18):.1f}")
+exercises.check("03.3", {"break-even volume change": be,
+                         "break-even elasticity": rebates.break_even_elasticity(-0.03, 0.18)},
+                data_source=kd, settings_file=s)
+
+# %% [markdown] tags=["solution"]
+# *Model answer.* The customer must buy a fifth more (0.03 / 0.15 = +20 %) for the rebate to
+# leave our contribution unchanged. At elasticity −2.5 a 3 % price cut brings only about
+# +8 %: the rebate does not pay. It would pay only from an elasticity of about −6, far more
+# price-elastic than the price-sensitive accounts of section 6 (compare their ε). The answer to the customer: 3 %
+# more rebate against a written commitment of about 20 % more volume — or a marginal tier
+# on the volume above today's.
 
 # %% [markdown]
 # **Exercise 4 — prudent interims.** Accrue the proposal with the *run rate* forecast.
 # Compare interim payments of 100 % and of 80 % of the accrual: how much would the
-# customers owe back at settlement in each case?
+# customers owe back at settlement in each case? Check:
+# `exercises.check("03.4", {"owed back at 100%": ..., "owed back at 80%": ...})` (EUR).
 
 # %% tags=["solution"]
+owed_back = {}
 for share in (1.0, 0.8):
     sc = rebates.RebateSchedule(proposal.name, proposal.basis, proposal.method, proposal.tiers,
                                 interim_share=share)
     s4 = settings.replace(s, "rebates.forecast", "run_rate")
     st = rebates.settlement(rebates.accrual(kd, s4, sc, customers=targets))
     owed = -st.loc[st["final_settlement"] < 0, "final_settlement"].sum()
+    owed_back[f"owed back at {share:.0%}"] = owed
     print(f"interim share {share:.0%}: {(st['final_settlement'] < 0).sum()} customers owe back {formatting.eur(owed)}")
+exercises.check("03.4", owed_back, data_source=kd, settings_file=s)
+
+# %% [markdown] tags=["solution"]
+# *Model answer.* Paying interims on 80 % of the accrual keeps a fifth of it back, so
+# whoever the forecast overshoots owes back less (or nothing) at settlement; the customers
+# who end on the tier forecast simply get the rest in the final settlement. The price is
+# a little less cash for the customer during the year — usually worth it for an account
+# whose volume swings, and worth saying at the start of the year.
 
 # %% [markdown]
 # **Exercise 5 — off-season.** For each price-sensitive key account with off-season
 # deals, up to which share of pulled-forward volume does the deal still pay? Is the
 # assumption in the settings (`pull_forward_share`) on the safe side for all of them?
+# Check the accounts for which it is **not**: `exercises.check("03.5", ["C0...", ...])`.
 
 # %% tags=["solution"]
 safe = off.loc[off["deal_kg"] > 0, ["deal_kg", "deal_discount", "break_even_new_share"]].copy()
 safe["max_pulled_forward"] = 1 - safe["break_even_new_share"]
 safe["assumption_safe"] = safe["max_pulled_forward"] >= s.rebates.pull_forward_share
-safe.round(3)
+display(tables.table(safe, formats={"deal_discount": "pct", "max_pulled_forward": "pct"},
+                     columns={"deal_kg": "off-season deal volume", "deal_discount": "below its normal price",
+                              "break_even_new_share": "break-even share of new volume",
+                              "max_pulled_forward": "pays while pulled forward is at most",
+                              "assumption_safe": f"setting ({formatting.pct(s.rebates.pull_forward_share)}) on the safe side"},
+                     what="accounts", top=None))
+not_safe = list(safe.index[~safe["assumption_safe"]])
+display(exercises.check("03.5", not_safe, data_source=kd, settings_file=s))
+display(prose.say(
+    f"The setting assumes {prose.pct(s.rebates.pull_forward_share)} of the deal volume is pulled forward; "
+    f"for {prose.count(len(not_safe), 'account')} of {prose.count(len(safe))} the deal stops paying before that"
+    + (f" ({prose.names(not_safe, limit=12)})." if not_safe else ".")))
+
+# %% [markdown] tags=["solution"]
+# *Model answer.* The deal pays while the pulled-forward share stays below one minus the
+# break-even share of new volume; the deeper the discount and the thinner the margin, the
+# less pull-forward it tolerates. For the accounts where the setting is not on the safe
+# side, either make the off-season discount shallower for them, or check in their own
+# history whether their autumn volume really fell after they stocked up (if it did not,
+# the volume was new and the deal pays).
 
 # %% [markdown]
 # ## Check your understanding
@@ -774,3 +1025,30 @@ safe.round(3)
 #    customer buys anyway.
 #
 # </details>
+#
+# ## Sources
+#
+# - T. T. Nagle, G. Müller, *The Strategy and Tactics of Pricing*, 6th ed., Routledge,
+#   2018 — the break-even volume of a price change, %ΔV = −ΔP / (CM + ΔP), price
+#   structures and volume discounts, price sensitivity.
+# - R. J. Dolan, "Quantity discounts: managerial issues and research opportunities",
+#   *Marketing Science* 6(1) (1987) 1–22 — all-units (retroactive) versus incremental
+#   (marginal) discounts, and why the schedule's shape matters.
+# - C. L. Munson, M. J. Rosenblatt, "Theories and realities of quantity discounts: an
+#   exploratory study", *Production and Operations Management* 7(4) (1998) 352–369 — how
+#   companies actually design and use quantity discounts.
+# - M. V. Marn, R. L. Rosiello, "Managing price, gaining profit", *Harvard Business Review*
+#   70(5), September–October 1992, 84–94 — the price waterfall: off-invoice rebates and
+#   special terms that leak margin unless someone reviews them (section 4's side deals).
+# - SAP condition contract management and Vistex / Enable rebate software (vendor
+#   documentation) — the vocabulary of schedules: basis, tiers, accrual, settlement.
+# - R. J. Hyndman, G. Athanasopoulos, *Forecasting: Principles and Practice*, 3rd ed.,
+#   OTexts, 2021 — the seasonal forecasts behind the accrual (section 5).
+# - The background page of this playbook, [section 3](../docs/background.md),
+#   sums up the arithmetic with its sources.
+#
+# The words used here are explained in the [glossary](../docs/glossary.md).
+#
+# **Next:** [chapter 04 — Serving key customers](04_plan_service_and_visits.ipynb): the
+# relationship level, services and visits each key account gets, and the objectives of its
+# plan.

@@ -4,29 +4,38 @@
 # *Choosing key customers pays only when they are served differently. This chapter turns
 # the rules of service into a plan an account manager can follow on Monday morning.*
 #
-# The previous chapters chose the key customers and found what drives each of them
-# (price, service or technology). Now comes the part the customer notices: who visits,
-# how often and why; which services each account gets; how a complaint is handled; how
-# much product is held back for it before the peak season; and which targets the account
-# plan sets for next year.
+# *About 60 minutes. Before this chapter: [01](01_select_key_customers.ipynb) (the
+# [key accounts](../docs/glossary.md#key-account) and their
+# [ABC classes](../docs/glossary.md#abc-class)) and [02](02_segment_by_sensitivity.ipynb)
+# (the [segment](../docs/glossary.md#segment) of each: price, service or technology).*
 #
-# **What you will learn**
+# The previous chapters chose the key customers and found what drives each of them. Now
+# comes the part the customer notices: who visits, how often and why; which services each
+# account gets; how a complaint is handled; how much product is held back for it before
+# the peak season; and which targets the account plan sets for next year.
 #
-# - the **eight steps of a visit**, the routine every account manager keeps;
-# - Kotler's five **relationship levels** (basic → partnership), how to choose the level an
-#   account deserves from its size and margin, and how to read the level it actually gets
-#   from the interactions; the **relationship stages** of McDonald, Millman & Rogers;
-# - how to build a **service package** per segment and class and check its cost against
-#   the margin it protects;
-# - how to turn visit frequencies into a **12-month visit calendar** per account manager
-#   that respects a weekly capacity, groups visits on routes, and exports to Outlook or
-#   Google Calendar (.ics);
-# - the **complaint workflow** with its roles, and the complaint figures (per 100 orders,
-#   per tonne, days to resolve, open cases) by customer, product and account manager;
-# - how to forecast each key customer's **need before the peak season** to agree stock in
-#   advance (supply priority);
-# - how the **objectives of the key account plan** (volume, price, revenue, share of
-#   wallet, visit cycle, training dates, services) are proposed and edited.
+# **What you will learn** — afterwards you can:
+#
+# - run a visit by the [**eight steps of a visit**](../docs/glossary.md#eight-steps-of-a-visit),
+#   the routine every account manager keeps;
+# - choose the [**relationship level**](../docs/glossary.md#relationship-level) an account
+#   deserves from Kotler's grid of size and margin (and the one rule the playbook adds to
+#   it), read the level it actually gets from the interactions, and name its
+#   [**relationship stage**](../docs/glossary.md#relationship-stage) (McDonald, Millman &
+#   Rogers);
+# - build a [**service package**](../docs/glossary.md#service-package) per segment and class
+#   and check its cost against the margin it protects;
+# - turn visit frequencies into a 12-month [**visit plan**](../docs/glossary.md#visit-plan)
+#   per account manager that respects a weekly capacity, groups visits on routes, and
+#   exports to Outlook or Google Calendar (.ics);
+# - run the [**complaint workflow**](../docs/glossary.md#complaint-workflow) with its roles,
+#   and read the complaint figures (per 100 orders, per tonne, days to resolve, open cases)
+#   by customer, product and account manager;
+# - forecast each key customer's need before the [peak](../docs/glossary.md#peak) season to
+#   agree stock in advance ([supply priority](../docs/glossary.md#supply-priority));
+# - propose and edit the [**objectives**](../docs/glossary.md#objectives) of the key account
+#   plan (volume, price, revenue, [share of wallet](../docs/glossary.md#share-of-wallet),
+#   visit cycle, training dates, services).
 
 # %% [markdown]
 # > **The worked example.** The text of this chapter describes the bundled sample: Auronia
@@ -48,9 +57,12 @@ from kamlib import notebook
 
 notebook.setup()
 
+import numpy as np
 import pandas as pd
+from IPython.display import display
 
-from kamlib import calendar_export, data, formatting, service, settings
+from kamlib import calendar_export, data, exercises, formatting, service, settings, tables
+from kamlib.course import prose
 from kamlib.plots import service as service_plots
 
 # %%
@@ -79,8 +91,8 @@ for seg, n in accounts["segment"].value_counts().sort_index().items():
 # %% [markdown]
 # ## 1. The eight steps of a visit
 #
-# A planned visit is worth its travel only if it follows a routine. The source the
-# playbook draws on teaches every rep the same **eight steps**, kept every time: *prepare,
+# A planned visit is worth its travel only if it follows a routine. The practitioner
+# sources behind the playbook (see the [background](../docs/background.md)) teach every rep the same **eight steps**, kept every time: *prepare,
 # inspect and tidy outside, greet, tidy inside, check stock, recommend an order, take the
 # order, say goodbye.* They were written for visits to outlets; in a chemical company
 # they translate directly — the "outside" is the customer's goods receipt and store, the
@@ -94,7 +106,7 @@ for seg, n in accounts["segment"].value_counts().sort_index().items():
 
 # %%
 steps = pd.DataFrame(service.EIGHT_STEPS, columns=["step", "what to do", "example (the sample company, niacin)"])
-steps.style.hide(axis="index")
+tables.table(steps, formats={"step": "id"}, top=None)
 
 # %% [markdown]
 # The visit plan of section 4 gives each visit a **purpose** (agree the year's plan, agree
@@ -127,22 +139,42 @@ steps.style.hide(axis="index")
 # | **few customers** | accountable | proactive | partnership |
 #
 # The table has a simple structure: counting *many* = 0, *medium* = 1, *few* = 2 and
-# *low* = 0, *medium* = 1, *high* = 2 margin, the recommended level is their **sum**
+# *low* = 0, *medium* = 1, *high* = 2 margin, the grid's level is their **sum**
 # (0 = basic … 4 = partnership). For one account, "how many customers like it" is read
-# from its revenue rank: in the top 5% of active customers it is one of *few*, in the top
-# 20% one of a *medium* number, else one of *many*. The margin is gross margin / revenue
-# (settings `service.relationship`; `margin_basis = "net"` uses profit after rebates and
-# cost to serve).
+# from its revenue rank among the active customers of the year (the top `few_share` are
+# *few*, the top `medium_share` a *medium* number, the rest *many*), and the margin is
+# gross margin / revenue (`margin_basis = "net"` uses profit after rebates and cost to
+# serve); the thresholds are settings (`service.relationship`, printed below).
 #
-# The level an account **gets** is read from the interactions of the year: any contact →
-# reactive; at least 2 visits → accountable; 4 visits and a joint activity (trial or
-# training) → proactive; 8 visits, an executive visit and 2 joint activities →
-# partnership. The **gap** is recommended − observed, in levels.
+# **One rule added to Kotler's grid: the [growth rule](../docs/glossary.md#growth-rule).** The grid looks at today's size and margin only. But
+# chapter 01 made some customers key *for their growth*: the class-B accounts (grown at
+# least 10% in each of the last two years). The playbook recommends **one level more**
+# for the ABC classes in `service.relationship.growth_classes` (class B by default), as an
+# investment in the growth they were chosen for (never beyond partnership). So the
+# **recommended level = the grid's sum, plus one for a growth class**.
+#
+# The level an account **gets** is read from the interactions of the year (visits, executive
+# visits, joint activities such as trials and trainings, and any contact at all); the rules
+# are printed below. The **gap** is recommended − observed, in levels.
+
+# %%
+rel = s.service.relationship
+print(f"few customers like it: revenue rank in the top {formatting.pct(rel.few_share)} of active customers; "
+      f"a medium number: in the top {formatting.pct(rel.medium_share)}; else many")
+print(f"margin ({rel.margin_basis}): low below {formatting.pct(rel.margin_low)}, high from {formatting.pct(rel.margin_high)}")
+print(f"one level more for ABC class {', '.join(rel.growth_classes) or '(none)'}")
+print(f"observed: reactive = any contact; accountable = {rel.accountable_min_visits}+ visits; "
+      f"proactive = {rel.proactive_min_visits}+ visits and {rel.proactive_min_joint}+ joint activity; "
+      f"partnership = {rel.partnership_min_visits}+ visits, {rel.partnership_min_executive}+ executive visit "
+      f"and {rel.partnership_min_joint}+ joint activities")
 
 # %%
 levels = service.relationship_levels(kd, s, accounts)
-levels[["account_manager", "revenue_rank", "customers_band", "margin_pct", "margin_band",
-        "recommended_level", "observed_level", "gap", "action"]].head(10).round(3)
+tables.table(levels[["abc_class", "revenue_rank", "customers_band", "margin_pct",
+                     "margin_band", "recommended_level", "observed_level", "gap"]],
+             formats={"margin_pct": "pct:1", "gap": "number:0", "revenue_rank": "count"},
+             columns={"margin_pct": "margin", "customers_band": "customers like it", "abc_class": "ABC class"},
+             top=10, what="key accounts")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -155,7 +187,23 @@ print(f"At the right level: {(levels['gap'] == 0).sum()}; under-served: {under};
       f"served beyond their margin: {over}")
 
 # %%
-service_plots.relationship_grid(levels);
+service_plots.relationship_grid(levels, growth_classes=rel.growth_classes);
+
+# %%
+steps_of = {"many": 0, "medium": 1, "few": 2, "low": 0, "high": 2}
+grid_sum = levels["customers_band"].map(steps_of) + levels["margin_band"].map(steps_of)
+grid_level = grid_sum.map(dict(enumerate(service.LEVELS)))
+moved_up = levels["recommended_level"] != grid_level
+by_grid = grid_level.value_counts().reindex(service.LEVELS, fill_value=0)
+by_rec = levels["recommended_level"].value_counts().reindex(service.LEVELS, fill_value=0)
+display(tables.table(pd.DataFrame({"by the grid alone": by_grid, "recommended (grid + growth rule)": by_rec})
+                     .rename_axis("level"), formats={"by the grid alone": "count",
+                                                     "recommended (grid + growth rule)": "count"}, top=None))
+display(prose.say(
+    "The grid's cells count accounts by their size and margin; the recommended level adds the growth "
+    f"rule. The difference is the {prose.count(int(moved_up.sum()), 'account')} of class "
+    f"{', '.join(rel.growth_classes) or '(none)'} moved one level up (\"+1\" in their cells)."
+    if moved_up.any() else "No account is in a growth class, so the grid and the recommendation agree."))
 
 # %%
 service_plots.relationship_gap(levels);
@@ -172,14 +220,25 @@ for cid, r in beyond.iterrows():
     print(f"{cid}  margin {formatting.pct(r['margin_pct'], 1):>6}  recommended "
           f"{r['recommended_level']:<12} observed {r['observed_level']:<12} gap {r['gap']:+d}")
 
+# %%
+if len(beyond):
+    bands = beyond["customers_band"].value_counts()
+    display(prose.say(
+        f"{prose.count(len(beyond), 'account')} {'gets' if len(beyond) == 1 else 'get'} more than "
+        f"{'its' if len(beyond) == 1 else 'their'} size and margin call for: "
+        + ", ".join(f"{prose.count(n)} among *{band}* customers like {'it' if n == 1 else 'them'}"
+                    for band, n in bands.items())
+        + f", with margins from {prose.pct(beyond['margin_pct'].min(), 1)} to "
+          f"{prose.pct(beyond['margin_pct'].max(), 1)}. That can be a deliberate investment or a habit; "
+          "the account plan should say which."))
+else:
+    display(prose.say("No key account gets more than its size and margin call for."))
+
 # %% [markdown]
-# Accounts of which we have many, or a medium number, with an ordinary margin, that we
-# visit and support as if they were among the few largest. That can be a deliberate
-# investment (a growing class-B account) or a habit; the account plan should say which.
-#
-# The extreme case is not on this list, because chapter 01 took it off the key list: the
-# **large customers that lose money** after discounts, rebates and cost to serve. Put the
-# class-A loss-makers of the selection through the same grid:
+# The extreme case is not among the key accounts, because chapter 01 keeps
+# [loss makers](../docs/glossary.md#loss-maker) off the key list: the **large customers
+# that lose money** after discounts, rebates and cost to serve. Put the class-A loss
+# makers of the selection through the same grid:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -193,12 +252,20 @@ for cid, r in lossy.iterrows():
           f"recommended {r['recommended_level']:<12} observed {r['observed_level']:<12} "
           f"gap {r['gap']:+d}")
 
+# %%
+if len(lossy):
+    over_served = lossy.loc[lossy["gap"] < 0]
+    top_level = lossy["observed_level"].map({lv: i for i, lv in enumerate(service.LEVELS)}).max()
+    display(prose.say(
+        f"{prose.count(len(lossy), 'large loss maker')} with gross margins of "
+        f"{prose.pct(lossy['margin_pct'].min(), 1)} to {prose.pct(lossy['margin_pct'].max(), 1)}; "
+        f"{'all' if len(over_served) == len(lossy) > 1 else prose.count(len(over_served))} of them {'gets' if len(over_served) == 1 else 'get'} more service "
+        f"than the grid recommends, up to the *{service.LEVELS[int(top_level)]}* level.",
+        "For them the answer is not more service but a different deal — fewer visits, service "
+        "charged, better prices ([chapter 03](03_design_rebates_and_prices.ipynb)) — or an honest "
+        "conversation about the relationship."))
+
 # %% [markdown]
-# Large accounts with a gross margin of a few percent, visited, trained and supported at
-# the level of a partner. For them the answer is not more service but a different deal —
-# fewer visits, service charged, better prices (chapter 03) — or an honest conversation
-# about the relationship.
-#
 # ### Relationship stages
 #
 # Levels describe what *we* do. Stages describe where the *relationship* stands
@@ -230,35 +297,44 @@ for stage in service.STAGES:
 # ## 3. Service packages and the cost to serve them
 #
 # Segments were made to be served differently (chapter 02). The **service menu** lists
-# what we can offer, to which segment and which class:
+# what we can offer, to which segment and which class (as shipped with the playbook; the
+# table below is the menu in force, from the settings file):
 #
 # - *every* key account: supply priority before the peak season; class A and B a key
 #   account plan reviewed each quarter; class A the annual key-customer conference;
 # - *price-sensitive*: the cumulative-volume rebate report, off-season stocking offers,
 #   big packs and economy grades — and, over time, showing the value of service;
-# - *service-sensitive*: **proactive** service (remind them of the services they are
-#   entitled to, check storage and handling to prevent misuse) and **value-added**
-#   service (a technical advisor who knows their production, regular technical news);
+# - *service-sensitive*: [**proactive** service](../docs/glossary.md#proactive-service)
+#   (remind them of the services they are entitled to, check storage and handling to
+#   prevent misuse) and [**value-added** service](../docs/glossary.md#value-added-service)
+#   (a technical advisor who knows their production, regular technical news);
 # - *technology-sensitive*: custom grades, free application trials on site, training,
 #   shared R&D and joint development.
 #
 # Each service has a yearly time and a resource pool. Its **cost** uses the same price
-# list as the cost to serve of chapter 01 (time-driven activity-based costing, Kaplan &
-# Anderson 2004): minutes × capacity cost rate of the pool, and each planned visit at the
+# list as the [cost to serve](../docs/glossary.md#cost-to-serve) of chapter 01
+# ([time-driven activity-based costing](../docs/glossary.md#time-driven-activity-based-costing),
+# Kaplan & Anderson 2004): minutes × capacity cost rate of the pool, and each planned visit at the
 # cost of a visit. The budget is set against the **gross margin it protects**.
 
 # %%
 menu = pd.DataFrame(
     [(i.name, i.kind, ", ".join(i.segments), "".join(i.classes), i.minutes_per_year, i.pool)
      for i in s.service.packages.menu],
-    columns=["service", "kind", "segments", "classes", "minutes/year", "pool"],
+    columns=["service", "kind", "segments", "classes", "minutes_per_year", "pool"],
 )
-menu
+tables.table(menu, formats={"minutes_per_year": "minutes", "classes": "id", "kind": "id"},
+             columns={"minutes_per_year": "time a year"}, top=None)
 
 # %%
 packages = service.service_packages(kd, s, accounts)
-packages[["abc_class", "segment", "n_services", "visits_per_year", "cost_to_serve_budget",
-          "current_service_cost", "gross_margin", "budget_share_of_margin"]].head(10).round(2)
+tables.table(packages[["abc_class", "segment", "n_services", "visits_per_year", "cost_to_serve_budget",
+                       "current_service_cost", "gross_margin", "budget_share_of_margin"]],
+             formats={"n_services": "count", "visits_per_year": "count", "budget_share_of_margin": "pct"},
+             columns={"abc_class": "ABC class", "n_services": "services", "visits_per_year": "visits a year",
+                      "cost_to_serve_budget": "package budget", "current_service_cost": "cost to serve now",
+                      "budget_share_of_margin": "budget, share of margin"},
+             top=10, what="key accounts")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -276,21 +352,38 @@ service_plots.cost_vs_margin(packages, s.service.packages.max_share_of_margin);
 #
 # - The package is a promise: list it in the account plan (section 7), deliver it, and
 #   remind the customer of it — unseen service earns no loyalty.
-# - Above the dashed line the package costs more than the margin can carry. Small
-#   class-B accounts visited every other month are the usual case: plan fewer visits,
-#   replace some by calls, or make sure the growth that made them B is real.
+# - Above the dashed line the package costs more than the margin can carry (the sentence
+#   below says who is there in this data). Plan fewer visits, replace some by calls, or —
+#   for a class-B account — make sure the growth that made it B is real.
+
+# %%
+heavy = packages.loc[~packages["within_budget"]]
+if len(heavy):
+    cls = heavy["abc_class"].value_counts()
+    cyc = service.visit_frequencies(accounts, s, kd.customers).loc[heavy.index, "visit_cycle"].value_counts()
+    display(prose.say(
+        f"Above the line: {prose.count(len(heavy), 'account')} — "
+        + ", ".join(f"class {c}: {prose.count(n)}" for c, n in cls.items())
+        + "; visited " + ", ".join(f"{cycle} {prose.count(n)}" for cycle, n in cyc.items())
+        + f"; median gross margin {prose.money(heavy['gross_margin'].median())} against "
+          f"{prose.money(packages['gross_margin'].median())} for all key accounts."))
 
 # %% [markdown]
 # ## 4. The visit plan
 #
 # ### Frequencies
 #
-# The primer asks for **planned** annual, quarterly and monthly visits, each with a goal,
-# on good routes, and **executive visits** to the top accounts. The frequency follows the
-# class, with exceptions by segment (settings `service.visits`): by default class A
-# monthly, class B quarterly (every two months when service- or technology-sensitive),
-# class C once a year (twice when service-sensitive); the 10 accounts with the best score
-# also get one executive visit a year.
+# Key account management asks for **planned** annual, quarterly and monthly visits, each
+# with a goal, on good routes, and [**executive visits**](../docs/glossary.md#executive-visit)
+# to the top accounts (McDonald & Rogers 1998). The frequency follows the class, with
+# exceptions by segment; the executive visits go to the accounts with the best score of
+# chapter 01's scorecard. The rules in force (settings `service.visits`):
+
+# %%
+sv = s.service.visits
+print("visits a year by class: " + ", ".join(f"{c} {n}" for c, n in sv.per_year_by_class.items()))
+print("exceptions by class and segment: " + (", ".join(f"{k} {n}" for k, n in sv.per_year_by_class_segment.items()) or "none"))
+print(f"executive visits: {sv.executive_per_year} a year for the {sv.executive_top_n} key accounts with the best score")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -308,11 +401,11 @@ print(f"Visits to plan in {plan_year}: {freq['visits_per_year'].sum() + freq['ex
 #
 # 1. visit *k* of *f* falls in **period *k*** of the year — a monthly account once a
 #    month, a quarterly account once a quarter (a week belongs to the month of its
-#    Thursday, the ISO 8601 rule); blocked weeks (holidays: by default weeks 1, 32, 33,
-#    52, 53) get no visit;
-# 2. an account manager makes at most **`capacity_per_week`** visits a week (8 by
-#    default; executive visits count, the account manager goes along), and an account gets
-#    at most one visit a week;
+#    Thursday, the ISO 8601 rule); the [**blocked weeks**](../docs/glossary.md#blocked-week) (holidays, trade fairs:
+#    `blocked_weeks`) get no visit;
+# 2. an account manager makes at most **`capacity_per_week`** visits a week (executive
+#    visits count, the account manager goes along), and an account gets at most one visit
+#    a week;
 # 3. week by week, visits whose period ends are planned first, then as many as keep an
 #    even pace, **preferring the countries already on this week's route**; accounts of the
 #    same frequency are spread evenly over each period in route order, so neighbours fall
@@ -321,8 +414,13 @@ print(f"Visits to plan in {plan_year}: {freq['visits_per_year'].sum() + freq['ex
 #    `plan.unplanned` with the reason. The plan never pretends.
 
 # %%
+print(f"blocked weeks: {', '.join(map(str, sv.blocked_weeks)) or 'none'}; capacity: "
+      f"{sv.capacity_per_week} visits a week per account manager"
+      + (f" (exceptions: {sv.capacity_by_manager})" if sv.capacity_by_manager else ""))
 plan = service.visit_plan(accounts, s, plan_year, customers=kd.customers)
-plan.visits.head(8)
+tables.table(plan.visits[["account_manager", "customer_id", "customer_name", "country", "date", "week",
+                          "visit_type", "purpose"]],
+             formats={"week": "id"}, top=8, what="visits")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -342,10 +440,19 @@ who = account_manager or notebook.pick(plan.visits["account_manager"].value_coun
 if who is not None:
     service_plots.visit_calendar(plan, who);
 
-# %% [markdown]
-# Each row is an account, each dot a visit, the star an executive visit. The monthly
-# accounts form regular lines; the blocked weeks (hatched) stay empty and August's visits
-# move to its two open weeks. The whole team's load:
+# %%
+weeks = service.iso_weeks(plan_year, sv.blocked_weeks)
+open_weeks = weeks.groupby("month")["is_blocked"].apply(lambda b: int((~b).sum()))
+all_weeks = weeks.groupby("month").size()
+squeezed = [m for m in open_weeks.index if open_weeks[m] < all_weeks[m]]
+display(prose.say(
+    "Each row is an account, each dot a visit, the star an executive visit. The monthly accounts "
+    "form regular lines; the blocked weeks (hatched) stay empty"
+    + ("; " + "; ".join(
+        f"{pd.Timestamp(plan_year, m, 1):%B}'s visits fit into its "
+        f"{prose.count(open_weeks[m])} open week{'s' if open_weeks[m] != 1 else ''} of {prose.count(all_weeks[m])}"
+        for m in squeezed) if squeezed else "")
+    + ". The whole team's load:"))
 
 # %%
 if len(accounts) > 0:
@@ -354,20 +461,29 @@ if len(accounts) > 0:
 # %% [markdown]
 # ### What happens when the capacity is too small
 #
-# Halve the capacity and the plan says which accounts it can no longer serve, and why —
-# the conversation to have *before* the year starts, not in November:
+# Cut the capacity to a **quarter** of what the settings give (a year in which each
+# account manager has only a quarter of the usual time for visits; exercise 1 below halves
+# it) and the plan says which accounts it
+# can no longer serve, and why — the conversation to have *before* the year starts, not in
+# November:
 
 # %%
+full_capacity = sv.capacity_per_week
+quarter_capacity = max(1, full_capacity // 4)
+display(prose.say(f"Capacity: **{prose.count(quarter_capacity)}** visits a week per account manager "
+                  f"instead of {prose.count(full_capacity)}."))
 if len(accounts) > 0:
-    tight = settings.replace(s, "service.visits.capacity_per_week", 2)
+    tight = settings.replace(s, "service.visits.capacity_per_week", quarter_capacity)
     tight_plan = service.visit_plan(accounts, tight, plan_year, customers=kd.customers)
-    display(tight_plan.unplanned.head(6))
+    display(tables.table(tight_plan.unplanned, top=6, what="accounts short",
+                         columns={"visits_required": "visits needed", "visits_planned": "visits planned"}))
 
 # %%
 # NBVAL_CHECK_OUTPUT
 if len(accounts) > 0:
     missing = (tight_plan.unplanned["visits_required"] - tight_plan.unplanned["visits_planned"]).sum()
-    print(f"With 2 visits a week: {tight_plan.unplanned['customer_id'].nunique()} accounts short "
+    print(f"With {quarter_capacity} visits a week instead of {full_capacity}: "
+          f"{tight_plan.unplanned['customer_id'].nunique()} accounts short "
           f"of their frequency, {missing} visits missing")
 
 # %% [markdown]
@@ -403,7 +519,8 @@ if who is not None:
 # ### The workflow
 #
 # A complaint answered fast and fairly can strengthen a relationship; one that drifts
-# between departments ends it. The source defines a workflow with **named roles**:
+# between departments ends it. The practitioner sources define a workflow with **named
+# roles**:
 # **customer service owns every complaint**; the **key account manager decides on returned
 # goods**; sales administration, production, the area manager and the sales VP each have
 # one step. Each complaint triggers the same internal process and is answered fast. The
@@ -411,7 +528,8 @@ if who is not None:
 # close).
 
 # %%
-pd.DataFrame(service.COMPLAINT_WORKFLOW, columns=["step", "role", "action"]).style.hide(axis="index")
+tables.table(pd.DataFrame(service.COMPLAINT_WORKFLOW, columns=["step", "role", "action"]),
+             formats={"step": "id"}, top=None)
 
 # %%
 service_plots.complaint_workflow();
@@ -424,14 +542,21 @@ service_plots.complaint_workflow();
 # - **complaints per 100 orders** = 100 × complaints / orders — the rate the customer feels;
 # - **complaints per tonne** = complaints / tonnes delivered — comparable across customers
 #   of different order sizes;
-# - **days to resolve** (mean, median, share closed within the 5-day target) and the
+# - **days to resolve** (mean, median, share closed within the target of `service.complaints.target_days`) and the
 #   **open complaints** — the speed of the answer.
 #
 # By account manager (the customer's manager), for the analysis year:
 
 # %%
 by_manager = service.complaint_metrics(kd, "account_manager", years=analysis_year, s=s)
-by_manager.round(2)
+COMPLAINT_FORMATS = {"volume_t": "number:1", "complaints_per_100_orders": "number:1",
+                     "complaints_per_tonne": "number:3", "mean_days_to_resolve": "days:1",
+                     "median_days_to_resolve": "days:1", "resolved_within_target": "pct"}
+COMPLAINT_HEADERS = {"volume_t": "volume (t)", "open_complaints": "open",
+                     "complaints_per_100_orders": "per 100 orders", "complaints_per_tonne": "per tonne",
+                     "mean_days_to_resolve": "to resolve, mean", "median_days_to_resolve": "to resolve, median",
+                     "resolved_within_target": "closed within target", "on_time_in_full_rate": "on time in full"}
+tables.table(by_manager, formats=COMPLAINT_FORMATS, columns=COMPLAINT_HEADERS, top=None)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -439,7 +564,8 @@ m = by_manager
 print(f"Complaints {analysis_year}: {m['complaints'].sum()}, "
       f"{100 * m['complaints'].sum() / m['orders'].sum():.1f} per 100 orders, "
       f"{m['complaints'].sum() / m['volume_t'].sum():.3f} per {formatting.per_tonne_label()}")
-print(f"Open at the end of the year: {m['open_complaints'].sum()}")
+print(f"Open at the end of the year: {m['open_complaints'].sum()}; "
+      f"target: closed within {s.service.complaints.target_days:g} days")
 for who_, r in m.sort_values("complaints_per_100_orders", ascending=False).iterrows():
     print(f"  {who_:<16} {r['complaints_per_100_orders']:5.1f} per 100 orders, "
           f"{formatting.pct(r['resolved_within_target'])} closed within target")
@@ -448,10 +574,20 @@ for who_, r in m.sort_values("complaints_per_100_orders", ascending=False).iterr
 service_plots.complaint_rates(by_manager);
 
 # %% [markdown]
-# By product, the figures point at production and packaging rather than at people:
+# By product, the figures point at the process — production, packaging, supply chain —
+# rather than at people (the main reason says which):
 
 # %%
-service.complaint_metrics(kd, "product_id", years=analysis_year, s=s).head(6).round(3)
+by_product = service.complaint_metrics(kd, "product_id", years=analysis_year, s=s)
+tables.table(by_product, formats=COMPLAINT_FORMATS, columns=COMPLAINT_HEADERS, top=6, what="products")
+
+# %%
+if len(by_product):
+    reasons = by_product["main_reason"].value_counts()
+    display(prose.say(
+        "Main reason by product: " + ", ".join(f"*{why}* for {prose.count(n, 'product')}" for why, n in reasons.items())
+        + f"; the highest rate per tonne is {by_product['complaints_per_tonne'].idxmax()}'s "
+          f"({by_product['complaints_per_tonne'].max():.3f} complaints per tonne)."))
 
 # %% [markdown]
 # By customer, the key accounts with the most complaints — the list customer service and
@@ -459,7 +595,10 @@ service.complaint_metrics(kd, "product_id", years=analysis_year, s=s).head(6).ro
 
 # %%
 by_customer = service.complaint_metrics(kd, "customer_id", years=analysis_year, s=s)
-by_customer.loc[by_customer.index.isin(accounts.index)].head(8).round(2)
+shown = by_customer.loc[by_customer.index.isin(accounts.index)].drop(
+    columns=["account_manager", "mean_days_to_resolve"], errors="ignore")
+tables.table(shown, formats={k: v for k, v in COMPLAINT_FORMATS.items() if k in shown.columns},
+             columns=COMPLAINT_HEADERS, top=8, what="key accounts")
 
 # %% [markdown]
 # ### Complaints, satisfaction and appraisal
@@ -471,7 +610,11 @@ by_customer.loc[by_customer.index.isin(accounts.index)].head(8).round(2)
 # %%
 trend = service.complaint_trend(kd, s, accounts.index)
 rising = trend.loc[trend["rising"]].sort_values("change", ascending=False)
-rising.round(1)
+year_cols = [c for c in rising.columns if isinstance(c, (int, np.integer))]
+tables.table(rising.drop(columns=["rising"]), formats={**{c: "number:1" for c in year_cols}, "change": "number:1"},
+             columns={**{str(c): f"per 100 orders {c}" for c in year_cols}, "change": "change, points",
+                      "complaints": f"complaints {analysis_year}"},
+             what="key accounts")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -486,7 +629,7 @@ print("Their stages:", ", ".join(f"{k} {v}" for k, v in
 #   conversation with the customer. Answer within the target, and call the customer when
 #   it is closed.
 # - The appraisal of account managers and of customer service is tied to the customers'
-#   satisfaction and the complaint rate (the source is explicit). Use the rate per 100
+#   satisfaction and the complaint rate (the practitioner sources are explicit). Use the rate per 100
 #   orders and the share closed in target, not the raw count: a manager with large,
 #   frequent-ordering accounts has more complaints without serving worse.
 # - A key account whose complaints rise needs a visit with a purpose: what went wrong,
@@ -495,7 +638,8 @@ print("Their stages:", ", ".join(f"{k} {v}" for k, v in
 # %% [markdown]
 # ## 6. Supply priority before the peak season
 #
-# Niacin demand peaks from **September to November**; June to August is the slack season.
+# At the sample company, niacin demand peaks from **September to November** and June to
+# August is the slack season (the months are settings: `service.supply.peak_months`).
 # Key customers get product first, especially before the peak, and their needs and stock
 # levels are **agreed in advance**. For that the account manager needs a number per
 # customer and month.
@@ -503,17 +647,29 @@ print("Their stages:", ", ".join(f"{k} {v}" for k, v in
 # `service.seasonal_need` forecasts it from history by the *seasonal average with a level
 # adjustment* (Hyndman & Athanasopoulos, *Forecasting: principles and practice*, §5.2):
 #
-#     expected(month) = mean of the same month over the last 3 years × trend
-#     trend           = last year's kg / mean yearly kg of the 3 years   (bounded 0.5-1.5)
+#     expected(month) = mean of the same month over the last H years × trend
+#     trend           = last year's kg / mean yearly kg of the H years   (bounded)
 #
 # It uses the **ordered** kg, so that a short delivery does not lower the next forecast.
-# `service.supply_priority` keeps the lead months (July, August: when stock is built) and
-# the peak months, adds a safety reserve (10%) and the date by which to agree.
+# `service.supply_priority` keeps the lead months (when stock is built) and the peak
+# months, adds a safety reserve and gives the date by which to agree. The values in force:
+
+# %%
+sup = s.service.supply
+lead_months, peak_months = service.supply_window(s)
+month_name = {m: pd.Timestamp(2000, m, 1).strftime("%b") for m in range(1, 13)}
+print(f"history H = {sup.history_years} years; trend bounded {sup.trend_min:g} to {sup.trend_max:g}")
+print(f"lead months {', '.join(month_name[m] for m in lead_months)}; peak months "
+      f"{', '.join(month_name[m] for m in peak_months)}; safety reserve {formatting.pct(sup.safety_share)}")
 
 # %%
 supply = service.supply_priority(kd, s, accounts)
-tonnes = (supply[["Jul", "Aug", "Sep", "Oct", "Nov", "peak_kg", "reserve_kg"]] / 1000).round(1)
-tonnes.join(supply[["trend", "agree_by"]]).head(8)  # t per month; trend as a factor
+months = [month_name[m] for m in lead_months + peak_months if month_name[m] in supply.columns]
+tables.table(supply[months + ["peak_kg", "reserve_kg", "trend", "agree_by"]],
+             formats={**{m: "kg" for m in months}, "trend": "number:2"},
+             columns={"peak_kg": "peak need", "reserve_kg": "reserve with safety stock",
+                      "trend": "trend factor", "agree_by": "agree by"},
+             top=8, what="key accounts")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -531,8 +687,8 @@ if len(accounts) > 0:
     service_plots.supply_profile(need, history, s);
 
 # %% [markdown]
-# **How good is the method?** Forecast the year we already know (from the three years
-# before it) and compare:
+# **How good is the method?** A [back-test](../docs/glossary.md#back-test): forecast the year we already know (from the H years before
+# it) and compare:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -546,10 +702,18 @@ if len(accounts) > 0:
     print(f"Peak share of the year: forecast {formatting.pct(back[peak_months].sum().sum() / back[list(range(1, 13))].sum().sum())}, "
           f"actual {formatting.pct(a / actual.sum())}")
 
+# %%
+if len(accounts) > 0:
+    share_f = back[peak_months].sum().sum() / back[list(range(1, 13))].sum().sum()
+    share_a = a / actual.sum()
+    display(prose.say(
+        f"The **shape** of the season: the peak's share of the year is forecast at {prose.pct(share_f)} "
+        f"against {prose.pct(share_a)} ordered. The **level**: the peak's volume is off by "
+        f"{prose.signed_pct((f - a) / a, 0)}, and it depends on the trend assumption."))
+
 # %% [markdown]
-# The **shape** of the season is forecast well; the **level** depends on the trend
-# assumption. That is why the number is *agreed* with the customer and not only
-# computed: the account manager brings the forecast to the June visit, the customer
+# The level is the uncertain part. That is why the number is *agreed* with the customer
+# and not only computed: the account manager brings the forecast to the June visit, the customer
 # corrects it with its own production plan, and supply chain reserves the agreed stock.
 #
 # ### What this means for the account manager
@@ -558,7 +722,8 @@ if len(accounts) > 0:
 #   the visit plan puts an "agree peak-season needs" visit in the quarter before.
 # - Offer the off-season price to build that stock in July and August: the customer buys
 #   cheaper, our plant runs in the slack months, and the peak is secured.
-# - Watch the largest needs: a handful of accounts carry a large part of the peak.
+# - Watch the largest needs: the share of the five largest (printed above) says how much
+#   of the peak rests on a handful of accounts.
 
 # %% [markdown]
 # ## 7. Objectives of the key account plan
@@ -569,24 +734,35 @@ if len(accounts) > 0:
 # reviewed at least quarterly. `service.objectives` proposes them from history and
 # potential (settings `service.objectives`):
 #
-# - volume: last year × (1 + g). The growth g starts from the class (A 3%, B 10%, C 2%)
-#   and moves half-way towards the account's own yearly growth of the last two years
-#   (history), within −10% and +25%; an increase stops at 90% of the customer's estimated
-#   total use (its potential);
-# - price: last year's net price × (1 + change by segment: price 0%, service 1.5%,
-#   technology 2%);
+# - volume: last year × (1 + g). The growth g starts from the growth of the account's
+#   class and moves part of the way (`trend_weight`) towards the account's own yearly
+#   growth of the last two years (history), within a floor and a cap; an increase stops at
+#   a share (`max_share_of_wallet`) of the customer's estimated total use (its potential);
+# - price: last year's net price × (1 + the price change of its segment);
 # - revenue = volume × price; share of wallet = volume / estimated use;
 # - visit cycle and executive visits from section 4; training dates on planned visits;
 #   services from the package of section 3.
 #
 # The account-plan reports call the same function, so what you edit here is what they
-# print.
+# print. The values in force:
+
+# %%
+ob = s.service.objectives
+print("growth by class: " + ", ".join(f"{c} {formatting.pct(g, 1)}" for c, g in ob.volume_growth_by_class.items())
+      + f"; moved {formatting.pct(ob.trend_weight)} of the way towards the account's own growth")
+print(f"growth between {formatting.pct(ob.growth_min)} and {formatting.pct(ob.growth_max)}; "
+      f"an increase stops at {formatting.pct(ob.max_share_of_wallet)} of the estimated total use")
+print("price change by segment: " + ", ".join(f"{seg} {formatting.pct(c, 1)}" for seg, c in ob.price_change_by_segment.items()))
 
 # %%
 obj = service.objectives(kd, s, accounts, plan=plan)
-obj[["volume_kg", "target_volume_kg", "volume_growth", "net_price", "target_net_price",
-     "target_revenue", "share_of_wallet", "target_share_of_wallet", "visit_cycle",
-     "training_dates"]].head(8).round(3)
+tables.table(obj[["volume_kg", "target_volume_kg", "volume_growth", "target_net_price",
+                  "target_revenue", "share_of_wallet", "target_share_of_wallet", "training_dates"]],
+             formats={"volume_growth": "pct:1", "target_net_price": "price"},
+             columns={"volume_kg": f"volume {analysis_year}", "target_volume_kg": f"target volume {plan_year}",
+                      "volume_growth": "growth", "net_price": f"net price {analysis_year}",
+                      "target_net_price": "target net price"},
+             top=8, what="key accounts")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -613,20 +789,29 @@ if len(accounts) > 0:
 # %% [markdown]
 # **Editing a target.** The proposal is a starting point. The account manager who knows
 # that a customer opens a new premix line next year edits the target in the settings file
-# (`[service.objectives.overrides]`, e.g. `"C0042.target_volume_kg" = 250000`), or in a
-# CSV named by `service.objectives.overrides_file` (write it with `obj.to_csv(...)`, edit
-# it in Excel). Revenue and share of wallet follow; the `edited` column shows what was
-# changed by hand:
+# (`[service.objectives.overrides]`, one line per account and column), or in a CSV named
+# by `service.objectives.overrides_file` (write it with `obj.to_csv(...)`, edit it in
+# Excel). Revenue and share of wallet follow; the `edited` column shows what was changed
+# by hand. The example takes the account with the most room to grow (the lowest target
+# share of wallet) and raises its proposed target by 15%:
 
 # %%
-first = notebook.pick(obj.index, "first", what="key account with objectives")
+room = obj["target_share_of_wallet"].dropna()
+first = notebook.pick(room if len(room) else obj["target_volume_kg"], "min" if len(room) else "max",
+                      what="key account with objectives")
 if first is not None:
-    edited_settings = settings.replace(
-        s, "service.objectives.overrides",
-        {f"{first}.target_volume_kg": round(obj.loc[first, "volume_kg"] * 1.15)})
+    new_target = round(obj.loc[first, "target_volume_kg"] * 1.15, -2)
+    display(prose.say(
+        f"{first} bought {prose.quantity(obj.loc[first, 'volume_kg'])} in {analysis_year}; the proposal is "
+        f"{prose.quantity(obj.loc[first, 'target_volume_kg'])}. With the new line the manager writes:"
+        f"\n\n```toml\n[service.objectives.overrides]\n\"{first}.target_volume_kg\" = {new_target:.0f}\n```"))
+    edited_settings = settings.replace(s, "service.objectives.overrides",
+                                       {f"{first}.target_volume_kg": new_target})
     edited = service.objectives(kd, edited_settings, accounts, plan=plan)
-    display(edited.loc[[first], ["volume_kg", "target_volume_kg", "target_revenue",
-                                 "target_share_of_wallet", "edited"]].round(3))
+    display(tables.table(pd.concat([obj.loc[[first]], edited.loc[[first]]], keys=["proposed", "edited"],
+                                    names=["", "customer_id"])[
+        ["volume_kg", "target_volume_kg", "target_revenue", "target_share_of_wallet", "edited"]],
+        columns={"volume_kg": f"volume {analysis_year}", "target_volume_kg": "target volume"}))
 
 # %% [markdown]
 # ### What this means for the account manager
@@ -654,42 +839,90 @@ service_widgets.visit_plan_explorer(accounts, s, customers=kd.customers,
 # %% [markdown]
 # ## Exercises
 #
+# Each exercise has a model answer right after it (code, then a short text). The
+# learner's copy of this chapter (`make exercises`, in `build/exercises/`) has them
+# removed: try first. Where the answer is a number, an id or a list, check it without
+# seeing the answer: `exercises.check("04.4", your_answer)` answers *right* or *not yet*,
+# with a hint (each exercise says the form of its answer).
+#
 # **Exercise 1.** The team loses a colleague for the year and capacity drops to 4 visits a
 # week. Which accounts can no longer get their frequency, and for how many visits? What
-# would you change first?
+# would you change first? Check: `exercises.check("04.1", {"accounts short": ...,
+# "visits missing": ...})`.
 
 # %% tags=["solution"]
 if len(accounts) > 0:
     four = settings.replace(s, "service.visits.capacity_per_week", 4)
     p4 = service.visit_plan(accounts, four, plan_year, customers=kd.customers)
-    print(f"{p4.unplanned['customer_id'].nunique()} accounts short, "
-          f"{(p4.unplanned['visits_required'] - p4.unplanned['visits_planned']).sum()} visits missing")
-    display(p4.unplanned.groupby("account_manager")[["visits_required", "visits_planned"]].sum())
+    short = p4.unplanned
+    n_short = short["customer_id"].nunique()
+    n_missing = int((short["visits_required"] - short["visits_planned"]).sum())
+    print(f"{n_short} accounts short, {n_missing} visits missing")
+    display(tables.table(short, top=None, what="accounts short",
+                         columns={"visits_required": "visits needed", "visits_planned": "visits planned"}))
+    display(exercises.check("04.1", {"accounts short": n_short, "visits missing": n_missing},
+                            data_source=kd, settings_file=s))
+
+# %% [markdown] tags=["solution"]
+# *Model answer.* The table names the accounts short and the reason. First look at who
+# they are: a short monthly account of class A is the one to protect (move it to a
+# colleague with spare weeks, or give its manager more capacity through
+# `capacity_by_manager`); where the accounts short are class B or C, lower their frequency
+# for the year (monthly to every two months) and say so in their account plans. Do not
+# quietly drop visits: the plan lists them so that the decision is made now.
 
 # %% [markdown]
 # **Exercise 2.** A trade fair blocks weeks 10 and 11. Add them to the blocked weeks: does
-# every account still get its visits? In which month do the March visits now fall?
+# every account still get its visits? In which weeks do the March visits now fall? Check:
+# `exercises.check("04.2", {"every account gets its visits": "yes" or "no",
+# "weeks of the March visits": [...]})`.
 
 # %% tags=["solution"]
 if len(accounts) > 0:
     blocked = tuple(s.service.visits.blocked_weeks) + (10, 11)
     fair = settings.replace(s, "service.visits.blocked_weeks", list(blocked))
     pf = service.visit_plan(accounts, fair, plan_year, customers=kd.customers)
-    print("complete:", pf.is_complete, "| visits in weeks 10-11:",
-          pf.visits["week"].isin([10, 11]).sum())
-    display(pf.visits.loc[pf.visits["month"] == 3, "week"].value_counts().sort_index())
+    march = pf.visits.loc[pf.visits["month"] == 3, "week"].value_counts().sort_index()
+    print("complete:", pf.is_complete, "| visits in weeks 10-11:", int(pf.visits["week"].isin([10, 11]).sum()))
+    display(tables.table(march.rename("visits").rename_axis("week").reset_index(), formats={"week": "id"},
+                         top=None))
+    display(exercises.check("04.2", {"every account gets its visits": "yes" if pf.is_complete else "no",
+                                     "weeks of the March visits": list(march.index)},
+                            data_source=kd, settings_file=s))
+
+# %% [markdown] tags=["solution"]
+# *Model answer.* The monthly visits of March must stay in March (a week belongs to the
+# month of its Thursday), so they are squeezed into March's remaining open weeks; the
+# plan stays complete as long as those weeks have the capacity — the first line says
+# whether they do. Visits are never moved to February or April: a monthly account would
+# otherwise go two months without a visit.
 
 # %% [markdown]
 # **Exercise 3.** Which key accounts are served beyond their margin (gap < 0) **and** have
-# rising complaints? What would you discuss with each of them?
+# rising complaints? What would you discuss with each of them? Check the ids:
+# `exercises.check("04.3", ["C0..."])`.
 
 # %% tags=["solution"]
 both = levels.loc[levels["gap"] < 0].join(trend[["change", "rising"]])
-both.loc[both["rising"], ["account_manager", "margin_pct", "observed_level", "change"]].round(3)
+both = both.loc[both["rising"].fillna(False).astype(bool)]
+display(tables.table(both[["account_manager", "margin_pct", "recommended_level", "observed_level", "change"]],
+                     formats={"margin_pct": "pct:1", "change": "number:1"},
+                     columns={"margin_pct": "margin", "change": "complaints per 100 orders, change"},
+                     top=None, what="accounts"))
+display(exercises.check("04.3", list(both.index), data_source=kd, settings_file=s))
+
+# %% [markdown] tags=["solution"]
+# *Model answer.* These accounts get more visits and joint work than their margin pays
+# for, and complain more all the same: more service has not bought satisfaction. Before
+# the next visit, read the complaints (reasons and products, section 5): if they are about
+# deliveries, the remedy is in supply chain, not in more visits. Then discuss the level
+# openly — fewer but better-prepared visits, service charged, or a price that pays for the
+# level the customer wants.
 
 # %% [markdown]
 # **Exercise 4.** Which product has the most complaints **per tonne** in the analysis
-# year, and what is its main reason? Who in the workflow should act on it?
+# year, and what is its main reason? Who in the workflow should act on it? Check the
+# product id: `exercises.check("04.4", "P..")`.
 
 # %% tags=["solution"]
 by_product = service.complaint_metrics(kd, "product_id", years=analysis_year, s=s)
@@ -697,25 +930,45 @@ worst = notebook.pick(by_product["complaints_per_tonne"], "max", what="product w
 if worst is not None:
     print(worst, round(by_product.loc[worst, "complaints_per_tonne"], 3),
           by_product.loc[worst, "main_reason"])
+    display(exercises.check("04.4", worst, data_source=kd, settings_file=s))
 # quality or packaging -> production (step 3); late or short deliveries -> supply chain
 
+# %% [markdown] tags=["solution"]
+# *Model answer.* Read the main reason of the product printed above. Quality or packaging
+# complaints go to production (the investigation step of the workflow) with the batch
+# numbers; late or short deliveries go to supply chain and sales administration. Customer
+# service still owns every case and the key account manager still decides on returned
+# goods — the product view only tells the process owner where to look.
+
 # %% [markdown]
-# **Exercise 5.** Back-test the supply forecast with one year of history instead of three
-# (`service.supply.history_years = 1`). Which forecasts the peak of the analysis year
-# better?
+# **Exercise 5.** Back-test the supply forecast with one, two and three years of history
+# (`service.supply.history_years`). Which forecasts the peak of the analysis year best?
+# Check the number of years: `exercises.check("04.5", ...)`.
 
 # %% tags=["solution"]
 if len(accounts) > 0:
     actual = service.monthly_volume(kd, accounts.index, [analysis_year])[analysis_year]
     peak = service.supply_window(s)[1]
+    err = {}
     for years in (1, 2, 3):
         sy = settings.replace(s, "service.supply.history_years", years)
         f = service.seasonal_need(kd, sy, accounts.index, plan_year=analysis_year)[peak].sum().sum()
-        print(f"{years} year(s) of history: error {(f - actual[peak].sum()) / actual[peak].sum():+.1%}")
+        err[years] = (f - actual[peak].sum()) / actual[peak].sum()
+        print(f"{years} year(s) of history: error {err[years]:+.1%}")
+    best = min(err, key=lambda y: abs(err[y]))
+    display(exercises.check("04.5", best, data_source=kd, settings_file=s))
+
+# %% [markdown] tags=["solution"]
+# *Model answer.* The smallest error (in absolute value) wins on this one year, but one
+# year of back-test is thin evidence: a short history follows last year's level closely
+# and is thrown off by one unusual year, a long one is steadier but slow to follow a
+# trend. Repeat the back-test on the years before, and change
+# `service.supply.history_years` only if the same choice wins in most of them.
 
 # %% [markdown]
 # **Exercise 6.** Raise the volume target of your largest class-A account by 8% over the
-# proposal through the settings, and check that revenue and share of wallet follow.
+# proposal through the settings, and check that revenue and share of wallet follow. Check
+# the new target revenue: `exercises.check("04.6", ...)` (EUR).
 
 # %% tags=["solution"]
 big = notebook.pick(obj.loc[obj["abc_class"] == "A", "volume_kg"], "max",
@@ -724,8 +977,18 @@ if big is not None:
     new = round(obj.loc[big, "target_volume_kg"] * 1.08)
     s6 = settings.replace(s, "service.objectives.overrides", {f"{big}.target_volume_kg": new})
     o6 = service.objectives(kd, s6, accounts, plan=plan)
-    display(pd.concat([obj.loc[[big]], o6.loc[[big]]], keys=["proposed", "edited"])[
-        ["target_volume_kg", "target_revenue", "target_share_of_wallet", "edited"]].round(3))
+    display(tables.table(pd.concat([obj.loc[[big]], o6.loc[[big]]], keys=["proposed", "edited"],
+                                   names=["", "customer_id"])[
+        ["target_volume_kg", "target_revenue", "target_share_of_wallet", "edited"]],
+        columns={"target_volume_kg": "target volume"}))
+    display(exercises.check("04.6", o6.loc[big, "target_revenue"], data_source=kd, settings_file=s))
+
+# %% [markdown] tags=["solution"]
+# *Model answer.* The revenue target is the new volume times the proposed target price, so
+# it rises by the same 8%; the target share of wallet rises with the volume. Check it
+# against the potential: a target share above what the customer could plausibly give us
+# (the cap of section 7) is a wish, not a plan — write down in the account plan what makes
+# the extra volume real.
 
 # %% [markdown]
 # ## Check your understanding
@@ -755,7 +1018,8 @@ if big is not None:
 #    the visit into an order.
 # 2. Many customers + high margin → *accountable* (0 + 2). Few customers + low margin →
 #    *accountable* as well (2 + 0): a big account with a thin margin deserves follow-up,
-#    not a partnership.
+#    not a partnership. (If either is a class-B account, chosen for its growth, the
+#    playbook recommends one level more: *proactive*.)
 # 3. We give it more relationship than its size and margin pay for. Check its cost to
 #    serve and its prices (is it one of the loss-making large customers?) before adding
 #    anything; then reduce the service or improve the terms.
@@ -770,7 +1034,45 @@ if big is not None:
 #    correct it with its own plan, then reserve the agreed quantity with supply chain.
 #    The forecast is the start of the conversation, not the commitment.
 # 8. The customer's estimated total use of the product (all suppliers together), from the
-#    account manager's yearly assessment. Our volume cannot exceed it; the target is
-#    capped at 90% of it (a share of wallet of 90%).
+#    account manager's yearly assessment. Our volume cannot exceed it; an increase of the
+#    target stops at the share `service.objectives.max_share_of_wallet` of it (90% as the
+#    playbook ships).
 #
 # </details>
+#
+# ## Sources
+#
+# - P. Kotler, K. L. Keller, *Marketing Management*, Pearson (15th ed., 2016) — the five
+#   levels of relationship (basic, reactive, accountable, proactive, partnership) and the
+#   grid of number of customers × margin behind the recommended level.
+# - T. Millman, K. Wilson, "From key account selling to key account management",
+#   *Journal of Marketing Practice: Applied Marketing Science* 1(1) (1995) 9–21 — the
+#   relationship development model; M. McDonald, T. Millman, B. Rogers, "Key account
+#   management: theory, practice and challenges", *Journal of Marketing Management* 13
+#   (1997) 737–757 — the stages exploratory to integrated, and disintegrating.
+# - M. McDonald, B. Rogers, *Key Account Management: Learning from Supplier and Customer
+#   Perspectives*, Butterworth-Heinemann, 1998 — planned visits, executive contacts and
+#   the key account plan.
+# - A. Parasuraman, V. A. Zeithaml, L. L. Berry, "SERVQUAL: a multiple-item scale for
+#   measuring consumer perceptions of service quality", *Journal of Retailing* 64(1)
+#   (1988) 12–40 — reliability and responsiveness, what a service package and a complaint
+#   workflow must deliver.
+# - R. Cooper, R. S. Kaplan, "Profit priorities from activity-based costing", *Harvard
+#   Business Review* 69(3), May–June 1991, 130–135; R. S. Kaplan, S. R. Anderson,
+#   "Time-driven activity-based costing", *Harvard Business Review*, November 2004 — the
+#   cost to serve that prices each service package.
+# - ISO 10002:2018, *Quality management — Customer satisfaction — Guidelines for
+#   complaints handling in organizations* — the steps of the complaint workflow.
+# - T. Levitt, "After the sale is over...", *Harvard Business Review* 61(5), 1983 —
+#   rising complaints as a sign that a relationship decays.
+# - R. J. Hyndman, G. Athanasopoulos, *Forecasting: Principles and Practice*, 3rd ed.,
+#   OTexts, 2021 — the seasonal forecast of the peak-season need.
+# - RFC 5545, *Internet Calendaring and Scheduling Core Object Specification
+#   (iCalendar)* — the calendar files of the visit plan.
+# - The [background page](../docs/background.md) of this playbook (section 4) sums up the
+#   service side of key account management with its sources.
+#
+# The words used here are explained in the [glossary](../docs/glossary.md).
+#
+# **Next:** [chapter 05 — Reviewing key accounts](05_review_key_accounts.ipynb): is each
+# key account still key, and what to do about those that decay.

@@ -90,10 +90,12 @@ def test_unknown_exercise_lists_the_checkable_ones():
 
 
 def _solution_output(chapter_prefix: str, index: int) -> str:
-    """The printed output of the index-th solution cell (from 1) of a committed chapter."""
+    """The printed output of the index-th solution code cell (from 1) of a committed
+    chapter (model answers in prose are solution cells too, in Markdown)."""
     path = next(p for p in runner.chapter_paths() if p.name.startswith(chapter_prefix))
     nb = nbformat.read(path, as_version=4)
-    cells = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+    cells = [c for c in nb.cells
+             if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])]
     out = []
     for o in cells[index - 1].get("outputs", []):
         if o.get("output_type") == "stream":
