@@ -741,10 +741,11 @@ def concentration(per_customer: pd.DataFrame,
     negative: inactive customers, losses), ``total`` (of the positive values),
     ``gini``, ``top_<p>pct`` (share the top p % give, see :func:`top_share`),
     ``customers_for_50pct`` and ``customers_for_80pct`` (how many of the largest make
-    half / 80 % of the total).
+    half / 80 % of the total). A measure the table does not have (``gross_margin``
+    of :func:`customer_values` on data without costs) has no row.
     """
     rows = {}
-    for col in columns:
+    for col in [c for c in columns if c in per_customer]:
         v = per_customer[col].astype(float)
         pos = v[v > 0]
         row = {"customers": len(pos), "excluded": int((v <= 0).sum() + v.isna().sum()),
