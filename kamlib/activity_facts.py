@@ -288,12 +288,10 @@ def counts_by_type(t: pd.DataFrame, index) -> pd.DataFrame:
 
 
 def _connect():
-    import duckdb
+    """A fresh in-memory DuckDB connection, set up as kamlib.engine's."""
+    from kamlib import engine
 
-    con = duckdb.connect(":memory:")
-    con.execute("SET preserve_insertion_order = false")
-    con.execute("SET enable_progress_bar = false")
-    return con
+    return engine._connect()
 
 
 def _is_kamdata(source) -> bool:

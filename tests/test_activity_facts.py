@@ -310,6 +310,6 @@ def test_visit_calendar_shows_the_top_accounts(sample):
     assert n > 3
     ax = service_plots.visit_calendar(plan, who, top=3)
     assert len(ax.get_yticklabels()) == 3
-    assert f"{n - 3:,} more" in ax.get_title()
+    assert f"{n - 3:,} more" in ax.get_title(loc="left")
     ax_all = service_plots.visit_calendar(plan, who, top=None)
     assert len(ax_all.get_yticklabels()) == n
