@@ -205,7 +205,8 @@ def from_dict(raw: dict) -> Decisions:
         except (TypeError, ValueError) as exc:
             raise SettingsError(f"[rebate_schedule] {exc}") from None
     return Decisions(goal=goal, weights=weights, key_accounts=dict(raw.get("key_accounts", {})),
-                     segmentation=dict(raw.get("segmentation", {})), overrides=tuple(ovs), schedule=schedule, schedule_segment=segment,
+                     segmentation=dict(raw.get("segmentation", {})), overrides=tuple(ovs),
+                     schedule=schedule, schedule_segment=segment,
                      workshop={str(k): str(v) for k, v in raw.get("workshop", {}).items()})
 
 
@@ -375,7 +376,8 @@ def from_state(s, base, overrides=(), schedule: RebateSchedule | None = None,
         notes["data"] = str(data)
     return Decisions(goal=sc.goal, weights=dict(sc.weights) if sc.goal == "custom" else {},
                      key_accounts=changed,
-                     segmentation=_changed(s, base, SEGMENTATION_KEYS), overrides=tuple(overrides), schedule=schedule,
+                     segmentation=_changed(s, base, SEGMENTATION_KEYS),
+                     overrides=tuple(overrides), schedule=schedule,
                      schedule_segment=schedule_segment, workshop=notes)
 
 

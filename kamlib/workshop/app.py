@@ -457,9 +457,11 @@ class WorkshopApp:
         self.save_button.on_click(self._save)
         self.tabs.children[3].children = [
             W.HTML("<h2>Save what the room agreed</h2><p class='kam-hint'>The weights, the "
-                   "thresholds, the segmentation rule, the customers decided against the rule (with reasons) and "
-                   "the rebate schedule go into one small file. The account plans are "
-                   "then made with it: <code>kam reports --decisions FILE</code>.</p>"),
+                   "thresholds, the segmentation rule, the customers decided against the "
+                   "rule (with reasons) and the rebate schedule go into one small file. "
+                   "The account plans are then made with it: <code>kam reports "
+                   "--decisions FILE</code> (the tables: <code>kam analyse --decisions "
+                   "FILE</code>).</p>"),
             self.preview, self.decisions_path, self.save_button, self.save_status, file_box]
 
     def _refresh_save_preview(self) -> None:

@@ -170,8 +170,9 @@ class Session:
 
     def decisions(self, now=None) -> decisions.Decisions:
         """What the room decided: the scorecard, the key-account and segmentation
-        thresholds that differ from the start, the overrides, the schedule (for the price segment; described as agreed
-        in the workshop when it has no description)."""
+        thresholds that differ from the start, the overrides, the schedule (for the
+        price segment; described as agreed in the workshop when it has no
+        description)."""
         s = decisions.apply_decisions(self.s, decisions.Decisions(segmentation=self.segmentation))
         d = decisions.from_state(s, self.base, tuple(self.overrides.values()),
                                  self.schedule, "price", data=self.source, now=now)
