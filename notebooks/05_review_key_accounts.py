@@ -522,7 +522,7 @@ if answer_key is not None:
 print("threshold chosen without contacts:",
       review.choose_threshold(review.calibrate(no_crm, thresholds=range(35, 76, 5))))
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # *Model answer.* Without contacts the alert loses the one component that sees an
 # account manager's own neglect; the output above shows how many planted decaying
 # customers are still caught and how precision moves. The threshold is not re-tuned on
@@ -540,7 +540,7 @@ print(manager, len(mine), "key accounts")
 tables.table(mine[["customer_name", "health", "health_trend", "decision", "action"]],
              formats={"health": "number:0"}, top=None)
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # *Model answer.* Sort the meeting by health (lowest first) and read, for each
 # account, the trend (is it falling?) and the action column: a recovery plan is agreed
 # with an owner and a date, a "develop" proposal with a target volume, a healthy "keep"
@@ -561,7 +561,7 @@ if answer_key is not None:
     print(f"precision {review.validate(everyone, answer_key)['precision']:.0%} -> "
           f"{review.validate(h3, answer_key)['precision']:.0%}")
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # *Model answer.* Many more customers fall into the red on complaints, most of them on
 # one or two complaints — single deliveries, not relationships. Because a decay needs
 # `review.decay_min_signals` components in the red, the extra red complaint components
@@ -580,7 +580,7 @@ for cid, r in gone.iterrows():
     print(f"{cid} {r['customer_name']}: chosen for {r['selected_for']}; "
           f"no longer: {r['no_longer_holds']} -> {r['decision']}")
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # *Model answer.* The list above names the reason and the customers. A sentence for the
 # meeting has the form: "*C0xxx was chosen for its size; it is no longer class A because
 # its sales fell below the top 20 %; it still pays its way, so we propose to downgrade it to

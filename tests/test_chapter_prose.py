@@ -149,3 +149,14 @@ def test_course_frame(chapter):
     assert "## Sources" in text and "**Next:**" in text
     assert "glossary.md#" in text
     assert "primer" not in text.lower()
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.stem)
+def test_every_chapter_keeps_its_model_answers_out_of_the_learners_copy(path):
+    """All chapters (05 included, whose prose is not in ALLOWED): a model answer sits in a
+    ``solution`` cell, so ``kam exercises`` drops it."""
+    cells = nbformat.read(path, as_version=4).cells
+    answers = [i for i, c in enumerate(cells) if "Model answer" in c.source]
+    assert answers, f"{path.name} has no model answer"
+    untagged = [i for i in answers if "solution" not in cells[i].metadata.get("tags", [])]
+    assert untagged == [], f"{path.name}: cells {untagged} hold a model answer without the tag"

@@ -96,3 +96,20 @@ def test_markdown_page_with_nav():
     assert '<nav class="kam-nav"><a href="index.html">Contents</a></nav>' in page
     assert "<strong>ABC class</strong>" in page
     assert pages.problems(page) == []
+
+
+def test_prose_cells_show_their_sentence_not_their_code():
+    """A cell that only writes a sentence (``prose.say(...)``) renders as the sentence;
+    other code cells keep their code."""
+    import re
+
+    nb = nbformat.v4.new_notebook()
+    said = nbformat.v4.new_code_cell("prose.say(f'The answer is **{1 + 1}**.')")
+    said.outputs = [nbformat.v4.new_output(
+        "display_data", data={"text/markdown": "The answer is **2**.", "text/plain": "x"})]
+    code = nbformat.v4.new_code_cell("total = 41 + 1\nprint(total)")
+    nb.cells = [said, code]
+    text = re.sub("<[^>]+>", "", pages.notebook_html(nb, title="t"))
+    assert "The answer is" in text and "prose.say" not in text
+    assert "print" in text and "total" in text
+    assert "remove-input" not in nb.cells[0].metadata.get("tags", [])  # input untouched

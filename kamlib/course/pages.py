@@ -64,13 +64,38 @@ def problems(page: str, name: str = "the page") -> list[str]:
     return out
 
 
+#: Code cells whose only job is to write a sentence from computed values
+#: (:func:`kamlib.course.prose.say`): the page shows the sentence, not the code.
+PROSE_CALL = "prose.say("
+HIDE_INPUT_TAG = "remove-input"
+
+
 def _exporter():
     from nbconvert import HTMLExporter
+    from traitlets.config import Config
 
+    c = Config()
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_input_tags = {HIDE_INPUT_TAG}
     return HTMLExporter(
+        config=c,
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(TEMPLATES_DIR)],
     )
+
+
+def hide_prose_code(nb):
+    """A copy of notebook ``nb`` whose prose cells (code starting with ``prose.say(``)
+    carry the ``remove-input`` tag, so the rendered page shows their sentence only."""
+    import copy
+
+    node = copy.deepcopy(nb)
+    for cell in node.cells:
+        if cell.cell_type == "code" and cell.source.lstrip().startswith(PROSE_CALL):
+            tags = list(cell.get("metadata", {}).get("tags", []) or [])
+            if HIDE_INPUT_TAG not in tags:
+                cell.setdefault("metadata", {})["tags"] = tags + [HIDE_INPUT_TAG]
+    return node
 
 
 def notebook_html(nb, *, title: str | None = None, nav: str = "") -> str:
@@ -90,7 +115,7 @@ def notebook_html(nb, *, title: str | None = None, nav: str = "") -> str:
         node = nb
         title = title or "notebook"
     body, _ = _exporter().from_notebook_node(
-        node, resources={"metadata": {"name": title}, "kam_nav": nav}
+        hide_prose_code(node), resources={"metadata": {"name": title}, "kam_nav": nav}
     )
     return mathml.render_math(body)
 
