@@ -108,10 +108,11 @@ def _solution_output(chapter_prefix: str, index: int) -> str:
 # (exercise, chapter, solution cell, regex on its printed output, how to read the match)
 AGREES_WITH_THE_CHAPTER = [
     ("00.1", "00", 1, r"but not in \d{4}: (\d+)", int),
-    ("01.3", "01", 5, r"loss makers now: (\d+)", int),  # solution cells: code and model answers
+    ("01.3", "01", 3, r"loss makers now: (\d+)", int),  # the chapter's solution code cells
     ("02.3", "02", 3, r"technology\s+(\d+)", int),
     ("04.4", "04", 4, r"^(P\d+) ", str),
-    ("04.3", "04", 3, r"^(C\d{4})\s", lambda v: [v]),
+    ("04.3", "04", 3, r"((?:^C\d{4}\s.*(?:\n|$))+)",  # every row of the table
+     lambda v: re.findall(r"^(C\d{4})\s", v, re.M)),
 ]
 
 

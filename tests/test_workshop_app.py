@@ -144,7 +144,11 @@ def test_app_widgets_recompute_and_save(monkeypatch, tmp_path):
     assert not a.seg_margin.disabled
     a.tabs.selected_index = 2
     cost_before = a.cost.value
+    # every customer of the schedule reaches the first tier, and every tier pays more:
+    # the cost must rise whatever tier each customer stood in before
     a.schedule_widget.controls["thresholds"][0].value = 0.0
+    for r in a.schedule_widget.controls["rates"]:
+        r.value = r.value + 1.0
     assert a.cost.value != cost_before and "kam-cost-value" in a.cost.value
     a.tabs.selected_index = 3
     a._save()
