@@ -142,7 +142,10 @@ def column_kind(name, values: pd.Series) -> str:
     if not pd.api.types.is_numeric_dtype(values):
         if re.search(r"(^|_)id$|_id$", label):
             return "id"
-        if values.map(lambda v: isinstance(v, (bool, np.bool_))).all() and len(values):
+        # booleans held as objects (a column with missing values); a text column of
+        # another dtype (pandas' string type, all missing on a partial export) is text
+        if values.dtype == object and len(values) and values.map(
+                lambda v: isinstance(v, (bool, np.bool_))).astype(bool).all():
             return "bool"
         return "text"
     for pattern, kind in _NAME_RULES:

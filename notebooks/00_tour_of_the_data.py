@@ -154,10 +154,13 @@ tables.table(catalogue, top=None, what="products",
              columns={"is_economy_grade": "economy grade", "is_custom": "custom"})
 
 # %%
-packs = kd.products.groupby("pack_type")["packaging_cost_per_kg"].mean().sort_values()
-prose.say(f"{prose.count(len(kd.products), 'product')} in {prose.count(kd.products['grade'].nunique(), 'grade')} "
-          f"and {prose.count(len(packs), 'pack')}; packaging costs {formatting.price(packs.iloc[0])} "
-          f"in the {packs.index[0]} and {formatting.price(packs.iloc[-1])} in the {packs.index[-1]}.")
+packs = kd.products.groupby("pack_type")["packaging_cost_per_kg"].mean().dropna().sort_values()
+if len(packs):
+    prose.say(f"{prose.count(len(kd.products), 'product')} in {prose.count(kd.products['grade'].nunique(), 'grade')} "
+              f"and {prose.count(len(packs), 'pack')}; packaging costs {formatting.price(packs.iloc[0])} "
+              f"in the {packs.index[0]} and {formatting.price(packs.iloc[-1])} in the {packs.index[-1]}.")
+else:  # an export without the product details (grades, packs, their costs)
+    print(kd.missing_text("product_details"))
 
 # %% [markdown]
 # ### orders: one row per order line
@@ -545,10 +548,13 @@ adoption = new_lines.groupby("year").agg(customers=("customer_id", "nunique"),
                                          volume_kg=("volume_kg", "sum"))
 answer_4 = adoption["customers"].to_dict()
 display(tables.table(adoption, formats={"volume_kg": "tonnes"}, top=None))
-prose.say(f"*Model answer.* From {prose.count(adoption['customers'].iloc[0], 'customer')} in "
-          f"{adoption.index[0]} to {prose.count(adoption['customers'].iloc[-1], 'customer')} in "
-          f"{adoption.index[-1]}. The early buyers of a new product are a sign of technology "
-          "sensitivity, which chapter 02 reads customer by customer.")
+if len(adoption):
+    prose.say(f"*Model answer.* From {prose.count(adoption['customers'].iloc[0], 'customer')} in "
+              f"{adoption.index[0]} to {prose.count(adoption['customers'].iloc[-1], 'customer')} in "
+              f"{adoption.index[-1]}. The early buyers of a new product are a sign of technology "
+              "sensitivity, which chapter 02 reads customer by customer.")
+else:  # an export without product launch dates, or no launch since then
+    print("No order of a product launched since 2023 in this data: nothing to count.")
 
 # %%
 exercises.check("00.4", answer_4, **where)

@@ -326,8 +326,8 @@ if example is not None:
                                      + ("n/a" if pd.isna(v) else f"{v:+.2f}") for k, v in scores.items()))
 
 # %%
-if example is not None:
-    fam = scores.rename(lambda k: k.replace("_score", ""))
+fam = scores.rename(lambda k: k.replace("_score", "")) if example is not None else None
+if fam is not None and fam.notna().any():  # no family scored (e.g. no list prices, costs)
     prose.say(
         "The bars are the z-scores: the customer's value and the typical value (the median of the "
         f"reference customers) are printed next to each. For {example}, the **{fam.idxmax()}** family "

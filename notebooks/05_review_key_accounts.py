@@ -154,7 +154,9 @@ print(f"decaying: {int(everyone['decaying'].sum())} customers, of which "
 # components *in the red* (below the line at 50); hatched ones have no evidence.
 
 # %%
-example = example_customer or reviewed["health"].idxmin()
+# the least healthy; on an export without the evidence for a health, the least covered
+example = example_customer or (reviewed["health"].idxmin() if reviewed["health"].notna().any()
+                               else reviewed["coverage"].idxmin())
 row = reviewed.loc[example]
 ax = plots.health_components(row, weights, rv.signal_below,
                              title=f"{example}: health {row['health']:.0f}/100")
@@ -282,10 +284,13 @@ if answer_key is not None:
 
 # %%
 decaying_keys = list(reviewed.index[reviewed["decaying"]])
-trend = review.health_trend(kd, s, customers=decaying_keys + [reviewed["health"].idxmax()])
-ax = plots.health_trend(trend, decaying_keys + [reviewed["health"].idxmax()],
-                        threshold=rv.health_threshold)
-plt.show()
+healthiest = [reviewed["health"].idxmax()] if reviewed["health"].notna().any() else []
+if decaying_keys + healthiest:
+    trend = review.health_trend(kd, s, customers=decaying_keys + healthiest)
+    ax = plots.health_trend(trend, decaying_keys + healthiest, threshold=rv.health_threshold)
+    plt.show()
+else:  # no account has the evidence for a health score (see the coverage above)
+    print("No key account has enough evidence for a health score: no trend to draw.")
 
 # %% [markdown]
 # ### What this means for the account manager

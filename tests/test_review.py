@@ -419,7 +419,7 @@ def test_other_company_without_optional_tables(tmp_path, default_settings):
     # a list of ids carries no reasons: this year's selection says why (the 4 largest
     # of 20 customers are the top 20 %: class A)
     assert r["selected_for"].str.contains("size").all()
-    assert (r["contacts_evidence"] == "no contacts table").all()
+    assert r["contacts_evidence"].str.startswith("not in the data: add a contacts table").all()
     assert r["share_of_wallet_score"].isna().all()
     assert established.sum() >= 3
     assert r.loc[pd.Index(own)[established], "health"].notna().all()
@@ -579,3 +579,31 @@ def test_review_plots_draw_what_they_are_given(h, s):
         assert len(ax.lines[0].get_xdata()) == 2
     finally:
         plt.close("all")
+
+
+def test_components_the_export_cannot_give_have_no_evidence(tmp_path):
+    """A minimal export (customer, date, quantity, amount: no costs, deliveries,
+    interactions, contacts or assessments) is reviewed on the volume trend alone: the
+    other components are 'not in the data' (score NaN, out of the coverage), never a
+    perfect margin or a complaint-free account read from nothing."""
+    from kamlib import profiles
+    from kamlib.review.config import COMPONENT_NEEDS, COMPONENTS
+
+    profiles.minimal(data.load("sample"), tmp_path)
+    kd = data.load(tmp_path)
+    s = settings.for_data(settings.Settings(), kd) if hasattr(settings, "for_data") \
+        else settings.Settings()
+    h = review.health(kd, s)
+    assert len(h) > 0
+    for c, cap in COMPONENT_NEEDS.items():
+        assert not kd.has(cap)
+        assert h[f"{c}_score"].isna().all(), c
+        assert h[f"{c}_evidence"].str.startswith("not in the data").all(), c
+    rv = review.config.ReviewSettings()
+    w = rv.weights.as_dict()
+    volume_share = w["volume"] / sum(w[c] for c in COMPONENTS)
+    assert np.allclose(h["coverage"], np.where(h["volume_score"].notna(), volume_share, 0))
+    # what remains is the volume trend: a health only where it carries enough weight
+    known = h["health"].notna()
+    assert known.any() == (volume_share >= rv.evidence.min_coverage)
+    assert np.allclose(h.loc[known, "health"], h.loc[known, "volume_score"])

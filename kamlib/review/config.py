@@ -15,6 +15,16 @@ COMPONENTS = ("volume", "share_of_wallet", "margin", "complaints", "resolution",
               "contacts", "delivery", "service_gap")
 """The health components, in the order they are shown."""
 
+COMPONENT_NEEDS = {
+    "share_of_wallet": "assessments", "margin": "costs", "complaints": "interactions",
+    "resolution": "interactions", "contacts": "contacts", "delivery": "deliveries",
+    "service_gap": "interactions",
+}
+"""The data capability (:data:`kamlib.schema.CAPABILITIES`) each component reads; on an
+export without it the component has no evidence (its score is NaN, it leaves the
+coverage), never a score computed from nothing (no costs is not a 100 % margin, no
+interactions is not a complaint-free account)."""
+
 COMPONENT_LABELS = {
     "volume": "volume trend",
     "share_of_wallet": "share-of-wallet trend",

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from kamlib import measures
-from kamlib.review.config import COMPONENT_LABELS, COMPONENTS, ReviewSettings
+from kamlib.review.config import COMPONENT_LABELS, COMPONENT_NEEDS, COMPONENTS, ReviewSettings
 
 LEVELS = ("basic", "reactive", "accountable", "proactive", "partnership")
 
@@ -414,6 +414,19 @@ def service_gap_component(s, counts: pd.DataFrame, w: dict, revenue_all: pd.Seri
 # --------------------------------------------------------------------------- health
 
 
+def _without_evidence_where_data_is_missing(out: pd.DataFrame, kd) -> None:
+    """Components whose data the export lacks (:data:`COMPONENT_NEEDS`): score NaN,
+    evidence "not in the data: add …" (:func:`kamlib.unknowns.text`), in place."""
+    from kamlib import unknowns
+
+    if not hasattr(kd, "has"):
+        return
+    for c, cap in COMPONENT_NEEDS.items():
+        if not kd.has(cap):
+            out[f"{c}_score"] = np.nan
+            out[f"{c}_evidence"] = unknowns.text(cap)
+
+
 def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
            abc_class: pd.Series | None = None, windows=None, activity=None,
            customer_year: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -492,6 +505,7 @@ def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
     ]
     out = pd.concat(parts, axis=1)
     out.index.name = "customer_id"
+    _without_evidence_where_data_is_missing(out, kd)
     weights = rv.weights.as_dict()
     scores = out[[f"{c}_score" for c in COMPONENTS]].to_numpy(float)
     wv = np.array([weights[c] for c in COMPONENTS])
