@@ -81,7 +81,7 @@ class Context:
         self.year = int(analysis_year)
         self._cache: dict[str, Any] = {}
 
-    def get(self, name: str, make: Callable[[], Any]) -> Any:
+    def get(self, name, make: Callable[[], Any]) -> Any:
         if name not in self._cache:
             self._cache[name] = make()
         return self._cache[name]
@@ -588,7 +588,9 @@ def check(exercise_id: str, answer, *, data_source="sample", settings_file=None,
             f"{', '.join(EXERCISES)} (the others have a model answer in the chapter)."
         )
     ctx = _context(data_source, settings_file, analysis_year)
-    expected = ctx.get(f"expected:{ex.id}:{id(ex)}", lambda: ex.expected(ctx))
+    # keyed by the exercise itself (frozen, hashable), never by id(): an id is reused
+    # once its object is gone, and a cached answer of another exercise came back
+    expected = ctx.get(("expected", ex), lambda: ex.expected(ctx))
     if ex.kind == "parts":
         ok, note = _compare_parts(ex, expected, answer)
     else:
