@@ -247,14 +247,13 @@ print(f"late or short deliveries per key account over {len(years)} years: "
 change = indicators["volume_change_after_bad_delivery"]
 print(f"volume reaction measured for {change.notna().sum()} of {len(change)} key accounts")
 print(f"window after a bad delivery: {s.segmentation.bad_delivery_window_days} days")
-
-# %%
-# NBVAL_CHECK_OUTPUT
 reaction = change.groupby(segments_table["segment"].reindex(change.index)).median()
 service_drop = reaction.get("service", float("nan"))
 others = change[segments_table["segment"].reindex(change.index) != "service"].median()
 print(f"median volume change after a bad delivery: service-sensitive {prose.signed_pct(service_drop, 0)}, "
       f"other key accounts {prose.signed_pct(others, 0)}")
+
+# %%
 prose.say(
     f"The median volume change after a bad delivery is {prose.signed_pct(service_drop, 0)} for the "
     f"service-sensitive key accounts and {prose.signed_pct(others, 0)} for the others: "
