@@ -579,6 +579,8 @@ def check(exercise_id: str, answer, *, data_source="sample", settings_file=None,
     ``data_source``: "sample", a path, or loaded data (``data.load(...)``);
     ``settings_file``: a path or loaded settings (default: the project's settings file);
     ``analysis_year``: as in the chapter (default: the settings', or the data's last year).
+    An ``answer`` of ``None`` (or ``...``), as the learner's copy has it before the
+    learner writes one, is *not answered yet*: said so, with nothing computed.
     Raises ``KeyError`` listing the checkable ids for an unknown id.
     """
     ex = EXERCISES.get(str(exercise_id).strip())
@@ -587,6 +589,10 @@ def check(exercise_id: str, answer, *, data_source="sample", settings_file=None,
             f"no check for exercise {exercise_id!r}. Exercises with a check: "
             f"{', '.join(EXERCISES)} (the others have a model answer in the chapter)."
         )
+    if answer is None or answer is Ellipsis:  # the learner's copy before an answer
+        return Result(False, f"Exercise {ex.id}: not answered yet. Write your answer in the "
+                             "cell above (the variable it names), run it, then run this cell "
+                             "again.")
     ctx = _context(data_source, settings_file, analysis_year)
     # keyed by the exercise itself (frozen, hashable), never by id(): an id is reused
     # once its object is gone, and a cached answer of another exercise came back

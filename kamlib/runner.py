@@ -351,13 +351,43 @@ def _is_path_parameter(name: str) -> bool:
     return name.endswith(("_file", "_dir", "_path"))
 
 
-def _rewrite_settings_path(source: str, notebooks_dir: Path, out_dir: Path) -> str:
-    """Point each relative path parameter (``settings_file = "..."``, ``calendar_dir =
-    "..."``: see :func:`_is_path_parameter`) at the same place from ``out_dir``, so a
-    learner's copy reads the same settings and writes where the chapter writes.
+def _is_output_parameter(name: str) -> bool:
+    """A folder the chapter *writes* into (``calendar_dir``): a name ending in ``_dir``.
+    ``…_file`` and ``…_path`` parameters are read (the settings file)."""
+    return name.endswith("_dir")
 
-    Relative when ``out_dir`` is inside the project (the folder holding the notebooks
-    folder), absolute otherwise.
+
+def _copy_path(value: str, name: str, notebooks_dir: Path, out_dir: Path) -> str:
+    """Where a learner's copy in ``out_dir`` finds (or writes) the chapter's relative path
+    ``value`` of parameter ``name``.
+
+    - A file the chapter reads (``settings_file``) is the same file: relative when
+      ``out_dir`` is inside the project (the folder holding the notebooks folder),
+      absolute otherwise.
+    - A folder the chapter writes into (``calendar_dir``) lands *next to the copies*:
+      the chapter's ``../build/calendars`` (the project's ``build/calendars``) is
+      ``../calendars`` from ``out_dir``, i.e. ``build/calendars`` for ``make exercises``
+      (``build/exercises``) and ``OUT/calendars`` for copies in ``OUT/exercises``, never
+      the project's folder from a copy taken elsewhere. A folder outside the project's
+      ``build/`` keeps its path relative to the copy.
+    """
+    target = (notebooks_dir / value).resolve()
+    project = notebooks_dir.resolve().parent
+    out = out_dir.resolve()
+    if _is_output_parameter(name):
+        build = project / "build"
+        if target == build or build in target.parents:
+            return Path(os.path.relpath(out.parent / target.relative_to(build), out)).as_posix()
+        return Path(value).as_posix()
+    if out == project or project in out.parents:  # copies inside the project
+        return Path(os.path.relpath(target, out)).as_posix()
+    return target.as_posix()  # copies taken elsewhere: the absolute path still finds the file
+
+
+def _rewrite_settings_path(source: str, notebooks_dir: Path, out_dir: Path) -> str:
+    """Rewrite each relative path parameter (``settings_file = "..."``, ``calendar_dir =
+    "..."``: see :func:`_is_path_parameter`) for a learner's copy in ``out_dir``: it reads
+    the same settings, and writes next to the copies (see :func:`_copy_path`).
     """
     import ast
 
@@ -377,13 +407,7 @@ def _rewrite_settings_path(source: str, notebooks_dir: Path, out_dir: Path) -> s
             and not Path(node.value.value).is_absolute()
             and node.lineno == node.end_lineno
         ):
-            target = (notebooks_dir / node.value.value).resolve()
-            project = notebooks_dir.resolve().parent
-            out = out_dir.resolve()
-            if out == project or project in out.parents:  # copies inside the project
-                new = Path(os.path.relpath(target, out)).as_posix()
-            else:  # copies taken elsewhere: the absolute path still finds the file
-                new = target.as_posix()
+            new = _copy_path(node.value.value, node.targets[0].id, notebooks_dir, out_dir)
             i = node.lineno - 1
             line = lines[i]
             v = node.value
@@ -398,8 +422,9 @@ def exercise_copy(nb, notebooks_dir: Path | None = None, out_dir: Path | None = 
     here.*`` (markdown), keeping their cell ids; every output and execution count is
     cleared, papermill's metadata and injected-parameter cells are dropped, and a note
     saying this is a generated copy is put under the title. When both folders are
-    given, relative path parameters (``settings_file``, ``calendar_dir``) are rewritten
-    so that they still point at the same places from ``out_dir``.
+    given, relative path parameters are rewritten: ``settings_file`` still points at the
+    same file from ``out_dir``, and ``calendar_dir`` (a folder the chapter writes) lands
+    next to the copies (``build/calendars`` for ``build/exercises``).
     """
     import copy
 
@@ -452,6 +477,12 @@ def write_exercise_copies(
     """Write the learners' copy of every chapter into ``out_dir``. Returns the paths.
 
     See :func:`exercise_copy` for what changes. The copies keep the chapters' file names.
+
+    A copy the learner has worked in (a cell's text differs from what was written: an
+    answer typed in) is **kept**, never overwritten (``make lab`` runs this every time),
+    and said so: delete it to get a fresh copy. A copy only run, or never opened, is
+    rewritten from the chapter. The text written is fingerprinted in the copy's metadata
+    (``kam.learner_copy``) to tell the two apart.
     """
     import nbformat
 
@@ -463,10 +494,38 @@ def write_exercise_copies(
     for path in chapter_paths(folder):
         nb = nbformat.read(path, as_version=4)
         copy_nb = exercise_copy(nb, folder, out_dir)
+        copy_nb.metadata["kam"] = {"learner_copy": {"chapter": path.name,
+                                                    "sources": _sources_digest(copy_nb)}}
         target = paths.inside(out_dir, path.name)  # checked: never outside out_dir
-        nbformat.write(copy_nb, target)
+        if target.is_file() and _edited_by_learner(target):
+            print(f"Kept {target}: it holds your work (delete it to get a fresh copy).")
+        else:
+            nbformat.write(copy_nb, target)
         written.append(target)
     return written
+
+
+def _sources_digest(nb) -> str:
+    """A fingerprint of a notebook's cells' text (types and sources, not outputs)."""
+    import hashlib
+    import json
+
+    text = json.dumps([[c.cell_type, c.source] for c in nb.cells], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _edited_by_learner(path: Path) -> bool:
+    """Has the learner changed the text of the copy at ``path`` since it was written?
+    A copy without a fingerprint (written before there was one), or one that cannot be
+    read, counts as edited: it is kept."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - a damaged file is the learner's to look at
+        return True
+    recorded = nb.metadata.get("kam", {}).get("learner_copy", {}).get("sources")
+    return recorded is None or recorded != _sources_digest(nb)
 
 
 # ---------------------------------------------------------------------------- demo

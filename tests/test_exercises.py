@@ -156,3 +156,15 @@ def test_answers_follow_the_data(tmp_path):
     now = set(kd.orders.loc[kd.orders["year"] == 2019, "customer_id"])
     assert exercises.check("00.1", len(now - first), data_source=kd, settings_file=s).ok
     assert exercises.available()["exercise"].tolist() == list(exercises.EXERCISES)
+
+
+def test_an_unanswered_exercise_is_not_answered_yet(monkeypatch):
+    """The learner's copy starts with ``answer_1 = None``: the check says so, and computes
+    nothing (no data is loaded for it)."""
+    monkeypatch.setattr(exercises, "_context", lambda *a, **k: pytest.fail("computed"))
+    for answer in (None, ...):
+        r = exercises.check("00.1", answer)
+        assert not r.ok and "Exercise 00.1: not answered yet" in r.message
+        assert "Hint" not in r.message and r._repr_markdown_().startswith("❌")
+    monkeypatch.undo()
+    assert "not answered yet" not in exercises.check("00.3", 0).message  # an answer, wrong

@@ -288,8 +288,10 @@ def test_learner_copy_writes_calendars_where_the_chapter_does(tmp_path):
     # both point at the same places as the chapter's own values
     ex = root / "build" / "exercises"
     assert (ex / "../calendars").resolve() == (root / "notebooks" / "../build/calendars").resolve()
-    absolute = runner.exercise_copy(nb, root / "notebooks", tmp_path / "elsewhere")
-    assert f'calendar_dir = "{(root / "build" / "calendars").as_posix()}"' in absolute.cells[2].source
+    # copies taken outside the project read its settings file but write next to themselves
+    elsewhere = runner.exercise_copy(nb, root / "notebooks", tmp_path / "elsewhere")
+    assert 'calendar_dir = "../calendars"' in elsewhere.cells[2].source
+    assert f'settings_file = "{(root / "kam_settings.toml").as_posix()}"' in elsewhere.cells[2].source
 
 
 @pytest.mark.notebooks
