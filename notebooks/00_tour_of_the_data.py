@@ -116,9 +116,11 @@ for year, revenue in revenue_by_year.items():
 # %% [markdown]
 # ## 2. The tables
 #
-# The playbook reads a company's data as seven tables. Two are required, **customers**
-# and **orders**; the others are optional and unlock more of the playbook (share of
-# wallet needs the assessments, cost to serve needs the interactions, and so on). The
+# The playbook reads a company's data as seven tables. Only **orders** is required (the
+# *needed* column below); **customers** comes next (without it, the playbook makes one row
+# per customer id of the orders, with no industry, country or account manager), and the
+# others unlock more of the playbook (share of wallet needs the assessments, cost to
+# serve needs the interactions, and so on). The
 # full data dictionary, column by column with units and allowed values, is
 # [`data/README.md`](../data/README.md); it is generated from `kamlib/schema.py`, the single
 # source of truth that `data.load` checks against.
@@ -156,9 +158,9 @@ tables.table(catalogue, top=None, what="products",
 # %%
 packs = kd.products.groupby("pack_type")["packaging_cost_per_kg"].mean().dropna().sort_values()
 if len(packs):
-    prose.say(f"{prose.count(len(kd.products), 'product')} in {prose.count(kd.products['grade'].nunique(), 'grade')} "
+    display(prose.say(f"{prose.count(len(kd.products), 'product')} in {prose.count(kd.products['grade'].nunique(), 'grade')} "
               f"and {prose.count(len(packs), 'pack')}; packaging costs {formatting.price(packs.iloc[0])} "
-              f"in the {packs.index[0]} and {formatting.price(packs.iloc[-1])} in the {packs.index[-1]}.")
+              f"in the {packs.index[0]} and {formatting.price(packs.iloc[-1])} in the {packs.index[-1]}."))
 else:  # an export without the product details (grades, packs, their costs)
     print(kd.missing_text("product_details"))
 
@@ -212,9 +214,9 @@ tables.table(orders["deal_type"].value_counts(normalize=True).rename("share of l
 # ### interactions: every contact with the customer
 #
 # Visits, calls, complaints, service and technical requests, trials, trainings and price
-# negotiations, with the staff time each took (`effort_minutes`). This is where the **cost
-# to serve** hides: a customer who needs many visits and complaints costs more than its
-# invoices show.
+# negotiations, with the staff time each took (`effort_minutes`). This is where the
+# [**cost to serve**](../docs/glossary.md#cost-to-serve) hides: a customer who needs many
+# visits and complaints costs more than its invoices show.
 
 # %%
 tables.table(kd.interactions["type"].value_counts().rename("interactions")
@@ -427,7 +429,7 @@ print(f"In {analysis_year}, the top 20% of customers ({len(top)} of {len(this_ye
 # 1. **Export** the tables from your ERP and CRM with the names and columns of the data
 #    dictionary ([`data/README.md`](../data/README.md)): a folder of CSV files
 #    (`customers.csv`, `orders.csv`, ...), an Excel workbook with one sheet per table, or a
-#    folder of Parquet files. Only `customers` and `orders` are required.
+#    folder of Parquet files. Only `orders` is required; give `customers` too if you can.
 # 2. **Check** it from a terminal: `kam data check path/to/export`. It lists every problem
 #    with the file, row and column and how to fix it, or prints a summary when all is well.
 # 3. **Load** it: `kd = data.load("path/to/export")` in a notebook, or run every chapter on
@@ -549,10 +551,10 @@ adoption = new_lines.groupby("year").agg(customers=("customer_id", "nunique"),
 answer_4 = adoption["customers"].to_dict()
 display(tables.table(adoption, formats={"volume_kg": "tonnes"}, top=None))
 if len(adoption):
-    prose.say(f"*Model answer.* From {prose.count(adoption['customers'].iloc[0], 'customer')} in "
+    display(prose.say(f"*Model answer.* From {prose.count(adoption['customers'].iloc[0], 'customer')} in "
               f"{adoption.index[0]} to {prose.count(adoption['customers'].iloc[-1], 'customer')} in "
               f"{adoption.index[-1]}. The early buyers of a new product are a sign of technology "
-              "sensitivity, which chapter 02 reads customer by customer.")
+              "sensitivity, which chapter 02 reads customer by customer."))
 else:  # an export without product launch dates, or no launch since then
     print("No order of a product launched since 2023 in this data: nothing to count.")
 
@@ -605,7 +607,7 @@ exercises.check("00.5", answer_5, **where)
 #    the plant has spare capacity, which also eases the September–November peak.
 # 4. The personal details of contacts: `contact_name` and `email`
 #    (`schema.PERSONAL_COLUMNS`).
-# 5. Yes: only `customers` and `orders` are required. Without assessments there is no share
+# 5. Yes: only `orders` is required. Without assessments there is no share
 #    of wallet and no cooperation scores, so the parts of the playbook that use them
 #    (part of the scorecard, the decay review) have less to go on.
 # 6. Computed from the data: open *Answer 6* below.

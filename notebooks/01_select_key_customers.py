@@ -418,7 +418,7 @@ else:
 
 # %%
 if w is not None:
-    prose.say(
+    display(prose.say(
         f"The most profitable fifth of the customers make **{prose.pct(w['top20_share'])}** of the total "
         f"profit, and the curve peaks at **{prose.pct(w['peak_share'])}** of it: the loss makers then destroy "
         f"{prose.pct(w['peak_share'] - 1)} of the total. "
@@ -430,7 +430,7 @@ if w is not None:
                 "That is a steeper whale than the literature's 150–300 % (Kaplan & Narayanan 2001)."))
         + f" The whale counts {prose.count(w['loss_makers'], 'loss maker')} among the customers we served, "
         f"{prose.count(active_losers)} of them buying this year (the exercises count those)."
-    )
+    ))
 
 # %%
 losers = ka.loc[served & ka["is_loss_maker"]]

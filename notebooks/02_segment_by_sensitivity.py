@@ -330,11 +330,11 @@ if example is not None:
 # %%
 fam = scores.rename(lambda k: k.replace("_score", "")) if example is not None else None
 if fam is not None and fam.notna().any():  # no family scored (e.g. no list prices, costs)
-    prose.say(
+    display(prose.say(
         "The bars are the z-scores: the customer's value and the typical value (the median of the "
         f"reference customers) are printed next to each. For {example}, the **{fam.idxmax()}** family "
         f"stands out most (score {prose.number(fam.max(), 2)}); the other two score "
-        f"{prose.names([prose.number(v, 2) for v in fam.drop(fam.idxmax())])}.")
+        f"{prose.names([prose.number(v, 2) for v in fam.drop(fam.idxmax())])}."))
 
 # %% [markdown]
 # ## 4. The rule: drivers, mixed and unclear
