@@ -866,7 +866,9 @@ view = key.sort_values("score", ascending=False)[
 tables.table(view, top=15, what="key accounts", formats={"score": "number:0"})
 
 # %% [markdown]
-# The reasons, in words, for three customers: the largest loss maker, a B customer, and the largest customer.
+# The reasons, in words, for three customers: the largest loss maker, a class-B customer, and
+# the largest customer (when the largest customer is also the largest loss maker, its reasons
+# come twice).
 
 # %%
 # NBVAL_CHECK_OUTPUT

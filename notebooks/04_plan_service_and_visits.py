@@ -99,7 +99,7 @@ for seg, n in accounts["segment"].value_counts().sort_index().items():
 # "inside" is how our niacin is kept and used at the point of use.
 #
 # Simple steps, but each one does a job: *preparing* sets a goal for the visit;
-# *inspecting and tidying* prevents misuse in storage (the proactive service of §3);
+# *inspecting and tidying* prevents misuse in storage (the proactive service of section 3);
 # *greeting* the whole buying centre, not only the buyer, keeps the decision makers in
 # view; *checking stock* and *recommending an order* turn the visit into supply security
 # for the customer and volume for us; *saying goodbye* books the next step.

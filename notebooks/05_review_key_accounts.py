@@ -471,6 +471,14 @@ print(f"of them flagged decaying by the health: {int(reviewed['decaying'].reinde
 tables.table(stage_movers, what="accounts")
 
 # %% [markdown]
+# A *disintegrating* stage and the decay alert need not agree. The stage reads one sign,
+# volume falling two years running; the alert needs a low health **and** several
+# components in the red. An account whose stage is disintegrating but which the health
+# does not flag is shrinking while its share, contacts and deliveries hold: watch it at the
+# next quarter end. One the health flags while its stage holds is losing share, contacts or
+# service before its volume shows it — the earlier warning.
+
+# %% [markdown]
 # ## 7. The golden-key case: the review follows the goals
 #
 # In 1999 an international beverage company built a network of "golden-key" partners to
@@ -494,11 +502,13 @@ print(f"new candidates under that goal: {len(review.new_candidates(kd, network, 
 
 # %%
 moved = under_goal.loc[under_goal["decision"].isin(["downgrade", "drop"])]
+own_leave = int(reviewed["decision"].isin(["downgrade", "drop"]).sum())
 display(Markdown(
     f"Under the network goal, **{len(moved)} of {len(under_goal)}** accounts of this year's list "
     f"would leave the key-account list (downgrade {int((moved['decision'] == 'downgrade').sum())}, "
-    f"drop {int((moved['decision'] == 'drop').sum())}); under the company's own goal none does. "
-    "What no longer holds for them is the goal's score: they are big, but not better partners "
+    f"drop {int((moved['decision'] == 'drop').sum())}); under the company's own goal "
+    + ("none does. " if own_leave == 0 else f"{own_leave} do. ")
+    + "What no longer holds for them is the goal's score: they are big, but not better partners "
     "for a network than others."))
 
 # %% [markdown]
@@ -511,6 +521,12 @@ display(Markdown(
 
 # %% [markdown]
 # ## Exercises
+#
+# These exercises are judgements: there is no check function, and each has a model answer
+# right after it (code, then a short text). The learner's copy of this chapter
+# (`make exercises`, in `build/exercises/`) has them removed: write your code in the cell
+# that says `# Your answer here`, and your answer in words in the cell under it, then
+# compare with the chapter.
 
 # %% [markdown]
 # **Exercise 1.** Set the weight of the decision makers' last contact to 0 (a company
