@@ -412,6 +412,25 @@ who = customer_id or notebook.pick(settled["final_settlement"], "min",
 if who is not None:
     rebate_plots.accrual_path(acc, who);
 
+# %%
+if who is not None:  # how to read the chart: the customer with the lowest final settlement
+    import calendar
+
+    path = acc.loc[acc["customer_id"].astype(str) == str(who)].sort_values("month")
+    top = path.loc[path["accrued_to_date"].idxmax()]
+    final = float(path["final_settlement"].iloc[-1])
+    display(prose.say(
+        f"The chart follows {who} (the lowest final settlement of the list: the largest claw-back, if "
+        "any). The line is the rebate accrued to date from the forecast of the month; the steps are "
+        f"the interim payments, made at the interim months only. The accrual peaked at "
+        f"{prose.money(top['accrued_to_date'])} in {calendar.month_name[int(top['month'])]}. It falls "
+        "again whenever the forecast drops to a lower tier: the accrual is reversed, but an interim "
+        "already paid is never taken back before the settlement."
+        + prose.choose(final < -0.005, f" Its interims overshot: it owes {prose.money(-final)} back.",
+                       prose.choose(final > 0.005,
+                                    f" The final settlement pays it the remaining {prose.money(final)}.",
+                                    " It ends the year with nothing to settle."))))
+
 # %% [markdown]
 # Which forecast should finance use? `rebates.forecast_errors` replays each one on a
 # year and measures the error of the forecast after March, June and September. We test
