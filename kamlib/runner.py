@@ -461,8 +461,10 @@ def exercise_copy(nb, notebooks_dir: Path | None = None, out_dir: Path | None = 
         cells.append(cell)
     note = nbformat.v4.new_markdown_cell(
         "> **Learner's copy.** The solutions of the exercises are removed: write yours "
-        f"where a cell says `{ANSWER_PLACEHOLDER}`. This copy is generated from the "
-        "chapter by `kam exercises` (`make exercises`); edit the chapter, not this copy."
+        f"where a cell says `{ANSWER_PLACEHOLDER}`, and run the copy from the top (*Run → Run "
+        "All Cells*); a check cell says *not answered yet* until you answer. This copy is "
+        "generated from the chapter by `kam exercises` (`make exercises`), which keeps it once "
+        "you have written in it (delete it for a fresh one); edit the chapter, not this copy."
     )
     note["id"] = "learners-copy-note"
     cells.insert(1 if cells and cells[0].cell_type == "markdown" else 0, note)

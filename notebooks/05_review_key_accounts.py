@@ -419,6 +419,9 @@ tables.table(candidates[["customer_name", "abc_class", "score", "health", "quali
 #
 # **The idea.** A [*migration matrix*](../docs/glossary.md#migration-matrix) counts customers by their class last year (the [customer pyramid](../docs/glossary.md#customer-pyramid) tier, or the ABC class) (rows) and
 # this year (columns); the diagonal stayed put, the rest moved. The movers are named.
+# *Inactive* (no sales in the year) is the lowest class here: a customer that came back
+# counts as moved up, one that stopped buying as slipped. Chapter 01's migration summary
+# counts those two apart (*new* and *lost*), so its *up* and *down* are smaller.
 
 # %%
 pyr, pyr_movers = review.pyramid_migration(kd, s)
