@@ -499,7 +499,7 @@ if shown and peers:
 # | **high net price** | *passive*: pays well, asks little | *carriage trade*: pays for what it gets |
 # | **low net price** | *bargain basement*: price buyer, cheap to serve | *aggressive*: low price *and* high cost |
 #
-# Price is the **price realisation** (revenue after rebates / list revenue); cost is cost
+# Price is the [**price realisation**](../docs/glossary.md#price-realisation) (revenue after rebates / list revenue); cost is cost
 # to serve / revenue. High and low are split at the median of customers **of the same
 # pyramid tier** (`profitability.peer_group = "tier"`): a large customer is compared with
 # large ones, otherwise every small customer would look expensive to serve.
