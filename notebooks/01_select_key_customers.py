@@ -1134,11 +1134,19 @@ t7 = sim7.loc["total"]
 answer_7 = {"movers": int(t7["movers"]),
             "revenue change": notebook.ratio(t7["revenue_after"], t7["revenue_before"]) - 1,
             "profit change": notebook.ratio(t7["profit_after"], t7["profit_before"]) - 1}
+tier_margin = (sim7["profit_before"] / sim7["revenue_before"].where(sim7["revenue_before"] > 0)).drop("total")
+thinner = [up for up, below in zip(tier_margin.index[:-1], tier_margin.index[1:])
+           if tier_margin[up] < tier_margin[below]]  # a tier that keeps less profit than the one below
 prose.say(
     f"*Model answer.* {prose.count(answer_7['movers'], 'mover')}: revenue "
     f"{prose.signed_pct(answer_7['revenue change'])}, profit {prose.signed_pct(answer_7['profit change'])}. "
     "Sizes are skewed: in each tier the mean is pulled up by a few large customers, the median is not. "
-    "Promising the mean is promising that the movers become above-typical customers of the tier above.")
+    "Promising the mean is promising that the movers become above-typical customers of the tier above."
+    + prose.choose(answer_7["profit change"] < 0 and bool(thinner),
+                   f" Profit can fall while revenue rises: a mover takes the profit margin of the tier above, "
+                   f"and the {thinner[0] if thinner else ''} tier keeps "
+                   f"{prose.pct(tier_margin[thinner[0]] if thinner else 0, 1)} of its revenue as profit, "
+                   "less than the tier below it.", ""))
 
 # %%
 exercises.check("01.7", answer_7, **where)
