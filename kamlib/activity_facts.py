@@ -158,17 +158,31 @@ GROUP BY 1, 2
 #: 12-month window is then four whole quarters, so the lines are first summed per
 #: customer × order × quarter (one scan, no range join) and the windows are an
 #: equi-join of those rows on the quarter (``wq``: quarter q, as_of, win).
+#: The order lines summed per customer × order × quarter of the sales date (one scan,
+#: kept as a temporary table ``per_order``): kg, revenue, gross margin, and the
+#: delivered and on-time-in-full lines with a delivery date. A delivered line counts
+#: at its delivery date (``sales_at`` = ``delivered_at``), so the quarter of its sales
+#: date is the quarter of its delivery: the deliveries of the review come from the
+#: same rows as the sums, without a second pass over the lines.
+QUARTER_PER_ORDER_SQL = """
+CREATE TEMP TABLE per_order AS
+SELECT customer_id, order_id,
+       CAST(year(sales_at) * 4 + quarter(sales_at) - 1 AS BIGINT) AS q,
+       sum(volume_kg) AS volume_kg, sum(revenue) AS revenue,
+       sum(gross_margin) AS gross_margin,
+       count(*) FILTER (WHERE is_delivered AND delivered_at IS NOT NULL) AS delivered_lines,
+       count(*) FILTER (WHERE is_delivered AND delivered_at IS NOT NULL
+                          AND on_time_in_full)                         AS otif_lines
+FROM lines
+WHERE sales_at > (SELECT min(lo) FROM windows)
+  AND sales_at <= (SELECT max(hi) FROM windows)
+GROUP BY 1, 2, 3
+"""
+
+#: The same sums when every review date is a quarter end (the review's dates): a
+#: 12-month window is then four whole quarters, so the windows are an equi-join of the
+#: ``per_order`` rows on the quarter (``wq``: quarter q, as_of, win) - no range join.
 QUARTER_WINDOWS_SQL = """
-WITH per_order AS (
-    SELECT customer_id, order_id,
-           CAST(year(sales_at) * 4 + quarter(sales_at) - 1 AS BIGINT) AS q,
-           sum(volume_kg) AS volume_kg, sum(revenue) AS revenue,
-           sum(gross_margin) AS gross_margin
-    FROM lines
-    WHERE sales_at > (SELECT min(lo) FROM windows)
-      AND sales_at <= (SELECT max(hi) FROM windows)
-    GROUP BY 1, 2, 3
-)
 SELECT p.customer_id, w.as_of, w.win AS window,
        sum(p.volume_kg) AS volume_kg, sum(p.revenue) AS revenue,
        sum(p.gross_margin) AS gross_margin, count(DISTINCT p.order_id) AS orders
@@ -176,21 +190,14 @@ FROM per_order p JOIN wq w ON p.q = w.q
 GROUP BY 1, 2, 3
 """
 
+#: Delivered and on-time-in-full lines per customer in window 0 of each review date
+#: (customers with at least one delivered line there), from ``per_order``.
 QUARTER_DELIVERIES_SQL = """
-WITH per_q AS (
-    SELECT customer_id,
-           CAST(year(delivered_at) * 4 + quarter(delivered_at) - 1 AS BIGINT) AS q,
-           count(*) AS delivered_lines,
-           count(*) FILTER (WHERE on_time_in_full) AS otif_lines
-    FROM lines
-    WHERE is_delivered AND delivered_at > (SELECT min(lo) FROM windows WHERE win = 0)
-      AND delivered_at <= (SELECT max(hi) FROM windows WHERE win = 0)
-    GROUP BY 1, 2
-)
 SELECT p.customer_id, w.as_of, sum(p.delivered_lines) AS delivered_lines,
        sum(p.otif_lines) AS otif_lines
-FROM per_q p JOIN wq w ON w.win = 0 AND p.q = w.q
+FROM per_order p JOIN wq w ON w.win = 0 AND p.q = w.q
 GROUP BY 1, 2
+HAVING sum(p.delivered_lines) > 0
 """
 
 QUARTER_INTERACTIONS_SQL = f"""
@@ -604,6 +611,7 @@ def review_windows(source, ends) -> ReviewWindows:
             con.register("wq_df", wq)
             con.execute("CREATE VIEW wq AS SELECT CAST(q AS BIGINT) AS q, "
                         "CAST(as_of AS DATE) AS as_of, win FROM wq_df")
+            con.execute(QUARTER_PER_ORDER_SQL)
             queries = (QUARTER_WINDOWS_SQL, QUARTER_DELIVERIES_SQL,
                        QUARTER_INTERACTIONS_SQL)
         else:  # any other date: a range join on the dates

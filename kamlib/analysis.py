@@ -265,8 +265,32 @@ class Analysis:
             from kamlib import activity_facts
         except ImportError:
             return None
-        kd = self.data
-        return self._timed("activity", lambda: activity_facts.activity_facts(kd))
+        kd, years = self.data, self.activity_years
+        return self._timed("activity", lambda: activity_facts.activity_facts(
+            kd, years=years))
+
+    @cached_property
+    def activity_years(self) -> list[int]:
+        """The calendar years the activity counts must cover: the analysis year and the
+        one before (cost to serve of this year's and, for the review, last year's key
+        accounts) and the years of the review's 12-month windows at its dates
+        (:func:`kamlib.review.health._years_needed`). On a ten-year export that is a
+        fifth of the interactions and order lines to count instead of all of them."""
+        y = self.year
+        years = {y - 1, y}
+        if "review" not in self.without:
+            try:
+                import importlib
+
+                health = importlib.import_module("kamlib.review.health")
+            except ImportError:
+                health = None
+            if health is not None:
+                n_q = health.review_settings(self.settings).trend_quarters
+                ends = [health.review_date(y)] + (
+                    health.trend_dates(y, n_q) if n_q > 1 else [])
+                years |= set(health._years_needed(ends, volume=False))
+        return sorted(years)
 
     def _activity_kw(self) -> dict:
         act = self.activity

@@ -183,3 +183,15 @@ def test_stages_can_be_left_out(tmp_path, capsys):
         "review", "visit_plan"]
     assert cli.main(["analyse", "--out", str(out), "--without", "segments"]) == 2
     assert "only review, rebate_projection, visit_plan" in capsys.readouterr().err
+
+
+def test_activity_counts_only_the_years_the_stages_need(run, sample):
+    """The activity counts cover the analysis year, the one before (last year's key
+    accounts) and the review's windows - not every year of the data - and the results
+    above (compared with the modules' own calls) are the same."""
+    y = run.year
+    ys = run.activity_years
+    assert {y - 1, y} <= set(ys)
+    assert run.activity.years == tuple(ys)
+    assert len(ys) < len(sample.years)  # the sample has more years than are needed
+    assert min(ys) >= y - 2
