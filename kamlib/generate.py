@@ -16,15 +16,19 @@ What it plants, so that every lesson of the playbook has something real to find:
   customers bring about 80 % of revenue;
 - **loss-making large customers** (``is_loss_making_large``): a handful of the biggest
   buyers (always the second and third largest) bought their volume with deep discounts
-  (net prices 8-13 % below our unit cost), two more points of rebate, many small rush
-  orders and heavy service (visits, complaints, technical requests). With the thin
-  margins of a commodity (about 16 % gross margin for the others), the whale curve of
-  cumulative profit peaks in the range the literature reports, 150-300 % of total
-  profit (Cooper & Kaplan 1991; Kaplan & Narayanan 2001);
-- **growing mid-size customers** (``is_growing``): +15–35 % volume a year over the
-  last three years, with high cooperation and information sharing;
+  (net prices 12-18 % below our unit cost), two more points of rebate, many small rush
+  orders (more deliveries and freight) and the heaviest service of all
+  (:data:`LOSS_SERVICE`: two and a half times the visits and service requests, three
+  times the technical requests, and two executive visits, three trials and two
+  trainings a year more, whatever their buying type): Kotler's grid recommends them
+  little service for their margin, and they get a partnership's.
+  Against about 22 % gross margin for the others, the whale curve of cumulative profit
+  peaks in the range the literature reports, 150-300 % of total profit (Cooper &
+  Kaplan 1991; Kaplan & Narayanan 2001);
+- **growing mid-size customers** (``is_growing``): +30–50 % volume level a year over
+  the last three years, with high cooperation and information sharing;
 - **decaying relationships** (``is_decaying``): among the larger customers, volume
-  falls about 20 % a year over the last two years while their total use does not (so
+  falls about 20-30 % a year over the last two years while their total use does not (so
   share of wallet falls), complaints rise, visits thin out, trials stop, and the
   decision makers have not been contacted for 5–13 months;
 - **seasonality**: peak September–November, off-season June–August with off-season
@@ -112,10 +116,29 @@ SERVICE_REACTION = 0.40  # share of orders a service-sensitive customer withhold
 # against our unit cost, their line size against a customer of their size, and the
 # extra points of yearly rebate they negotiated.
 LOSS_SHARE = 0.017
-LOSS_PRICE_TO_COST = (0.87, 0.92)
+LOSS_PRICE_TO_COST = (0.82, 0.88)
 LOSS_LINE_SIZE = 0.15
 LOSS_REBATE_BONUS = 0.02
-LOSS_VOLUME = 1.8
+LOSS_VOLUME = 2.2
+# ... and the heavy service they demand, whatever their buying type: for each kind of
+# interaction, (times the rate of a customer like them, plus this many a year). Joint
+# work (trials, trainings) and executive visits make it a partnership in all but margin.
+LOSS_SERVICE = {
+    "visit": (2.5, 0.0),
+    "executive visit": (1.0, 2.0),
+    "call": (1.5, 0.0),
+    "service request": (2.5, 0.0),
+    "technical request": (3.0, 0.0),
+    "trial": (1.0, 3.0),
+    "training": (1.0, 2.0),
+    "price negotiation": (2.0, 0.0),
+}
+# The decaying customers: their volume each of the last two years against the year before.
+DECAY = (0.71, 0.81)
+# The growing customers: their yearly growth (volume level, last three years) and
+# their line size against a customer of their size.
+GROWTH = (1.30, 1.50)
+GROW_LINE_SIZE = 0.4
 # The discount a customer negotiates grows with its size: DISCOUNT_FOR_SIZE for the
 # largest (on top of 1.5 %, plus 3 points for price-sensitive buyers).
 DISCOUNT_FOR_SIZE = 0.07
@@ -123,17 +146,17 @@ DISCOUNT_FOR_SIZE = 0.07
 PRODUCTS = pd.DataFrame(
     [
         # id, name, family, grade, purity, economy, custom, pack, size, list, cost, packaging, launch
-        ("P01", "Niacin feed grade 99.5%, 25 kg bag", "niacin", "feed", 99.5, False, False, "bag", 25, 9.80, 7.65, 0.14, "2008-01-01"),
-        ("P02", "Niacin feed grade 99.5%, 500 kg big bag", "niacin", "feed", 99.5, False, False, "big bag", 500, 9.40, 7.43, 0.04, "2012-06-01"),
-        ("P03", "Niacin feed grade 98% economy, 25 kg bag", "niacin", "feed", 98.0, True, False, "bag", 25, 8.60, 6.93, 0.14, "2016-03-01"),
-        ("P04", "Niacin feed grade 98% economy, 500 kg big bag", "niacin", "feed", 98.0, True, False, "big bag", 500, 8.25, 6.71, 0.04, "2016-03-01"),
-        ("P05", "Niacin food grade 99.5%, 25 kg bag", "niacin", "food", 99.5, False, False, "bag", 25, 12.50, 9.24, 0.14, "2008-01-01"),
-        ("P06", "Niacin pharma grade USP, 25 kg drum", "niacin", "pharma", 99.8, False, False, "drum", 25, 16.90, 11.99, 0.30, "2008-01-01"),
-        ("P07", "Niacinamide cosmetic grade 99.5%, 25 kg drum", "niacinamide", "cosmetic", 99.5, False, False, "drum", 25, 19.50, 14.08, 0.30, "2010-01-01"),
-        ("P08", "Niacinamide feed grade 99%, 25 kg bag", "niacinamide", "feed", 99.0, False, False, "bag", 25, 10.40, 8.14, 0.14, "2008-01-01"),
-        ("P09", "Niacin coated custom grade, 25 kg bag", "niacin", "custom", 99.0, False, True, "bag", 25, 14.20, 10.23, 0.14, "2014-01-01"),
-        ("P10", "Niacinamide micronised custom grade, 25 kg drum", "niacinamide", "custom", 99.5, False, True, "drum", 25, 22.00, 15.73, 0.30, "2015-01-01"),
-        ("P11", "Niacin microencapsulated, 25 kg bag (new)", "niacin", "feed", 99.0, False, False, "bag", 25, 15.80, 11.44, 0.14, "NEW"),
+        ("P01", "Niacin feed grade 99.5%, 25 kg bag", "niacin", "feed", 99.5, False, False, "bag", 25, 9.80, 7.27, 0.14, "2008-01-01"),
+        ("P02", "Niacin feed grade 99.5%, 500 kg big bag", "niacin", "feed", 99.5, False, False, "big bag", 500, 9.40, 7.06, 0.04, "2012-06-01"),
+        ("P03", "Niacin feed grade 98% economy, 25 kg bag", "niacin", "feed", 98.0, True, False, "bag", 25, 8.60, 6.58, 0.14, "2016-03-01"),
+        ("P04", "Niacin feed grade 98% economy, 500 kg big bag", "niacin", "feed", 98.0, True, False, "big bag", 500, 8.25, 6.37, 0.04, "2016-03-01"),
+        ("P05", "Niacin food grade 99.5%, 25 kg bag", "niacin", "food", 99.5, False, False, "bag", 25, 12.50, 8.78, 0.14, "2008-01-01"),
+        ("P06", "Niacin pharma grade USP, 25 kg drum", "niacin", "pharma", 99.8, False, False, "drum", 25, 16.90, 11.39, 0.30, "2008-01-01"),
+        ("P07", "Niacinamide cosmetic grade 99.5%, 25 kg drum", "niacinamide", "cosmetic", 99.5, False, False, "drum", 25, 19.50, 13.38, 0.30, "2010-01-01"),
+        ("P08", "Niacinamide feed grade 99%, 25 kg bag", "niacinamide", "feed", 99.0, False, False, "bag", 25, 10.40, 7.73, 0.14, "2008-01-01"),
+        ("P09", "Niacin coated custom grade, 25 kg bag", "niacin", "custom", 99.0, False, True, "bag", 25, 14.20, 9.72, 0.14, "2014-01-01"),
+        ("P10", "Niacinamide micronised custom grade, 25 kg drum", "niacinamide", "custom", 99.5, False, True, "drum", 25, 22.00, 14.94, 0.30, "2015-01-01"),
+        ("P11", "Niacin microencapsulated, 25 kg bag (new)", "niacin", "feed", 99.0, False, False, "bag", 25, 15.80, 10.87, 0.14, "NEW"),
     ],
     columns=["product_id", "product_name", "product_family", "grade", "purity_pct",
              "is_economy_grade", "is_custom", "pack_type", "pack_size_kg",
@@ -447,9 +470,9 @@ def _orders(cfg, rng, cust: pd.DataFrame, month_start: np.ndarray, prices=None,
     trend = rng.normal(0.02, 0.05, n)
     trend = np.where(grow | dec | loss, 0.0, trend)
     level = np.exp(trend[:, None] * t_years[None, :])
-    g = np.log(rng.uniform(1.25, 1.45, n))
+    g = np.log(rng.uniform(*GROWTH, n))
     level *= np.where(grow[:, None], np.exp(g[:, None] * np.maximum(t_years[None, :], -3.0)), 1.0)
-    h = np.log(1 / rng.uniform(0.72, 0.82, n))
+    h = np.log(1 / rng.uniform(*DECAY, n))
     decay_mult = np.exp(-h[:, None] * np.clip(t_years[None, :] + 2.0, 0.0, 2.0))
     level_before_decay = level.copy()
     level *= np.where(dec[:, None], decay_mult, 1.0)
@@ -488,7 +511,7 @@ def _orders(cfg, rng, cust: pd.DataFrame, month_start: np.ndarray, prices=None,
     # --- order lines: count ~ Poisson(volume / typical line size)
     line_size = np.clip(4.2 * size ** 0.527, 100.0, 9000.0)
     line_size = np.where(loss, np.clip(line_size * LOSS_LINE_SIZE, 100, None), line_size)
-    line_size = np.where(grow, np.clip(line_size * 0.5, 100, None), line_size)
+    line_size = np.where(grow, np.clip(line_size * GROW_LINE_SIZE, 100, None), line_size)
     lam = volume / line_size[:, None]
     # B2B customers order regularly: counts follow the expected rate with systematic
     # rounding (a random phase per customer), not a Poisson draw.
@@ -731,17 +754,22 @@ def _interactions(cfg, rng, cust, lines, month_start, first_id: int = 1):
 
     rates = {
         "visit": rate(0.3 + 9.0 * pct ** 2.5) * np.where(dec[:, None] & last2[None, :], 0.3, 1.0)
-                 * np.where(loss, 2.5, 1.0)[:, None] * np.where(grow, 1.5, 1.0)[:, None],
-        "executive visit": rate(np.where(pct > 0.95, 1.0, 0.0) + np.where(loss, 1.0, 0.0))
+                 * np.where(grow, 1.5, 1.0)[:, None],
+        "executive visit": rate(np.where(pct > 0.95, 1.0, 0.0))
                  * np.where(dec[:, None] & last2[None, :], 0.0, 1.0),
         "call": rate(1.5 + 10.0 * pct),
-        "service request": rate((0.2 + 5.0 * serv_i) * sizef) * np.where(loss, 2.5, 1.0)[:, None],
-        "technical request": rate((0.15 + 6.0 * tech_i) * sizef) * np.where(loss, 3.0, 1.0)[:, None],
+        "service request": rate((0.2 + 5.0 * serv_i) * sizef),
+        "technical request": rate((0.15 + 6.0 * tech_i) * sizef),
         "trial": rate(0.03 + 1.8 * np.clip(tech_i - 0.1, 0, None) * sizef)
                  * np.where(dec[:, None] & last2[None, :], 0.0, 1.0),
         "training": rate(0.03 + 1.4 * np.clip(tech_i - 0.1, 0, None) * sizef),
-        "price negotiation": rate((0.2 + 6.0 * price_i) * sizef) * np.where(loss, 2.0, 1.0)[:, None],
+        "price negotiation": rate((0.2 + 6.0 * price_i) * sizef),
     }
+    # the loss makers' heavy service, whatever their buying type: more of every contact
+    # and joint work (trials, trainings) on top (LOSS_SERVICE: times, plus per year)
+    for itype, (times, plus) in LOSS_SERVICE.items():  # a handful of types
+        rates[itype] = np.where(loss[:, None], rates[itype] * times + rate(np.full(n, plus)),
+                                rates[itype])
     frames = []
     for itype, lam in rates.items():  # loop over interaction types (a handful)
         ic, d = _dates_in_active_months(rng, cust, rng.poisson(lam), month_start)

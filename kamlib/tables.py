@@ -22,8 +22,8 @@ styled HTML table (a pandas ``Styler``) and which prints as aligned plain text:
 The kind of each column is guessed from its name and type (see :func:`column_kind`) and
 can be set with ``formats={"column": "kind"}``; ``"kind:decimals"`` (``"pct:1"``,
 ``"number:3"``) sets the decimals. Kinds: ``eur``, ``price``, ``kg``, ``tonnes`` (values
-in kg, shown in t), ``pct``, ``count``, ``year``, ``number``, ``minutes``, ``days``,
-``text``, ``id``, ``bool``, ``date``. A transposed summary whose *rows* have different
+in kg, shown in t), ``t`` (values already in t), ``pct``, ``count``, ``year``, ``number``,
+``minutes``, ``days``, ``text``, ``id``, ``bool``, ``date``. A transposed summary whose *rows* have different
 units takes ``row_formats={"row label": "kind"}`` (a row kind wins over a column kind).
 
 Formatting is per column, with pandas' vectorised string methods where they exist; the
@@ -40,12 +40,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-KINDS = ("eur", "price", "kg", "tonnes", "pct", "count", "year", "number", "minutes",
+KINDS = ("eur", "price", "kg", "tonnes", "t", "pct", "count", "year", "number", "minutes",
          "days", "text", "id", "bool", "date")
 """The column kinds :func:`table` knows."""
 
-UNITS = {"eur": "EUR", "price": "EUR/kg", "kg": "kg", "tonnes": "t", "minutes": "min",
-         "days": "days"}
+UNITS = {"eur": "EUR", "price": "EUR/kg", "kg": "kg", "tonnes": "t", "t": "t",
+         "minutes": "min", "days": "days"}
 """The unit each kind puts into the column header (money and quantities: the sample's;
 :func:`units` gives the current company's when ``kamlib.formatting`` knows it)."""
 
@@ -65,9 +65,10 @@ def units() -> dict[str, str]:
     out["kg"] = qty
     out["price"] = f"{money}/{qty or 'unit'}" if money else (f"per {qty}" if qty else "")
     out["tonnes"] = "t" if qty in ("kg", "") else f"thousand {qty}"
+    out["t"] = out["tonnes"]
     return out
 
-DEFAULT_DECIMALS = {"eur": 0, "price": 2, "kg": 0, "tonnes": 1, "pct": 0, "count": 0,
+DEFAULT_DECIMALS = {"eur": 0, "price": 2, "kg": 0, "tonnes": 1, "t": 1, "pct": 0, "count": 0,
                     "year": 0, "number": 2, "minutes": 0, "days": 0}
 MISSING = "–"
 DEFAULT_TOP = 25
@@ -75,21 +76,28 @@ DEFAULT_TOP = 25
 TEXT_WIDTH_EM = 28
 """Text columns wrap at about this width (in the HTML table)."""
 
-NUMERIC_KINDS = {"eur", "price", "kg", "tonnes", "pct", "count", "year", "number",
+NUMERIC_KINDS = {"eur", "price", "kg", "tonnes", "t", "pct", "count", "year", "number",
                  "minutes", "days"}
 
-# Name patterns, checked in this order: the first that matches gives the kind.
+# Name patterns, checked in this order: the first that matches gives the kind. A name's
+# last word says what it holds, so the rules for a last word come before the rules for
+# a word anywhere: ``revenue_rank`` is a rank (a count), not money; ``volume_t`` is
+# already in tonnes (kind ``t``: not divided by 1,000 again, unlike ``tonnes``, which
+# shows kilograms in tonnes). A ``confidence`` is a score between 0 and 1, not a share
+# of anything: a number with two decimals, never a percentage.
 _NAME_RULES: tuple[tuple[str, str], ...] = (
     (r"(^|_)(id|ids)$|_id$", "id"),
     (r"(^|_)year$", "year"),
-    (r"(^|_)(share|pct|percent|fraction|rate_of|retention|probability|confidence|accuracy)"
+    (r"(^|_)(rank|ranks|position)$", "rank"),
+    (r"^(t|tonnes)$|(?<!_per)_(t|tonnes)$", "t"),
+    (r"(^|_)confidence($|_)", "number"),
+    (r"(^|_)(share|pct|percent|fraction|rate_of|retention|probability|accuracy)"
      r"($|_)|_share$|share_|^share", "pct"),
     (r"(^|_)(profit_margin|margin_rate|ratio|growth|discount_depth|on_time_in_full|otif)"
      r"($|_)", "pct"),
     (r"per_kg", "price"),
     (r"(^|_)(minutes|min)$", "minutes"),
     (r"(^|_)days(_|$)", "days"),
-    (r"(^|_)(t|tonnes)$", "tonnes"),
     (r"_kg$|^kg$|(^|_)volume($|_)", "kg"),
     (r"(^|_)(revenue|profit|margin|cost|costs|rebate|rebates|discount|clv|eur|amount|"
      r"budget|value|lifetime_value|turnover|sales|accrued|paid|payment|saving|savings)"
@@ -99,7 +107,7 @@ _NAME_RULES: tuple[tuple[str, str], ...] = (
 )
 
 _UNIT_SUFFIXES = {"_kg": "kg", "_eur": "EUR", "_per_kg": "EUR/kg", "_minutes": "min",
-                  "_pct": "", "_days": "days"}
+                  "_pct": "", "_days": "days", "_t": "t", "_tonnes": "t"}
 
 
 def _parse_spec(spec: str) -> tuple[str, int | None]:
@@ -128,11 +136,14 @@ def column_kind(name, values: pd.Series) -> str:
     """The kind :func:`table` gives a column, from its type first and then its name.
 
     Booleans are ``bool``, dates ``date``, text is ``text`` (or ``id`` for a name ending
-    in ``_id``); for numbers the first matching name rule wins (``…_share``/``…_pct`` ->
-    ``pct``, ``…per_kg`` -> ``price``, ``…_kg``/``volume`` -> ``kg``, ``revenue``/
-    ``profit``/``cost``/... -> ``eur``, ``customers``/``count``/``rank``/... -> ``count``,
-    ``year`` -> ``year``); an unnamed numeric column holding only whole numbers is a
-    ``count``, any other a ``number``.
+    in ``_id``); for numbers the first matching name rule wins. A name's last word comes
+    first: ``…_rank`` -> ``count`` (``number`` if not whole: a mean rank),
+    ``…_t``/``…_tonnes`` -> ``t`` (already tonnes, shown as they are), ``year`` ->
+    ``year``; then a word anywhere: ``confidence`` -> ``number`` (a 0-1 score, not a
+    share), ``…_share``/``…_pct`` -> ``pct``, ``…per_kg`` -> ``price``,
+    ``…_kg``/``volume`` -> ``kg``, ``revenue``/``profit``/``cost``/... -> ``eur``,
+    ``customers``/``count``/... -> ``count``; an unnamed numeric column holding only
+    whole numbers is a ``count``, any other a ``number``.
     """
     label = re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_")
     if pd.api.types.is_bool_dtype(values):
@@ -152,6 +163,8 @@ def column_kind(name, values: pd.Series) -> str:
         if re.search(pattern, label):
             if kind in ("id", "year") and not _whole(values):
                 continue
+            if kind == "rank":  # 1, 2, 3 ... (a mean rank of tied customers: 2.5)
+                return "count" if _whole(values) else "number"
             return kind
     return "count" if _whole(values) else "number"
 
@@ -177,7 +190,7 @@ def header(name, kind: str, unit_of: dict[str, str] | None = None) -> str:
             text = text[: -len(suffix)]
             break
     words = text.replace("_", " ").strip()
-    if kind == "tonnes" and words.lower() in ("t", "tonnes"):
+    if kind in ("tonnes", "t") and words.lower() in ("t", "tonnes"):
         words = "volume"
     if unit and f"({unit.lower()})" not in words.lower():
         return f"{words} ({unit})"

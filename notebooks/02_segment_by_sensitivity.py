@@ -233,11 +233,13 @@ prose.say(
 # `complaints_after_bad_delivery`, is the share of our late or short deliveries it
 # complained about.
 #
-# A caveat: a large account receives many order lines, so some of them are late or short
-# every few weeks. The windows after them then cover much of its year and leave less
-# "normal" time to compare with, which makes the volume reaction noisier for exactly the
-# customers we care most about. The complaint rate after a bad delivery is the companion
-# signal for them. The output below says how the reaction reads on our key accounts.
+# A caveat: a large account receives many order lines. Were some of them late or short
+# every few weeks, the windows after them would cover most of its year and leave little
+# "normal" time to compare with: the volume reaction would be noisiest for exactly the
+# customers we care most about. It reads well when failures come in episodes (a
+# stock-out, a missed truck) with normal months between them; where they do not, the
+# complaint rate after a bad delivery is the companion signal. The output below says how
+# often our key accounts were failed and how the reaction reads on them.
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -620,7 +620,9 @@ def test_elasticity_recovers_the_planted_response(sample, default_settings, answ
     assert med["service"] > -1.2 and med["technology"] > -1.2
     ok = j["price_elasticity"].notna()
     assert ok.mean() > 0.8
-    r = np.corrcoef(j.loc[ok, "price_elasticity"], j.loc[ok, "price_elasticity_true"])[0, 1]
+    # a rank correlation: a few customers with a short or trending history (new,
+    # growing, decaying) get extreme estimates (beyond ±10) that would rule a Pearson r
+    r = j.loc[ok, ["price_elasticity", "price_elasticity_true"]].corr(method="spearman").iloc[0, 1]
     assert r > 0.4
 
 

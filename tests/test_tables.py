@@ -136,6 +136,33 @@ def test_column_kind_guesses():
     assert k("score", pd.Series([3.5])) == "number"
 
 
+def test_a_names_last_word_says_what_it_holds():
+    k = tables.column_kind
+    # a rank of revenue is a position, not money; a mean rank of ties is not whole
+    assert k("revenue_rank", pd.Series([1, 2, 3])) == "count"
+    assert k("revenue_rank", pd.Series([1.0, 2.5, 2.5])) == "number"
+    assert k("revenue", pd.Series([1.0, 2.5])) == "eur"
+    # tonnes already: shown as they are, with the unit t
+    assert k("volume_t", pd.Series([2.5, 1200.0])) == "t"
+    assert k("tonnes", pd.Series([2.5])) == "t"
+    assert k("volume_kg", pd.Series([2500.0])) == "kg"
+    assert k("price_per_t", pd.Series([9.5])) != "t"
+    # a confidence is a 0-1 score, not a share of anything
+    assert k("confidence", pd.Series([0.83, 0.5])) == "number"
+    assert k("revenue_share", pd.Series([0.83])) == "pct"
+
+
+def test_tonnes_are_divided_once():
+    t = tables.table(pd.DataFrame({"volume_t": [2.5, 1234.0], "volume_kg": [2500.0, 1234000.0],
+                                   "revenue_rank": [1, 2], "confidence": [0.834, 0.5]}),
+                     formats={"volume_kg": "tonnes"})
+    assert list(t.cells.columns) == ["volume (t)", "volume (t)", "revenue rank", "confidence"]
+    assert t.cells.iloc[:, 0].tolist() == ["2.5", "1,234.0"]
+    assert t.cells.iloc[:, 1].tolist() == ["2.5", "1,234.0"]
+    assert t.cells["revenue rank"].tolist() == ["1", "2"]
+    assert t.cells["confidence"].tolist() == ["0.83", "0.50"]
+
+
 def test_bad_formats_are_refused_clearly():
     with pytest.raises(ValueError, match="unknown table format 'percent'.*pct"):
         tables.table(_frame(), formats={"revenue_share": "percent"})
