@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from kamlib import calendar_export, data, exercises, formatting, service, settings, tables
+from kamlib import calendar_export, data, exercises, formatting, service, settings, tables, unknowns
 from kamlib.course import prose
 from kamlib.plots import service as service_plots
 
@@ -248,12 +248,16 @@ everyone = selection.key_accounts(kd, s)
 loss_makers = everyone.loc[everyone["is_loss_maker"] & (everyone["abc_class"] == "A")]
 lossy = service.relationship_levels(kd, s, loss_makers)
 for cid, r in lossy.iterrows():
+    observed = r["observed_level"] if pd.notna(r["observed_level"]) else unknowns.WORD
+    gap = f"{int(r['gap']):+d}" if pd.notna(r["gap"]) else unknowns.WORD
     print(f"{cid}  rank {r['revenue_rank']:>3}  margin {formatting.pct(r['margin_pct'], 1):>5}  "
-          f"recommended {r['recommended_level']:<12} observed {r['observed_level']:<12} "
-          f"gap {r['gap']:+d}")
+          f"recommended {r['recommended_level']:<12} observed {observed:<12} gap {gap}")
 
 # %%
-if len(lossy):
+if len(lossy) and lossy["observed_level"].isna().all():
+    print("The data has no interactions, so the service the large loss makers get cannot be "
+          f"set against the grid: {unknowns.add_text('interactions')}.")
+elif len(lossy):
     over_served = lossy.loc[lossy["gap"] < 0]
     top_level = lossy["observed_level"].map({lv: i for i, lv in enumerate(service.LEVELS)}).max()
     display(prose.say(
@@ -433,6 +437,8 @@ if len(accounts) > 0:
     print(f"Busiest week of any account manager: {load.to_numpy().max() if load.size else 0} visits "
           f"(capacity {s.service.visits.capacity_per_week})")
     print(f"Manager-weeks on a single-country route: {formatting.pct((routes == 1).mean())}")
+    if plan.unassigned:
+        print(service.unassigned_note(plan))
 
 # %%
 who = account_manager or notebook.pick(plan.visits["account_manager"].value_counts(), "max",
