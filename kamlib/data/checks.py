@@ -664,8 +664,25 @@ class _Checks:
             rev = rev.fillna(0.0)
             kw["revenue"] = float(rev.sum())
             kw["volume_kg"] = float(o["delivered_kg"].fillna(0.0).sum())
-            if od.notna().any():
-                by = rev.groupby(od.dt.year).sum()
+            # by year as the chapters count sales (schema.SALES_CONVENTION): at the
+            # delivery date; a line delivered without a date at its order date; a line
+            # not delivered yet in no year (the open order book, said apart)
+            when = od
+            if {"promised_delivery_date", "actual_delivery_date"} <= \
+                    self.given.get("orders", set()):
+                kw["sales_by"] = "delivery"
+                shipped = o["delivered_kg"].to_numpy(dtype="float64", na_value=np.nan) > 0
+                ad = o["actual_delivery_date"]
+                when = ad.where(ad.notna(), od.where(shipped))
+                qty = o["quantity_kg"].to_numpy(dtype="float64", na_value=np.nan)
+                is_open = (when.isna() & od.notna()).to_numpy() & (qty > 0)
+                kw["open_lines"] = int(is_open.sum())
+                if "net_price_per_kg" in o.columns:
+                    kw["open_value"] = float(np.nansum(
+                        qty[is_open] * o["net_price_per_kg"].to_numpy(
+                            dtype="float64", na_value=np.nan)[is_open]))
+            if when.notna().any():
+                by = rev.groupby(when.dt.year).sum()
                 kw["revenue_by_year"] = {int(y): float(v) for y, v in by.items()}
         r = self.frames.get("rebates")
         if r is not None:
