@@ -94,3 +94,10 @@ def test_minimal_export_plans_the_key_accounts_visits_unassigned(tmp_path):
     assert len(plan.visits) + int(
         (plan.unplanned["visits_required"] - plan.unplanned["visits_planned"]).sum()) \
         == required
+
+
+def test_missing_text_reads_as_a_sentence(tmp_path):
+    kd = data.load(profiles.write_profile("minimal", tmp_path / "m"))
+    assert kd.missing_text("product_details").startswith(
+        "The data has no products table, so ")
+    assert kd.missing_text("costs").startswith("The data has no cost of goods, so ")
