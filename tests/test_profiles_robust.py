@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kamlib import data, profiles, selection, service, settings
+from kamlib import data, measures, profiles, selection, service, settings
 
 ORDERS = """\
 order_id,customer_id,order_date,quantity_kg,net_price_per_kg,promised_delivery_date,actual_delivery_date,delivered_kg
@@ -101,3 +101,21 @@ def test_missing_text_reads_as_a_sentence(tmp_path):
     assert kd.missing_text("product_details").startswith(
         "The data has no products table, so ")
     assert kd.missing_text("costs").startswith("The data has no cost of goods, so ")
+
+
+def test_check_compares_the_estimates_with_the_sales_of_the_year(sample):
+    """The note "N assessments estimate the annual use below what we sold" counts the
+    sales of the year as share of wallet does (year of delivery): the same customers-years
+    whose share of wallet is capped at 100 %."""
+    import re
+
+    w = measures.share_of_wallet(sample.orders, sample.assessments)
+    capped = int((w["volume_kg"] > w["estimated_annual_use_kg"] * 1.001).sum())
+    assert capped > 0
+    note = next(n for n in data.check("sample").summary.notes if "annual use below" in n)
+    assert int(re.search(r"(\d+) assessments estimate", note).group(1)) == capped
+    keys = set(w.index[(w["volume_kg"] > w["estimated_annual_use_kg"] * 1.001).to_numpy()])
+    a = sample.assessments.reset_index(drop=True)
+    rows = [i + 2 for i, k in enumerate(zip(a["customer_id"], a["year"].astype(int)))
+            if k in keys][:5]  # the file's rows (header = row 1)
+    assert f"(rows {', '.join(map(str, rows))} and {capped - 5} more)" in note

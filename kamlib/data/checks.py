@@ -613,7 +613,11 @@ class _Checks:
                                        f"after the file was written ({exported.year}).",
                                        "Check the year.")
             if "delivered_kg" in self.given.get("orders", set()):
-                sold = o.groupby(["customer_id", o["order_date"].dt.year.rename("year")],
+                when = o["order_date"]  # the year of the sale, as share of wallet counts
+                if "actual_delivery_date" in o.columns:  # it (schema.SALES_CONVENTION)
+                    when = o["actual_delivery_date"].where(
+                        o["actual_delivery_date"].notna(), when)
+                sold = o.groupby(["customer_id", when.dt.year.rename("year")],
                                  observed=True)["delivered_kg"].sum().rename("sold")
                 m = a[["customer_id", "year", "estimated_annual_use_kg"]].copy()
                 m["year"] = m["year"].astype("float64")
