@@ -183,8 +183,15 @@ for level in service.LEVELS:
     print(f"  {level:<12} {(levels['recommended_level'] == level).sum():>3}")
 under = (levels["gap"] > 0).sum()
 over = (levels["gap"] < 0).sum()
-print(f"At the right level: {(levels['gap'] == 0).sum()}; under-served: {under}; "
-      f"served beyond their margin: {over}")
+if levels["recommended_level"].isna().all():
+    print("The data has no cost of goods, so no level can be recommended (the grid needs "
+          f"the margin): {unknowns.add_text('costs')}.")
+if levels["observed_level"].isna().all():
+    print("The data has no interactions, so the level we serve at cannot be observed: "
+          f"{unknowns.add_text('interactions')}.")
+if levels["gap"].notna().any():
+    print(f"At the right level: {(levels['gap'] == 0).sum()}; under-served: {under}; "
+          f"served beyond their margin: {over}")
 
 # %%
 service_plots.relationship_grid(levels, growth_classes=rel.growth_classes);
@@ -231,7 +238,7 @@ if len(beyond):
         + f", with margins from {prose.pct(beyond['margin_pct'].min(), 1)} to "
           f"{prose.pct(beyond['margin_pct'].max(), 1)}. That can be a deliberate investment or a habit; "
           "the account plan should say which."))
-else:
+elif levels["gap"].notna().any():
     display(prose.say("No key account gets more than its size and margin call for."))
 
 # %% [markdown]
@@ -283,9 +290,13 @@ elif len(lossy):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for stage in service.STAGES:
-    n = (levels["stage"] == stage).sum()
-    print(f"{stage:<15} {n:>3}  {service.STAGE_MEANING[stage]}")
+if levels["stage"].notna().any() or not len(levels):
+    for stage in service.STAGES:
+        n = (levels["stage"] == stage).sum()
+        print(f"{stage:<15} {n:>3}  {service.STAGE_MEANING[stage]}")
+else:  # the stage reads the contacts we keep with the customer
+    print("The data has no interactions, so the relationship stage cannot be told: "
+          f"{unknowns.add_text('interactions')}.")
 
 # %% [markdown]
 # ### What this means for the account manager
