@@ -849,7 +849,7 @@ key = ka.loc[ka["is_key"]]
 print(f"{len(key)} key accounts of {len(active)} active customers: "
       f"{key['abc_class'].value_counts().sort_index().to_dict()}")
 print(f"they bring {formatting.pct(notebook.ratio(key['revenue'].sum(), active['revenue'].sum()))} "
-      f"of revenue and {formatting.pct(notebook.ratio(key['profit'].sum(min_count=1), active['profit'].sum()))} of profit")
+      f"of revenue and {unknowns.cell(kd.available, 'profit', notebook.ratio(key['profit'].sum(min_count=1), active['profit'].sum()), formatting.pct)} of profit")
 print(f"class A not key: {((ka['abc_class'] == 'A') & ~ka['is_key']).sum()} "
       f"(of which losing money: {((ka['abc_class'] == 'A') & ~ka['is_key'] & ka['is_loss_maker']).sum()})")
 

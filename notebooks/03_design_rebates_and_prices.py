@@ -877,8 +877,10 @@ answer = {}
 for name in ("cumulative volume", "stepped volume"):
     r = rebates.apply_schedule(case, s.rebates.schedule(name)).iloc[0]
     answer[name] = r["rebate"]
+    worth = (f"worth {r['value_of_next_tier']:,.0f}" if pd.notna(r["value_of_next_tier"])
+             else "the top tier is reached")
     print(f"{name:<18} rebate {r['rebate']:,.0f}  to next tier {formatting.units(r['to_next_tier'])}  "
-          f"worth {r['value_of_next_tier']:,.0f}")
+          f"{worth}")
 exercises.check("03.1", answer, data_source=kd, settings_file=s)
 
 # %% [markdown] tags=["solution"]
