@@ -373,7 +373,8 @@ if "product_details" in kd.available and by_grade.sum() > 0:
         f"{prose.names(dear['pack_type'].unique())}s (list prices from {formatting.price(dear['list_price_per_kg'].min())}). "
         "The economy grade and the "
         "big bags are the cheaper options a price-sensitive customer reaches for; the custom grades "
-        "and the microencapsulated niacin are what a technology-minded customer asks for."))
+        "and the special forms (microencapsulated grades) are what a technology-minded customer "
+        "asks for."))
 else:  # an export without a products table (grades, packs)
     print("The data has no products table with grades and packs, so the product range "
           f"cannot be described: {unknowns.add_text('product_details')}.")
