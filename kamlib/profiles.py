@@ -190,19 +190,70 @@ def usd_tonnes(kd, out: Path) -> list[Path]:
                                       "unit_cost_per_kg": "unit cost",
                                       "packaging_cost_per_kg": "packaging cost per t"})
     t["products"] = t["products"].drop(columns=["packaging cost per t"])
+    t["products"]["pack_size_kg"] = t["products"]["pack_size_kg"] / 1000.0  # 25 kg = 0.025 t
+    t["products"] = t["products"].rename(columns={"pack_size_kg": "pack size"})
     a = t["assessments"]
     a["estimated_annual_use_kg"] = a["estimated_annual_use_kg"] / 1000.0
     t["assessments"] = a.rename(columns={"estimated_annual_use_kg": "estimated annual use"})
     t["rebates"]["rebate_paid"] = t["rebates"]["rebate_paid"] * USD_PER_EUR
     paths = _write_all(t, out)
+    from kamlib import settings
+
+    import dataclasses
+
+    s = dataclasses.replace(in_units(settings.load(settings.DEFAULT_SETTINGS_FILE),
+                                     quantity=1 / 1000.0, money=USD_PER_EUR, unit="t"),
+                            company=settings.CompanySettings(
+                                name="Auronia Nutrichem (US books)", currency="USD",
+                                quantity_unit="t", product="niacin"))
     note = out / "kam_settings.toml"
     note.write_text(f"# Money in USD (1 EUR = {USD_PER_EUR} USD); quantities in tonnes, "
                     "prices and costs in USD per tonne.\n"
-                    "# Use it: --settings " + str(note) + "\n\n"
-                    "[company]\nname = \"Auronia Nutrichem (US books)\"\n"
-                    "currency = \"USD\"\nquantity_unit = \"t\"\nproduct = \"niacin\"\n",
-                    encoding="utf-8")
+                    "# The project's settings with every amount in USD and every quantity in "
+                    "tonnes (kamlib.profiles.in_units).\n"
+                    "# Use it: --settings " + str(note) + "\n"
+                    + settings.dumps(s), encoding="utf-8")
     return paths + [note]
+
+
+def in_units(s, *, quantity: float, money: float, unit: str = "t"):
+    """Settings ``s`` (decided in kg and EUR) for data in another unit and currency:
+    every quantity multiplied by ``quantity`` (kg -> t: 1/1000) and every amount by
+    ``money`` (EUR -> USD: 1.08), so that the same customers reach the same rebate tiers,
+    count the same packs as big and cost the same to serve.
+
+    Converted: the rebate tiers' thresholds (× ``quantity`` on a kg basis, × ``money`` on
+    an EUR basis) and the ``kg`` of their descriptions (-> ``unit``);
+    ``segmentation.big_pack_min_kg`` (× quantity); ``rebates.big_pack_other_saving_per_kg``
+    (an amount per kg: × money / quantity); ``selection.cost_to_serve``: the freight per
+    delivery and each pool's cost per person (× money). Shares, rates, counts, minutes
+    and days have no unit and are kept.
+    """
+    import dataclasses
+    import re
+
+    def r(x: float) -> float:  # 120 × 1.08 = 129.6, not 129.60000000000002
+        return float(round(x, 9))
+
+    def tier(tr, basis):
+        return dataclasses.replace(tr, threshold=r(tr.threshold * (quantity if basis == "kg"
+                                                                   else money)))
+
+    schedules = tuple(dataclasses.replace(
+        sc, tiers=tuple(tier(tr, sc.basis) for tr in sc.tiers),
+        description=re.sub(r"\bkg\b", unit, sc.description)) for sc in s.rebates.schedules)
+    reb = dataclasses.replace(
+        s.rebates, schedules=schedules,
+        big_pack_other_saving_per_kg=r(s.rebates.big_pack_other_saving_per_kg * money / quantity))
+    seg = dataclasses.replace(s.segmentation,
+                              big_pack_min_kg=r(s.segmentation.big_pack_min_kg * quantity))
+    cts = s.selection.cost_to_serve
+    cts = dataclasses.replace(
+        cts, freight_per_delivery=r(cts.freight_per_delivery * money),
+        pools=tuple(dataclasses.replace(p, cost_per_person=r(p.cost_per_person * money))
+                    for p in cts.pools))
+    sel = dataclasses.replace(s.selection, cost_to_serve=cts)
+    return dataclasses.replace(s, rebates=reb, segmentation=seg, selection=sel)
 
 
 def three_years_2019(kd, out: Path) -> list[Path]:

@@ -913,7 +913,8 @@ def simulate_moving_up(table: pd.DataFrame, ps: PyramidSettings | None = None,
 
     Index: the tiers top → small and ``total``. Columns ``customers``, ``movers`` (out
     of the tier), ``revenue_before``, ``revenue_after``, ``profit_before``,
-    ``profit_after`` (EUR; movers counted in the tier they reach).
+    ``profit_after`` (EUR; movers counted in the tier they reach; NaN when the data has
+    no profit, e.g. an export without costs).
     """
     ps = ps or PyramidSettings()
     t = table.loc[table[tier].isin(TIERS), [tier, value, profit]].copy()
@@ -945,6 +946,8 @@ def simulate_moving_up(table: pd.DataFrame, ps: PyramidSettings | None = None,
     out["profit_after"] = t.groupby("_to")["_profit_after"].sum().reindex(list(TIERS)).fillna(0.0)
     out.loc["total"] = out.sum()
     out[["customers", "movers"]] = out[["customers", "movers"]].astype("int64")
+    if len(t) and t[profit].isna().all():  # no cost data: the profit is unknown, not 0
+        out[["profit_before", "profit_after"]] = np.nan
     return out
 
 

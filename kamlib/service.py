@@ -930,6 +930,26 @@ def visit_frequencies(accounts: pd.DataFrame, s, customers: pd.DataFrame | None 
 # ------------------------------------------------------------------- visit plan
 
 
+UNASSIGNED = "unassigned"
+"""The owner of the visits of a key account the data names no account manager for: the
+visits are planned all the same (the workload is real), under this name, until the
+customers table names one (``account_manager``, "Account owner", "Sales rep")."""
+
+
+def unassigned_note(plan: "VisitPlan") -> str:
+    """One sentence when ``plan`` holds accounts without an account manager (else ""):
+    how many, under which owner their visits are planned, and how to name one."""
+    n = len(plan.unassigned)
+    if not n:
+        return ""
+    whose = "any key account" if n == len(plan.frequencies) else f"{n} key account(s)"
+    return (f"The data names no account manager for {whose}: their visits are planned "
+            f"under \"{UNASSIGNED}\", with one person's capacity. To plan them per person, "
+            "add an account_manager column to the customers table (or 'Account owner' / "
+            "'Sales rep' on every order line of a flat export), or set "
+            f"service.visits.capacity_by_manager.{UNASSIGNED} for the team that covers them.")
+
+
 @dataclass(frozen=True)
 class VisitPlan:
     """A year of planned visits.
@@ -944,7 +964,9 @@ class VisitPlan:
     ``frequencies``: :func:`visit_frequencies` with ``visits_planned`` and
     ``executive_visits_planned``. ``weeks``: the ISO weeks of the year - ``week``,
     ``monday``, ``month``, ``is_blocked``. ``year``: the plan year. ``capacity``:
-    visits a week per account manager.
+    visits a week per account manager. ``unassigned``: the accounts the data names no
+    account manager for, planned under the owner :data:`UNASSIGNED` (one person's
+    capacity, ``capacity_by_manager["unassigned"]`` to change it).
     """
 
     visits: pd.DataFrame
@@ -953,6 +975,7 @@ class VisitPlan:
     weeks: pd.DataFrame
     year: int
     capacity: dict
+    unassigned: tuple = ()
 
     @property
     def is_complete(self) -> bool:
@@ -1110,7 +1133,10 @@ def visit_plan(accounts: pd.DataFrame, s, year: int | None = None, *,
        and neighbours fall in neighbouring weeks; a top-up comes at most a quarter
        period before its ideal week.
     4. A visit that cannot be placed in its period is *not* moved: the account appears
-       in ``unplanned`` with the reason (capacity, no account manager).
+       in ``unplanned`` with the reason (capacity, no working week left).
+    5. An account the data names no account manager for is planned under the owner
+       :data:`UNASSIGNED` ("unassigned"), with one manager's capacity
+       (``VisitPlan.unassigned`` lists them; :func:`unassigned_note` says it).
 
     Visits of a week are given days in route order (route, then customer), filling
     ``ceil(capacity / working_days)`` visits a day from Monday.
@@ -1130,6 +1156,12 @@ def visit_plan(accounts: pd.DataFrame, s, year: int | None = None, *,
                          frequencies=_empty(FREQUENCY_COLUMNS), weeks=weeks, year=int(year),
                          capacity={})
     freq = visit_frequencies(accounts, s, customers)
+    am = freq["account_manager"].astype("string").str.strip()
+    no_manager = am.isna() | (am == "")
+    if no_manager.any():  # planned all the same, under one owner to be named
+        freq = freq.copy()
+        freq["account_manager"] = am.mask(no_manager, UNASSIGNED)
+    unassigned = tuple(freq.index[no_manager.to_numpy()].astype(str))
     acc = _accounts(accounts, customers)
     names = acc["customer_name"] if "customer_name" in acc.columns else pd.Series(
         acc.index.to_numpy(), index=acc.index)
@@ -1281,7 +1313,7 @@ def visit_plan(accounts: pd.DataFrame, s, year: int | None = None, *,
         counts["executive visit"] if "executive visit" in counts else pd.Series(
             dtype="int64")).reindex(freq.index, fill_value=0).astype("int64")
     return VisitPlan(visits=visits, unplanned=unplanned, frequencies=freq,
-                     weeks=weeks, year=int(year), capacity=capacity)
+                     weeks=weeks, year=int(year), capacity=capacity, unassigned=unassigned)
 
 
 def _first_per_customer(pos: np.ndarray, cust: np.ndarray, k: int) -> np.ndarray:

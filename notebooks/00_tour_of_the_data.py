@@ -50,7 +50,7 @@ notebook.setup()
 import pandas as pd
 from IPython.display import display
 
-from kamlib import data, exercises, formatting, measures, schema, settings, tables
+from kamlib import data, exercises, formatting, measures, schema, settings, tables, unknowns
 from kamlib.course import prose
 from kamlib.plots import tour
 
@@ -368,13 +368,18 @@ tour.product_range(orders, kd.products, analysis_year);
 by_grade = year_lines.groupby(year_lines["product_id"].map(
     kd.products.set_index("product_id")["grade"]))["volume_kg"].sum().sort_values(ascending=False)
 dear = kd.products.sort_values("list_price_per_kg", ascending=False).head(3)
-prose.say(
-    f"The {prose.names(by_grade.index[:2])} grades carry {prose.pct(by_grade.iloc[:2].sum() / by_grade.sum())} "
-    f"of the volume; the dearest products are the {prose.names(dear['grade'].unique())} grades in "
-    f"{prose.names(dear['pack_type'].unique())}s (list prices from {formatting.price(dear['list_price_per_kg'].min())}). "
-    "The economy grade and the "
-    "big bags are the cheaper options a price-sensitive customer reaches for; the custom grades "
-    "and the microencapsulated niacin are what a technology-minded customer asks for.")
+if "product_details" in kd.available and by_grade.sum() > 0:
+    display(prose.say(
+        f"The {prose.names(by_grade.index[:2])} grades carry {prose.pct(by_grade.iloc[:2].sum() / by_grade.sum())} "
+        f"of the volume; the dearest products are the {prose.names(dear['grade'].unique())} grades in "
+        f"{prose.names(dear['pack_type'].unique())}s (list prices from {formatting.price(dear['list_price_per_kg'].min())}). "
+        "The economy grade and the "
+        "big bags are the cheaper options a price-sensitive customer reaches for; the custom grades "
+        "and the special forms (microencapsulated grades) are what a technology-minded customer "
+        "asks for."))
+else:  # an export without a products table (grades, packs)
+    print("The data has no products table with grades and packs, so the product range "
+          f"cannot be described: {unknowns.add_text('product_details')}.")
 
 # %% [markdown]
 # ### What this means for the account manager
@@ -572,15 +577,23 @@ answer_5 = None  # a role, e.g. "quality"
 # %% tags=["solution"]
 centre = kd.contacts.groupby("role").agg(contacts=("contact_id", "size"),
                                          decision_makers=("is_decision_maker", "sum"))
-answer_5 = centre["decision_makers"].idxmax()
-display(tables.table(centre, formats={"decision_makers": "count"}, top=None))
-prose.say(f"*Model answer.* The table has no name and no e-mail: only the role and the flag. "
-          f"Most decision makers are in **{answer_5}**; the buyer we talk to every week is often "
-          "not the one who decides, so a key account plan names the decision makers and when we "
-          "last saw them.")
+if centre["decision_makers"].sum() > 0:
+    answer_5 = centre["decision_makers"].idxmax()
+    display(tables.table(centre, formats={"decision_makers": "count"}, top=None))
+    display(prose.say(
+        f"*Model answer.* The table has no name and no e-mail: only the role and the flag. "
+        f"Most decision makers are in **{answer_5}**; the buyer we talk to every week is "
+        "often not the one who decides, so a key account plan names the decision makers "
+        "and when we last saw them."))
+else:  # an export without contacts (or none marked as deciding)
+    print(f"The data has no contacts with a decision maker, so the buying centre cannot be "
+          f"described: {unknowns.add_text('contacts')}.")
 
 # %%
-exercises.check("00.5", answer_5, **where)
+if kd.contacts["is_decision_maker"].sum() > 0:
+    display(exercises.check("00.5", answer_5, **where))
+else:
+    print("Exercise 00.5 has no answer in this data (no decision maker among the contacts).")
 
 # %% [markdown]
 # ## Check your understanding

@@ -74,7 +74,7 @@ notebook.setup()
 import pandas as pd
 from IPython.display import display
 
-from kamlib import costing, data, exercises, formatting, selection, settings, tables
+from kamlib import costing, data, exercises, formatting, selection, settings, tables, unknowns
 from kamlib.course import prose
 from kamlib.plots import selection as plots
 from kamlib.widgets import selection as selection_widgets
@@ -191,8 +191,12 @@ tables.table(pyramid, top=None)
 # %%
 # NBVAL_CHECK_OUTPUT
 for tier, r in pyramid.iterrows():
+    profit = (f"{round(r['profit_share'], 2) + 0:>5.0%} of profit" if pd.notna(r["profit_share"])
+              else "profit not in the data")
     print(f"{tier:<9} {int(r['customers']):>4} customers  {round(r['revenue_share'], 2) + 0:>5.0%} "
-          f"of revenue  {round(r['profit_share'], 2) + 0:>5.0%} of profit")
+          f"of revenue  {profit}")
+if pyramid["profit_share"].isna().all():
+    print(f"The data has no cost of goods, so the tiers' profit is unknown: {unknowns.add_text('costs')}.")
 
 # %%
 plots.pyramid(pyramid);
@@ -845,7 +849,7 @@ key = ka.loc[ka["is_key"]]
 print(f"{len(key)} key accounts of {len(active)} active customers: "
       f"{key['abc_class'].value_counts().sort_index().to_dict()}")
 print(f"they bring {formatting.pct(notebook.ratio(key['revenue'].sum(), active['revenue'].sum()))} "
-      f"of revenue and {formatting.pct(notebook.ratio(key['profit'].sum(min_count=1), active['profit'].sum()))} of profit")
+      f"of revenue and {unknowns.cell(kd.available, 'profit', notebook.ratio(key['profit'].sum(min_count=1), active['profit'].sum()), formatting.pct)} of profit")
 print(f"class A not key: {((ka['abc_class'] == 'A') & ~ka['is_key']).sum()} "
       f"(of which losing money: {((ka['abc_class'] == 'A') & ~ka['is_key'] & ka['is_loss_maker']).sum()})")
 

@@ -65,7 +65,7 @@ import pandas as pd
 
 from IPython.display import display
 
-from kamlib import data, exercises, formatting, rebates, segmentation, selection, settings, tables
+from kamlib import data, exercises, formatting, rebates, segmentation, selection, settings, tables, unknowns
 from kamlib.course import prose
 from kamlib.plots import rebates as rebate_plots
 from kamlib.widgets import rebates as rebate_widgets
@@ -264,16 +264,24 @@ rebate_plots.cliff(proposal, tier=min(2, len(proposal.tiers)), price_per_kg=pric
 
 current = rebates.simulate(kd, s, "current programme")
 gap = current["rebate_paid"] - current["rebate"]
-print(f"{analysis_year}: the programme pays {formatting.eur(current['rebate'].sum())}; "
-      f"accounting paid {formatting.eur(current['rebate_paid'].sum())}")
-print(f"Customers paid as the programme says (within {formatting.money(1)}): {(gap.abs() < 1).sum()} of {len(current)}")
-for cid, g in gap[gap.abs() >= 1].items():
-    print(f"  {cid}: paid {formatting.eur(current.loc[cid, 'rebate_paid'])} instead of "
-          f"{formatting.eur(current.loc[cid, 'rebate'])} (+{formatting.pct(g / current.loc[cid, 'revenue'], 1)} of revenue)")
+if kd.has("rebates"):
+    print(f"{analysis_year}: the programme pays {formatting.eur(current['rebate'].sum())}; "
+          f"accounting paid {formatting.eur(current['rebate_paid'].sum())}")
+    print(f"Customers paid as the programme says (within {formatting.money(1)}): {(gap.abs() < 1).sum()} of {len(current)}")
+    for cid, g in gap[gap.abs() >= 1].items():
+        print(f"  {cid}: paid {formatting.eur(current.loc[cid, 'rebate_paid'])} instead of "
+              f"{formatting.eur(current.loc[cid, 'rebate'])} ({prose.signed_pct(g / current.loc[cid, 'revenue'], 1)} of revenue)")
+else:  # no rebates table: what was paid is unknown, not 0
+    gap = gap.iloc[:0]
+    print(f"{analysis_year}: the programme pays {formatting.eur(current['rebate'].sum())}. The "
+          "data has no rebates table, so what accounting paid cannot be set against it: "
+          f"{unknowns.add_text('rebates')}.")
 
 # %%
 extra = gap[gap.abs() >= 1]
-if len(extra):
+if not kd.has("rebates"):
+    pass  # said above
+elif len(extra):
     points = extra / current.loc[extra.index, "revenue"]
     display(prose.say(
         f"The simulation reproduces accounting to the euro for {prose.count((gap.abs() < 1).sum())} "
@@ -888,8 +896,10 @@ answer = {}
 for name in ("cumulative volume", "stepped volume"):
     r = rebates.apply_schedule(case, s.rebates.schedule(name)).iloc[0]
     answer[name] = r["rebate"]
+    worth = (f"worth {r['value_of_next_tier']:,.0f}" if pd.notna(r["value_of_next_tier"])
+             else "the top tier is reached")
     print(f"{name:<18} rebate {r['rebate']:,.0f}  to next tier {formatting.units(r['to_next_tier'])}  "
-          f"worth {r['value_of_next_tier']:,.0f}")
+          f"{worth}")
 exercises.check("03.1", answer, data_source=kd, settings_file=s)
 
 # %% [markdown] tags=["solution"]

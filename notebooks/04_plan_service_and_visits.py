@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from kamlib import calendar_export, data, exercises, formatting, service, settings, tables
+from kamlib import calendar_export, data, exercises, formatting, service, settings, tables, unknowns
 from kamlib.course import prose
 from kamlib.plots import service as service_plots
 
@@ -183,8 +183,15 @@ for level in service.LEVELS:
     print(f"  {level:<12} {(levels['recommended_level'] == level).sum():>3}")
 under = (levels["gap"] > 0).sum()
 over = (levels["gap"] < 0).sum()
-print(f"At the right level: {(levels['gap'] == 0).sum()}; under-served: {under}; "
-      f"served beyond their margin: {over}")
+if levels["recommended_level"].isna().all():
+    print("The data has no cost of goods, so no level can be recommended (the grid needs "
+          f"the margin): {unknowns.add_text('costs')}.")
+if levels["observed_level"].isna().all():
+    print("The data has no interactions, so the level we serve at cannot be observed: "
+          f"{unknowns.add_text('interactions')}.")
+if levels["gap"].notna().any():
+    print(f"At the right level: {(levels['gap'] == 0).sum()}; under-served: {under}; "
+          f"served beyond their margin: {over}")
 
 # %%
 service_plots.relationship_grid(levels, growth_classes=rel.growth_classes);
@@ -231,7 +238,7 @@ if len(beyond):
         + f", with margins from {prose.pct(beyond['margin_pct'].min(), 1)} to "
           f"{prose.pct(beyond['margin_pct'].max(), 1)}. That can be a deliberate investment or a habit; "
           "the account plan should say which."))
-else:
+elif levels["gap"].notna().any():
     display(prose.say("No key account gets more than its size and margin call for."))
 
 # %% [markdown]
@@ -248,12 +255,16 @@ everyone = selection.key_accounts(kd, s)
 loss_makers = everyone.loc[everyone["is_loss_maker"] & (everyone["abc_class"] == "A")]
 lossy = service.relationship_levels(kd, s, loss_makers)
 for cid, r in lossy.iterrows():
+    observed = r["observed_level"] if pd.notna(r["observed_level"]) else unknowns.WORD
+    gap = f"{int(r['gap']):+d}" if pd.notna(r["gap"]) else unknowns.WORD
     print(f"{cid}  rank {r['revenue_rank']:>3}  margin {formatting.pct(r['margin_pct'], 1):>5}  "
-          f"recommended {r['recommended_level']:<12} observed {r['observed_level']:<12} "
-          f"gap {r['gap']:+d}")
+          f"recommended {r['recommended_level']:<12} observed {observed:<12} gap {gap}")
 
 # %%
-if len(lossy):
+if len(lossy) and lossy["observed_level"].isna().all():
+    print("The data has no interactions, so the service the large loss makers get cannot be "
+          f"set against the grid: {unknowns.add_text('interactions')}.")
+elif len(lossy):
     over_served = lossy.loc[lossy["gap"] < 0]
     top_level = lossy["observed_level"].map({lv: i for i, lv in enumerate(service.LEVELS)}).max()
     display(prose.say(
@@ -279,9 +290,13 @@ if len(lossy):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for stage in service.STAGES:
-    n = (levels["stage"] == stage).sum()
-    print(f"{stage:<15} {n:>3}  {service.STAGE_MEANING[stage]}")
+if levels["stage"].notna().any() or not len(levels):
+    for stage in service.STAGES:
+        n = (levels["stage"] == stage).sum()
+        print(f"{stage:<15} {n:>3}  {service.STAGE_MEANING[stage]}")
+else:  # the stage reads the contacts we keep with the customer
+    print("The data has no interactions, so the relationship stage cannot be told: "
+          f"{unknowns.add_text('interactions')}.")
 
 # %% [markdown]
 # ### What this means for the account manager
@@ -340,7 +355,8 @@ tables.table(packages[["abc_class", "segment", "n_services", "visits_per_year", 
 # NBVAL_CHECK_OUTPUT
 share = s.service.packages.max_share_of_margin
 print(f"Total service budget for {plan_year}: {formatting.eur(packages['cost_to_serve_budget'].sum())}")
-print(f"Key accounts' gross margin {analysis_year}: {formatting.eur(packages['gross_margin'].sum(min_count=1))}")
+print(f"Key accounts' gross margin {analysis_year}: "
+      f"{unknowns.cell(kd.available, 'gross_margin', packages['gross_margin'].sum(min_count=1), formatting.eur)}")
 print(f"Accounts whose package costs more than {formatting.pct(share)} of their margin: "
       f"{(~packages['within_budget']).sum()}")
 
@@ -433,6 +449,8 @@ if len(accounts) > 0:
     print(f"Busiest week of any account manager: {load.to_numpy().max() if load.size else 0} visits "
           f"(capacity {s.service.visits.capacity_per_week})")
     print(f"Manager-weeks on a single-country route: {formatting.pct((routes == 1).mean())}")
+    if plan.unassigned:
+        print(service.unassigned_note(plan))
 
 # %%
 who = account_manager or notebook.pick(plan.visits["account_manager"].value_counts(), "max",
@@ -556,22 +574,29 @@ COMPLAINT_HEADERS = {"volume_t": "volume (t)", "open_complaints": "open",
                      "complaints_per_100_orders": "per 100 orders", "complaints_per_tonne": "per tonne",
                      "mean_days_to_resolve": "to resolve, mean", "median_days_to_resolve": "to resolve, median",
                      "resolved_within_target": "closed within target", "on_time_in_full_rate": "on time in full"}
-tables.table(by_manager, formats=COMPLAINT_FORMATS, columns=COMPLAINT_HEADERS, top=None)
+complaints_known = kd.has("interactions")  # no interactions: no complaint is recorded, not none made
+if complaints_known:
+    display(tables.table(by_manager, formats=COMPLAINT_FORMATS, columns=COMPLAINT_HEADERS, top=None))
+else:
+    print("The data has no interactions, so complaints cannot be counted (an export without "
+          f"them records none, it does not show that none were made): {unknowns.add_text('interactions')}.")
 
 # %%
 # NBVAL_CHECK_OUTPUT
 m = by_manager
-print(f"Complaints {analysis_year}: {m['complaints'].sum()}, "
-      f"{100 * m['complaints'].sum() / m['orders'].sum():.1f} per 100 orders, "
-      f"{m['complaints'].sum() / m['volume_t'].sum():.3f} per {formatting.per_tonne_label()}")
-print(f"Open at the end of the year: {m['open_complaints'].sum()}; "
-      f"target: closed within {s.service.complaints.target_days:g} days")
-for who_, r in m.sort_values("complaints_per_100_orders", ascending=False).iterrows():
-    print(f"  {who_:<16} {r['complaints_per_100_orders']:5.1f} per 100 orders, "
-          f"{formatting.pct(r['resolved_within_target'])} closed within target")
+if complaints_known:
+    print(f"Complaints {analysis_year}: {m['complaints'].sum()}, "
+          f"{100 * m['complaints'].sum() / m['orders'].sum():.1f} per 100 orders, "
+          f"{m['complaints'].sum() / m['volume_t'].sum():.3f} per {formatting.per_tonne_label()}")
+    print(f"Open at the end of the year: {m['open_complaints'].sum()}; "
+          f"target: closed within {s.service.complaints.target_days:g} days")
+    for who_, r in m.sort_values("complaints_per_100_orders", ascending=False).iterrows():
+        print(f"  {who_:<16} {r['complaints_per_100_orders']:5.1f} per 100 orders, "
+              f"{formatting.pct(r['resolved_within_target'])} closed within target")
 
 # %%
-service_plots.complaint_rates(by_manager);
+if complaints_known:
+    service_plots.complaint_rates(by_manager);
 
 # %% [markdown]
 # By product, the figures point at the process — production, packaging, supply chain —
@@ -579,10 +604,12 @@ service_plots.complaint_rates(by_manager);
 
 # %%
 by_product = service.complaint_metrics(kd, "product_id", years=analysis_year, s=s)
-tables.table(by_product, formats=COMPLAINT_FORMATS, columns=COMPLAINT_HEADERS, top=6, what="products")
+if complaints_known:
+    display(tables.table(by_product, formats=COMPLAINT_FORMATS, columns=COMPLAINT_HEADERS, top=6,
+                         what="products"))
 
 # %%
-if len(by_product):
+if len(by_product) and complaints_known:
     reasons = by_product["main_reason"].value_counts()
     display(prose.say(
         "Main reason by product: " + ", ".join(f"*{why}* for {prose.count(n, 'product')}" for why, n in reasons.items())
@@ -597,8 +624,9 @@ if len(by_product):
 by_customer = service.complaint_metrics(kd, "customer_id", years=analysis_year, s=s)
 shown = by_customer.loc[by_customer.index.isin(accounts.index)].drop(
     columns=["account_manager", "mean_days_to_resolve"], errors="ignore")
-tables.table(shown, formats={k: v for k, v in COMPLAINT_FORMATS.items() if k in shown.columns},
-             columns=COMPLAINT_HEADERS, top=8, what="key accounts")
+if complaints_known:
+    display(tables.table(shown, formats={k: v for k, v in COMPLAINT_FORMATS.items() if k in shown.columns},
+                         columns=COMPLAINT_HEADERS, top=8, what="key accounts"))
 
 # %% [markdown]
 # ### Complaints, satisfaction and appraisal
@@ -611,16 +639,19 @@ tables.table(shown, formats={k: v for k, v in COMPLAINT_FORMATS.items() if k in 
 trend = service.complaint_trend(kd, s, accounts.index)
 rising = trend.loc[trend["rising"]].sort_values("change", ascending=False)
 year_cols = [c for c in rising.columns if isinstance(c, (int, np.integer))]
-tables.table(rising.drop(columns=["rising"]), formats={**{c: "number:1" for c in year_cols}, "change": "number:1"},
-             columns={**{str(c): f"per 100 orders {c}" for c in year_cols}, "change": "change, points",
-                      "complaints": f"complaints {analysis_year}"},
-             what="key accounts")
+if complaints_known:
+    display(tables.table(
+        rising.drop(columns=["rising"]), formats={**{c: "number:1" for c in year_cols}, "change": "number:1"},
+        columns={**{str(c): f"per 100 orders {c}" for c in year_cols}, "change": "change, points",
+                 "complaints": f"complaints {analysis_year}"},
+        what="key accounts"))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(f"Key accounts with rising complaints: {len(rising)} of {len(trend)}")
-print("Their stages:", ", ".join(f"{k} {v}" for k, v in
-                                 levels.loc[rising.index, "stage"].value_counts().items()))
+if complaints_known:
+    print(f"Key accounts with rising complaints: {len(rising)} of {len(trend)}")
+    print("Their stages:", ", ".join(f"{k} {v}" for k, v in
+                                     levels.loc[rising.index, "stage"].value_counts().items()))
 
 # %% [markdown]
 # ### What this means for the account manager

@@ -142,8 +142,12 @@ everyone = review.health(kd, s)
 known = everyone["health"].notna()
 print(f"{len(everyone)} customers with orders in the last 12 months; a health for {known.sum()}, "
       f"too little evidence for {(~known).sum()}")
-print(f"median health {everyone['health'].median():.0f}; key accounts: median "
-      f"{reviewed['health'].median():.0f}, lowest {reviewed['health'].min():.0f}")
+if known.any():
+    print(f"median health {everyone['health'].median():.0f}; key accounts: median "
+          f"{reviewed['health'].median():.0f}, lowest {reviewed['health'].min():.0f}")
+else:
+    print("The data has too little evidence for any health score (see the components "
+          "below: each says what it needs).")
 print(f"decaying: {int(everyone['decaying'].sum())} customers, of which "
       f"{int(reviewed['decaying'].sum())} key accounts")
 

@@ -123,6 +123,54 @@ def test_usd_tonnes_profile_is_an_exact_scaling(sample, written):
     assert (s.company.currency, s.company.quantity_unit) == ("USD", "t")
 
 
+def test_usd_tonnes_settings_are_in_its_units(sample, written):
+    """Known answer: the settings of usd_tonnes are the project's in USD and tonnes, so
+    that every customer reaches the same rebate tier (on every schedule), the same packs
+    are big packs and a customer costs the same to serve (× 1.08) as on the full data."""
+    from kamlib import features, rebates, settings
+
+    full_s = settings.load(settings.DEFAULT_SETTINGS_FILE)
+    s = settings.load(written["usd_tonnes"] / "kam_settings.toml")
+    kd = data.load(written["usd_tonnes"])
+    assert [t.threshold for t in s.rebates.schedule("current programme").tiers] == \
+        [50.0, 150.0, 300.0]  # 50, 150 and 300 t: the sample's 50,000 kg...
+    assert s.segmentation.big_pack_min_kg == 0.5
+    assert s.selection.cost_to_serve.freight_per_delivery == pytest.approx(129.6)
+    assert "kg" not in s.rebates.schedule("growth").description
+    reached_any = False
+    for sc in full_s.rebates.schedules:
+        a = rebates.simulate(sample, full_s, sc.name, 2025)
+        b = rebates.simulate(kd, s, sc.name, 2025)
+        b.index = b.index.astype(str)
+        a.index = a.index.astype(str)
+        pd.testing.assert_series_equal(a["tier"].sort_index(), b["tier"].sort_index(),
+                                       check_dtype=False, check_names=False)
+        np.testing.assert_allclose(b["rebate"].sort_index(),
+                                   a["rebate"].sort_index() * profiles.USD_PER_EUR,
+                                   rtol=1e-6, atol=0.01)
+        reached_any |= bool((a["tier"] > 0).any())
+    assert reached_any  # the comparison is not one of nobody against nobody
+    big_a = features.product_flags(sample.products, full_s.segmentation, [2025])[0]["big"]
+    big_b = features.product_flags(kd.products, s.segmentation, [2025])[0]["big"]
+    assert big_a.sum() > 0 and big_a.to_numpy().tolist() == big_b.to_numpy().tolist()
+
+
+def test_in_units_converts_every_amount_and_quantity():
+    from kamlib import settings
+
+    s = settings.Settings()
+    t = profiles.in_units(s, quantity=0.001, money=2.0, unit="t")
+    for a, b in zip(s.rebates.schedules, t.rebates.schedules):
+        f = 0.001 if a.basis == "kg" else 2.0
+        assert [x.threshold * f for x in a.tiers] == pytest.approx([x.threshold for x in b.tiers])
+        assert [x.rate for x in a.tiers] == [x.rate for x in b.tiers]
+    assert t.rebates.big_pack_other_saving_per_kg == pytest.approx(
+        s.rebates.big_pack_other_saving_per_kg * 2000)
+    assert [p.cost_per_person for p in t.selection.cost_to_serve.pools] == pytest.approx(
+        [2 * p.cost_per_person for p in s.selection.cost_to_serve.pools])
+    assert t.selection.cost_to_serve.pools[0].people == s.selection.cost_to_serve.pools[0].people
+
+
 def test_three_years_ending_2019(sample, written):
     kd = data.load(written["three_years_2019"])
     assert kd.years == [2017, 2018, 2019]

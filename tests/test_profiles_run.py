@@ -56,8 +56,17 @@ def _ok(p: subprocess.CompletedProcess, what: str) -> None:
     assert "Warning" not in p.stderr, f"{what}: a warning reached the user\n{p.stderr[-4000:]}"
 
 
+NAN = r"\bnan\b|\binf\b|\bnan%|\binf%"
+"""A missing or infinite number printed as such (``f"{x:.0%}"`` of NaN is "nan%"): an
+unknown figure must say what is missing (``kamlib.unknowns``), never "nan"."""
+NAN_IN_RESULT = r"\bNaN\b"
+"""pandas' NaN in a printed result (a line with a digit; the chapters' definitions may
+name NaN as a value)."""
+
+
 def _cell_texts(nb: Path):
-    """(cell number, its source, the text of its outputs; error outputs) per code cell."""
+    """(cell number, its source, the text of its outputs; error outputs and what went
+    to stderr, e.g. a RuntimeWarning) per code cell."""
     j = json.loads(nb.read_text(encoding="utf-8"))
     for i, c in enumerate(j["cells"]):
         if c["cell_type"] != "code":
@@ -65,7 +74,9 @@ def _cell_texts(nb: Path):
         texts, errors = [], []
         for o in c.get("outputs", []):
             kind = o.get("output_type")
-            if kind == "stream":
+            if kind == "stream" and o.get("name") == "stderr":
+                errors.append("stderr: " + "".join(o["text"])[:1000])
+            elif kind == "stream":
                 texts.append("".join(o["text"]))
             elif kind == "error":
                 errors.append(f"{o['ename']}: {o['evalue']}")
@@ -146,11 +157,16 @@ def test_profile_runs_check_chapters_and_reports(name, tmp_path, capsys):
     for nb in nbs:
         for i, src_, out, errors in _cell_texts(nb):
             where = f"{nb.name} cell {i}"
-            if re.search(r"The data has no |in this data, so |no key account", out):
+            if re.search(r"The data has no |The data names no |in this data, so "
+                         r"|no key account|[Nn]ot in the data", out):
                 said_missing[nb.name[:2]] = said_missing.get(nb.name[:2], 0) + 1
             assert not errors, f"{where}: {errors}\n{src_}"
             assert "Traceback" not in out, f"{where}: {out[-2000:]}"
+            bad += [f"{where}: {ln.strip()[:160]!r}" for ln in out.splitlines()
+                    if re.search(NAN, ln)]
             for line in _result_lines(out):
+                if re.search(NAN_IN_RESULT, line):
+                    bad.append(f"{where}: NaN in {line.strip()[:160]!r}")
                 bad += [f"{where}: {w!r} in {line.strip()[:160]!r}" for w in never
                         if re.search(w, line)]
                 for w in must:
@@ -172,6 +188,8 @@ def test_profile_runs_check_chapters_and_reports(name, tmp_path, capsys):
     for pg in pages:
         text = _html_text(pg)
         assert "Traceback" not in text, pg.name
+        for hit in re.finditer(f"{NAN}|{NAN_IN_RESULT}", text):
+            bad.append(f"{pg.name}: ...{text[max(0, hit.start() - 80):hit.end() + 40]!r}")
         for w in never:
             hit = re.search(w, text)
             if hit:

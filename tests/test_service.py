@@ -292,11 +292,19 @@ def test_accounts_without_manager_and_start_date():
                               start_date="2026-07-01")
     v = plan.visits
     # from July: six monthly visits, none before the start
-    assert sorted(v["month"]) == [7, 8, 9, 10, 11, 12]
+    assert sorted(v.loc[v["customer_id"] == "C1", "month"]) == [7, 8, 9, 10, 11, 12]
     assert (v["date"] >= pd.Timestamp("2026-07-01")).all()
-    u = plan.unplanned.set_index("customer_id")
-    assert u.loc["C2", "reason"] == "no account manager assigned"
-    assert u.loc["C2", "visits_required"] == 6 and u.loc["C2", "visits_planned"] == 0
+    # C2 names no account manager: its six visits are planned all the same, under
+    # "unassigned" (one person's capacity), and the plan says so
+    assert plan.unassigned == ("C2",)
+    c2 = v.loc[v["customer_id"] == "C2"]
+    assert len(c2) == 6 and (c2["account_manager"] == service.UNASSIGNED).all()
+    assert sorted(c2["month"]) == [7, 8, 9, 10, 11, 12]
+    assert plan.unplanned.empty
+    note = service.unassigned_note(plan)
+    assert "1 key account(s)" in note and "account_manager" in note
+    assert service.unassigned_note(service.visit_plan(
+        acc.iloc[:1], with_visits(S, executive_top_n=0), 2026)) == ""
 
 
 def test_purposes_follow_the_season():

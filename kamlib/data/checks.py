@@ -613,7 +613,11 @@ class _Checks:
                                        f"after the file was written ({exported.year}).",
                                        "Check the year.")
             if "delivered_kg" in self.given.get("orders", set()):
-                sold = o.groupby(["customer_id", o["order_date"].dt.year.rename("year")],
+                when = o["order_date"]  # the year of the sale, as share of wallet counts
+                if "actual_delivery_date" in o.columns:  # it (schema.SALES_CONVENTION)
+                    when = o["actual_delivery_date"].where(
+                        o["actual_delivery_date"].notna(), when)
+                sold = o.groupby(["customer_id", when.dt.year.rename("year")],
                                  observed=True)["delivered_kg"].sum().rename("sold")
                 m = a[["customer_id", "year", "estimated_annual_use_kg"]].copy()
                 m["year"] = m["year"].astype("float64")
@@ -664,8 +668,25 @@ class _Checks:
             rev = rev.fillna(0.0)
             kw["revenue"] = float(rev.sum())
             kw["volume_kg"] = float(o["delivered_kg"].fillna(0.0).sum())
-            if od.notna().any():
-                by = rev.groupby(od.dt.year).sum()
+            # by year as the chapters count sales (schema.SALES_CONVENTION): at the
+            # delivery date; a line delivered without a date at its order date; a line
+            # not delivered yet in no year (the open order book, said apart)
+            when = od
+            if {"promised_delivery_date", "actual_delivery_date"} <= \
+                    self.given.get("orders", set()):
+                kw["sales_by"] = "delivery"
+                shipped = o["delivered_kg"].to_numpy(dtype="float64", na_value=np.nan) > 0
+                ad = o["actual_delivery_date"]
+                when = ad.where(ad.notna(), od.where(shipped))
+                qty = o["quantity_kg"].to_numpy(dtype="float64", na_value=np.nan)
+                is_open = (when.isna() & od.notna()).to_numpy() & (qty > 0)
+                kw["open_lines"] = int(is_open.sum())
+                if "net_price_per_kg" in o.columns:
+                    kw["open_value"] = float(np.nansum(
+                        qty[is_open] * o["net_price_per_kg"].to_numpy(
+                            dtype="float64", na_value=np.nan)[is_open]))
+            if when.notna().any():
+                by = rev.groupby(when.dt.year).sum()
                 kw["revenue_by_year"] = {int(y): float(v) for y, v in by.items()}
         r = self.frames.get("rebates")
         if r is not None:

@@ -32,6 +32,7 @@ A ``KamData`` built by hand (tests) has every capability unless told otherwise.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -110,7 +111,8 @@ class KamData:
         """One sentence for a reader: what is missing and what to add, e.g. "The data
         has no cost of goods: add the cost or the margin of each line (...)"."""
         cap = _capability(capability)
-        return (f"The data has no {cap.meaning}, so {cap.unlocks} cannot be shown. "
+        what = re.sub(r"^(?:a|an|the) ", "", cap.meaning)  # "no products table", not "no a"
+        return (f"The data has no {what}, so {cap.unlocks} cannot be shown. "
                 f"To unlock it, add {cap.add}.")
 
 

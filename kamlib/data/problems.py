@@ -88,7 +88,11 @@ class DataSummary:
     - ``orders`` (distinct order_id), ``order_lines``;
     - ``first_order_date``, ``last_order_date`` (None when unknown);
     - ``revenue`` (EUR, delivered_kg × net_price_per_kg), ``volume_kg`` (delivered kg),
-      ``revenue_by_year`` (year -> EUR), ``rebates_paid`` (EUR);
+      ``revenue_by_year`` (year -> EUR, by the cut-off convention
+      ``schema.SALES_CONVENTION``: the year of delivery, or of the order when the export
+      has no delivery dates: ``sales_by`` = ``"delivery"`` / ``"order"``), ``open_lines``
+      and ``open_value`` (the open order book: lines not delivered when the data ends,
+      quantity × net price), ``rebates_paid`` (EUR);
     - ``notes``: things noticed that do not stop the data from being used (a column
       read under another name, an optional table missing and what the playbook loses);
     - ``available``: the capabilities the data allows (``schema.CAPABILITIES``; None
@@ -109,6 +113,9 @@ class DataSummary:
     revenue: float = 0.0
     volume_kg: float = 0.0
     revenue_by_year: dict[int, float] = field(default_factory=dict)
+    sales_by: str = "order"
+    open_lines: int = 0
+    open_value: float = 0.0
     rebates_paid: float = 0.0
     notes: tuple[str, ...] = ()
     available: frozenset[str] | None = None
@@ -153,8 +160,16 @@ class DataSummary:
                 out.append(f"Sales (net value of the lines): {cur}{self.revenue:,.0f} "
                            "(no quantities given).")
             if self.revenue_by_year:
-                out.append("  by year: " + "; ".join(
+                how = ("by year of delivery" if self.sales_by == "delivery" else
+                       "by year of order (no delivery dates: sales count at the order "
+                       "date)")
+                out.append(f"  {how}: " + "; ".join(
                     f"{y}: {cur}{v:,.0f}" for y, v in sorted(self.revenue_by_year.items())))
+            if self.open_lines:
+                value = f", {cur}{self.open_value:,.0f} at their net prices" \
+                    if self.open_value else ""
+                out.append(f"  open order book (not delivered when the data ends, in no "
+                           f"year's sales): {self.open_lines:,} line(s){value}.")
             if "rebates" in self.rows:
                 out.append(f"Rebates paid: {cur}{self.rebates_paid:,.0f}.")
             if not (c.currency and c.quantity_unit):
