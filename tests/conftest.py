@@ -38,3 +38,15 @@ def default_settings():
     from kamlib import settings
 
     return settings.Settings()
+
+
+@pytest.fixture(autouse=True)
+def _neutral_company():
+    """Each test starts with no company set: a test that runs a report or a chapter
+    helper sets the current company (``formatting.set_company``) for the rest of the
+    process, and the next test in the same worker would speak of that company."""
+    from kamlib import formatting
+
+    formatting.set_company(formatting.NEUTRAL)
+    yield
+    formatting.set_company(formatting.NEUTRAL)
