@@ -10,7 +10,10 @@ Each is executed with papermill in its own process (in parallel, ``workers`` at 
 with the notebooks folder as working directory so the relative paths of the chapters
 work, into ``out_dir``; an HTML copy is written next to it for reading in a browser (it
 needs no network: figures are embedded, formulas are MathML). A chapter that fails is named with the cell
-that failed, and its executed notebook (with the error) is kept for inspection.
+that failed, and its executed notebook (with the error) is kept for inspection. The data
+is read and validated once for the whole run, before the chapters start, and each
+chapter's ``data.load`` / ``data.check`` returns a copy of that
+(:mod:`kamlib.data.cache`: a private folder inside ``out_dir``, removed when the run ends).
 
 The learners' copies are generated from the chapters, never edited by hand: every cell
 tagged ``solution`` is replaced by an empty cell (``# Your answer here``), the
@@ -272,6 +275,7 @@ def run_chapters(
     settings_file: str | Path | None = None,
     analysis_year: int | None = None,
     share_data: bool = True,
+    only: tuple[str, ...] | list[str] | None = None,
 ) -> list[ChapterResult]:
     """Execute every chapter into ``out_dir``, ``workers`` at a time. Returns one result each.
 
@@ -287,6 +291,8 @@ def run_chapters(
     ``share_data``: load and validate the data once, before the chapters start, and let
     every chapter read that copy (:mod:`kamlib.data.cache`: a private folder inside
     ``out_dir``, removed at the end of the run) instead of validating it again.
+    ``only``: run just the chapters whose file names start with one of these (``("00",
+    "01")``); None: every chapter.
     """
     import contextlib
     import multiprocessing
@@ -298,6 +304,8 @@ def run_chapters(
     out_dir = Path(out_dir)
     _check_not_source(out_dir, folder)
     chapters = chapter_paths(folder)
+    if only is not None:
+        chapters = [p for p in chapters if p.name.startswith(tuple(str(o) for o in only))]
     if not chapters:
         print(f"No chapters (NN_*.ipynb) in {folder}.")
         return []
