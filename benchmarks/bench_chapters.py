@@ -58,7 +58,7 @@ def dataset(a) -> tuple[Path, str, str | None]:
         name = f"scale_{a.customers}x{a.years}"
         args = ["--customers", str(a.customers), "--years", str(a.years), "--seed", "1",
                 "--answer-key", str(HERE / "data" / f"{name}_key"), "--parquet", "--no-csv"]
-    folder = HERE / "data" / name
+    folder = (HERE / "data" / name).resolve()  # as kam chapters passes it to the chapters
     if not any(folder.glob("orders.*")):
         print(f"generating {name} (once) ...", flush=True)
         t = time.perf_counter()

@@ -146,3 +146,22 @@ def test_a_folder_left_by_a_killed_run_is_removed_by_the_next(no_run, tmp_path):
     with cache.shared_for_run(out, "sample", warm=False):
         pass
     assert sorted(p.name for p in out.iterdir()) == ["01_chapter.ipynb"]
+
+
+def test_a_run_stopped_with_kill_removes_its_folder(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    code = ("import sys, time\nfrom kamlib.data import cache\n"
+            f"with cache.shared_for_run({str(out)!r}, warm=False) as f:\n"
+            "    print(f, flush=True)\n    time.sleep(60)\n")
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    folder = Path(p.stdout.readline().strip())
+    assert folder.is_dir() and folder.parent == out
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=30) == 128 + signal.SIGTERM
+    time.sleep(0.1)
+    assert not folder.exists() and list(out.iterdir()) == []

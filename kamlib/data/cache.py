@@ -22,8 +22,9 @@ Why a pickle, and where (the choice, with privacy in mind):
   (``OUT/.kam-data-cache-XXXXXXXX``, readable by the owner only), next to the executed
   chapters, which show the same company's data anyway: nothing goes to the system's
   temporary folder. The folder is removed when the run ends, also when a chapter fails
-  or the run is interrupted (``try/finally``); a folder left by a run that was killed
-  is removed by the next run into the same output folder (:func:`remove_stale`).
+  or the run is interrupted (Ctrl+C, ``kill``: ``try/finally``); a folder left by a
+  run that could not clean up (``kill -9``, a power cut) is removed by the next run
+  into the same output folder (:func:`remove_stale`).
 - The entry is keyed on the data's fingerprint (:func:`fingerprint`: the resolved path,
   and each file's name, size and modification time) and the column map, and checked
   again when read: a file changed during the run is loaded afresh, never served stale.
@@ -40,6 +41,7 @@ import json
 import os
 import pickle
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
@@ -179,6 +181,24 @@ def _warm(folder: str, source, columns) -> None:
         pass
 
 
+def _exit_on_sigterm():
+    """Make SIGTERM (``kill PID``) end the run through its ``finally`` blocks, so the
+    cache folder is removed then too (Ctrl+C already does). Returns the handler it
+    replaced, or None where it cannot be set (not the main thread)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def _stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    try:
+        return signal.signal(signal.SIGTERM, _stop)
+    except (ValueError, OSError):
+        return None
+
+
 @contextlib.contextmanager
 def shared_for_run(out_dir: str | Path, source="sample", columns: dict | None = None, *,
                    warm: bool = True):
@@ -194,6 +214,7 @@ def shared_for_run(out_dir: str | Path, source="sample", columns: dict | None = 
     folder = Path(tempfile.mkdtemp(prefix=PREFIX, dir=out_dir))  # mode 0700
     before = os.environ.get(ENV)
     os.environ[ENV] = str(folder)
+    old_handler = _exit_on_sigterm()
     try:
         if warm:
             import multiprocessing
@@ -205,6 +226,8 @@ def shared_for_run(out_dir: str | Path, source="sample", columns: dict | None = 
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        if old_handler is not None:
+            signal.signal(signal.SIGTERM, old_handler)
         if before is None:
             os.environ.pop(ENV, None)
         else:
