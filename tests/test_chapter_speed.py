@@ -93,3 +93,52 @@ def test_other_data_or_indicator_settings_compute_again(kd_s, passes):
     assert half["volume_kg"].sum() < base["volume_kg"].sum()
     segmentation._all_indicators(other, seg, years)
     assert len(passes) == n + 2
+
+
+# ------------------------------------------------ the key accounts, once per data and settings
+
+
+@pytest.fixture()
+def selections(monkeypatch):
+    from kamlib import selection
+
+    selection._KA_MEMO.clear()
+    calls = []
+    real = selection.customer_facts
+
+    def counted(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(selection, "customer_facts", counted)
+    yield calls
+    selection._KA_MEMO.clear()
+
+
+def test_the_key_accounts_are_computed_once_per_data_and_settings(kd_s, selections):
+    from kamlib import selection
+
+    kd, s = kd_s
+    first = selection.key_accounts(kd, s)
+    second = selection.key_accounts(kd, s)
+    assert len(selections) == 1
+    pd.testing.assert_frame_equal(first, second)
+    assert first.attrs == second.attrs and first is not second
+    # a copy: editing one answer leaves the next intact
+    second["is_key"] = False
+    second.attrs["warnings"].append("scribble")
+    third = selection.key_accounts(kd, s)
+    assert third["is_key"].sum() == first["is_key"].sum() > 0
+    assert "scribble" not in third.attrs["warnings"]
+    segmentation.key_account_ids(kd, s)
+    assert len(selections) == 1
+    # other settings, another data object, or facts passed in: computed again
+    other = settings.replace(s, "selection.abc.top_share", 0.3)
+    assert not selection.key_accounts(kd, other).equals(first)
+    assert len(selections) == 2
+    selection.key_accounts(dataclasses.replace(kd, orders=kd.orders.copy()), s)
+    assert len(selections) == 3
+    fresh = selection.decide(selection.customer_facts(kd, s), s)
+    assert len(selections) == 4
+    fresh.attrs["warnings"] = selection.warnings_about(fresh, s)
+    pd.testing.assert_frame_equal(selection.key_accounts(kd, s), fresh)
