@@ -216,9 +216,10 @@ service_plots.relationship_gap(levels);
 # %%
 # NBVAL_CHECK_OUTPUT
 beyond = levels.loc[levels["gap"] < 0].sort_values("gap")
-for cid, r in beyond.iterrows():
+for cid, r in beyond.head(notebook.LIST).iterrows():  # a long list: the first ones, then how many more
     print(f"{cid}  margin {formatting.pct(r['margin_pct'], 1):>6}  recommended "
           f"{r['recommended_level']:<12} observed {r['observed_level']:<12} gap {r['gap']:+d}")
+notebook.more(len(beyond), notebook.LIST, what="accounts served beyond their margin")
 
 # %%
 if len(beyond):
