@@ -248,10 +248,11 @@ from kamlib import selection
 everyone = selection.key_accounts(kd, s)
 loss_makers = everyone.loc[everyone["is_loss_maker"] & (everyone["abc_class"] == "A")]
 lossy = service.relationship_levels(kd, s, loss_makers)
-for cid, r in lossy.iterrows():
+for cid, r in lossy.head(notebook.LIST).iterrows():  # a long list: the first ones, then how many more
     print(f"{cid}  rank {r['revenue_rank']:>3}  margin {formatting.pct(r['margin_pct'], 1):>5}  "
           f"recommended {r['recommended_level']:<12} observed {r['observed_level']:<12} "
           f"gap {r['gap']:+d}")
+notebook.more(len(lossy), notebook.LIST, what="class-A loss makers")
 
 # %%
 if len(lossy):
@@ -859,7 +860,7 @@ if len(accounts) > 0:
     n_short = short["customer_id"].nunique()
     n_missing = int((short["visits_required"] - short["visits_planned"]).sum())
     print(f"{n_short} accounts short, {n_missing} visits missing")
-    display(tables.table(short, top=None, what="accounts short",
+    display(tables.table(short, top=notebook.LIST, what="accounts short",
                          columns={"visits_required": "visits needed", "visits_planned": "visits planned"}))
     display(exercises.check("04.1", {"accounts short": n_short, "visits missing": n_missing},
                             data_source=kd, settings_file=s))
@@ -909,7 +910,7 @@ both = both.loc[both["rising"].fillna(False).astype(bool)]
 display(tables.table(both[["account_manager", "margin_pct", "recommended_level", "observed_level", "change"]],
                      formats={"margin_pct": "pct:1", "change": "number:1"},
                      columns={"margin_pct": "margin", "change": "complaints per 100 orders, change"},
-                     top=None, what="accounts"))
+                     top=notebook.LIST, what="accounts"))
 display(exercises.check("04.3", list(both.index), data_source=kd, settings_file=s))
 
 # %% [markdown] tags=["solution"]

@@ -217,12 +217,14 @@ def shared_for_run(out_dir: str | Path, source="sample", columns: dict | None = 
     old_handler = _exit_on_sigterm()
     try:
         if warm:
-            import multiprocessing
+            import subprocess
+            import sys
 
-            p = multiprocessing.get_context("spawn").Process(
-                target=_warm, args=(str(folder), str(source), columns))
-            p.start()
-            p.join()
+            # a fresh interpreter: the memory the loading takes is given back at its end
+            code = ("import json, sys; from kamlib.data import cache; "
+                    "cache._warm(sys.argv[1], sys.argv[2], json.loads(sys.argv[3]))")
+            subprocess.run([sys.executable, "-c", code, str(folder), str(source),
+                            json.dumps(columns)], check=False)
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
