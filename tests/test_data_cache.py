@@ -56,6 +56,11 @@ def test_the_run_copy_is_the_same_data_and_report(no_run, tmp_path, monkeypatch,
     assert copy is not data.load(export)  # a fresh object each time: no shared mutation
     copy.orders["scribble"] = 1
     assert "scribble" not in data.load(export).orders.columns
+    # within one process the entry is read once; each call still gets its own tables
+    again = data.load(export)
+    assert again.orders is not copy.orders and "scribble" not in again.orders.columns
+    again.orders.loc[0, "net_amount"] = -1.0  # an edit in place: copy-on-write
+    assert data.load(export).orders.loc[0, "net_amount"] == fresh.orders.loc[0, "net_amount"]
     checked = data.check(export)
     assert checked == report and checked.text() == report.text()
     # another source (the sample itself) is not in the cache: loaded as usual

@@ -150,10 +150,40 @@ def lookup(part: str, source, columns: dict | None = None,
     return stored.get("value")
 
 
+_IN_PROCESS: dict = {}  # the last entry read in this process: {"key": ..., "kd": ...}
+
+
+def _fresh(kd):
+    """A copy of ``kd`` whose tables are new DataFrame objects over the same memory:
+    with pandas' copy-on-write a change to one copy never reaches another."""
+    import dataclasses
+
+    import pandas as pd
+
+    tables = {f.name: getattr(kd, f.name).copy(deep=False)
+              for f in dataclasses.fields(kd)
+              if isinstance(getattr(kd, f.name), pd.DataFrame)}
+    return dataclasses.replace(kd, **tables)
+
+
 def cached_load(source, columns: dict | None = None):
     """The run's copy of ``data.load(source, columns)`` (a fresh object at each call), or
-    None when there is none (:func:`kamlib.data.load` then loads as usual)."""
-    return lookup("data", source, columns)
+    None when there is none (:func:`kamlib.data.load` then loads as usual).
+
+    Within one kernel the entry is read once: the chapter's ``notebook.load`` and its
+    exercise checks (which load the data for themselves) share the memory of one copy
+    (copy-on-write: :func:`_fresh`), instead of reading, and holding, it twice."""
+    if folder_in_use() is None:
+        return None
+    key = fingerprint(source, columns)
+    if _IN_PROCESS.get("key") == (str(folder_in_use()), key):
+        return _fresh(_IN_PROCESS["kd"])
+    kd = lookup("data", source, columns)
+    if kd is None:
+        return None
+    _IN_PROCESS.clear()
+    _IN_PROCESS.update(key=(str(folder_in_use()), key), kd=kd)
+    return _fresh(kd)
 
 
 def cached_check(source, columns: dict | None = None):
