@@ -229,8 +229,8 @@ def load(source: str | Path = "sample", columns: dict[str, str] | None = None, *
     :data:`kamlib.engine.AUTO_THRESHOLD_BYTES`).
 
     In a ``kam chapters`` run, the data is read and validated once for every chapter:
-    ``load`` (pandas engine) and :func:`check` then return a fresh copy of that run's
-    result (:mod:`kamlib.data.cache`, keyed on the files' names, sizes and times).
+    ``load`` (pandas engine) and :func:`check` then return that run's result, read once
+    per kernel (:mod:`kamlib.data.cache`, keyed on the files' names, sizes and times).
     """
     from kamlib import engine as _engine
     from kamlib.data import cache
