@@ -166,3 +166,15 @@ def test_a_run_stopped_with_kill_removes_its_folder(tmp_path):
     assert p.wait(timeout=30) == 128 + signal.SIGTERM
     time.sleep(0.1)
     assert not folder.exists() and list(out.iterdir()) == []
+
+
+def test_no_room_for_the_folder_means_no_sharing(no_run, tmp_path, monkeypatch):
+    import tempfile
+
+    def refuse(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    with cache.shared_for_run(tmp_path / "out", "sample") as folder:
+        assert folder is None and cache.folder_in_use() is None
+    assert list((tmp_path / "out").iterdir()) == []

@@ -229,11 +229,16 @@ def shared_for_run(out_dir: str | Path, source="sample", columns: dict | None = 
     Sets :data:`ENV` for the block (the chapters' kernels inherit it), with ``warm``
     loads ``source`` into it first (in a separate process, so the memory the loading
     takes is given back before the chapters start), and removes the folder and the
-    variable at the end, whatever happens. Yields the folder."""
+    variable at the end, whatever happens. Yields the folder (None when it cannot be
+    made: then nothing is shared and each chapter loads the data itself)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale(out_dir)
-    folder = Path(tempfile.mkdtemp(prefix=PREFIX, dir=out_dir))  # mode 0700
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=PREFIX, dir=out_dir))  # mode 0700
+    except OSError:  # no room for it: the chapters load the data themselves
+        yield None
+        return
     before = os.environ.get(ENV)
     os.environ[ENV] = str(folder)
     old_handler = _exit_on_sigterm()
