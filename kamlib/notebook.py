@@ -115,6 +115,10 @@ def warn(messages) -> None:
 SHOW = 10
 """How many rows (or highlighted customers) a chapter shows of a long list."""
 
+LIST = 40
+"""The most rows a chapter prints of a list that grows with the number of customers
+(then "... and N more"): on a large export every row would make a chapter of megabytes."""
+
 
 def more(n_total: int, n_shown: int = SHOW, what: str = "customers") -> None:
     """Print "... and N more <what>" when a list was cut to its first ``n_shown``."""

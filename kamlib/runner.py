@@ -10,7 +10,10 @@ Each is executed with papermill in its own process (in parallel, ``workers`` at 
 with the notebooks folder as working directory so the relative paths of the chapters
 work, into ``out_dir``; an HTML copy is written next to it for reading in a browser (it
 needs no network: figures are embedded, formulas are MathML). A chapter that fails is named with the cell
-that failed, and its executed notebook (with the error) is kept for inspection.
+that failed, and its executed notebook (with the error) is kept for inspection. The data
+is read and validated once for the whole run, before the chapters start, and each
+chapter's ``data.load`` / ``data.check`` returns a copy of that
+(:mod:`kamlib.data.cache`: a private folder inside ``out_dir``, removed when the run ends).
 
 The learners' copies are generated from the chapters, never edited by hand: every cell
 tagged ``solution`` is replaced by an empty cell (``# Your answer here``), the
@@ -271,6 +274,8 @@ def run_chapters(
     timeout: int = CELL_TIMEOUT_SECONDS,
     settings_file: str | Path | None = None,
     analysis_year: int | None = None,
+    share_data: bool = True,
+    only: tuple[str, ...] | list[str] | None = None,
 ) -> list[ChapterResult]:
     """Execute every chapter into ``out_dir``, ``workers`` at a time. Returns one result each.
 
@@ -282,14 +287,25 @@ def run_chapters(
     notebook. A failing chapter does not stop the others: every chapter runs, so one
     run shows every problem. Prints one line per chapter as it finishes, then the
     failures in full (to stderr). Results come back in chapter order.
+
+    ``share_data``: load and validate the data once, before the chapters start, and let
+    every chapter read that copy (:mod:`kamlib.data.cache`: a private folder inside
+    ``out_dir``, removed at the end of the run) instead of validating it again.
+    ``only``: run just the chapters whose file names start with one of these (``("00",
+    "01")``); None: every chapter.
     """
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    import contextlib
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from kamlib.data import cache as _data_cache
 
     folder = Path(notebooks_dir) if notebooks_dir is not None else NOTEBOOKS_DIR
     out_dir = Path(out_dir)
     _check_not_source(out_dir, folder)
     chapters = chapter_paths(folder)
+    if only is not None:
+        chapters = [p for p in chapters if p.name.startswith(tuple(str(o) for o in only))]
     if not chapters:
         print(f"No chapters (NN_*.ipynb) in {folder}.")
         return []
@@ -316,7 +332,15 @@ def run_chapters(
     # "spawn": a clean interpreter per worker, the same on every platform, and no
     # fork of a process that may hold threads.
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    # the data is loaded and validated once for every chapter (kamlib.data.cache): a
+    # private folder inside out_dir, set before the workers start so their kernels
+    # inherit it, and removed when the run ends, whatever happens
+    shared = (_data_cache.shared_for_run(out_dir, params.get("data_source", DEFAULT_DATA_SOURCE))
+              if share_data else contextlib.nullcontext())
+    with shared, ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        if share_data:
+            print(f"  data loaded and checked once for every chapter "
+                  f"({time.perf_counter() - started:.1f} s)", flush=True)
         futures = {pool.submit(_run_task, t): t for t in tasks}
         for fut in as_completed(futures):
             t = futures[fut]

@@ -606,15 +606,62 @@ def _elasticity_fit(g: pd.DataFrame, min_points: int, min_price_variation: float
                         index=pd.Index(np.asarray(cids, dtype=object), name="customer_id"))
 
 
+_NOT_FOR_INDICATORS = frozenset({
+    "reference", "standardisation", "z_clip", "indicator_weights", "stand_out",
+    "mixed_rule", "mixed_margin", "min_coverage", "confidence_scale", "evidence_min_z",
+    "evidence_items", "clusters", "cluster_seed", "cluster_restarts", "benefit_price",
+    "benefit_service", "benefit_technology"})
+"""Settings of the rule, the clustering and the benefit view: they do not change the
+indicators, so changing them reuses the indicators already computed (any other field,
+also one added later, is part of the key: a change computes them again)."""
+
+_INDICATOR_MEMO: list = []  # [(weak refs to the tables, key, indicators)], newest last
+_MEMO_SIZE = 2  # a chapter's data and its exercise checks' copy
+
+
+def _memo_key(kd, seg, years: list[int]) -> tuple:
+    import dataclasses
+
+    from kamlib import formatting
+
+    tables = tuple((id(t), getattr(t, "shape", None), tuple(getattr(t, "columns", ())))
+                   for t in (kd.orders, kd.interactions, kd.products))
+    fields = tuple((f.name, repr(getattr(seg, f.name))) for f in dataclasses.fields(seg)
+                   if f.name not in _NOT_FOR_INDICATORS)
+    return (tables, fields, tuple(int(y) for y in years), formatting.tonne_divisor())
+
+
 def _all_indicators(kd, seg: SegmentationSettings, years: list[int]) -> pd.DataFrame:
     """The indicators of every customer with orders in the window (index customer_id):
     :func:`kamlib.features.window_indicators`, from SQL aggregates of the order lines
-    (over the export's file for a large export, over the loaded lines otherwise)."""
+    (over the export's file for a large export, over the loaded lines otherwise).
+
+    Computed once per loaded data and indicator settings: the chapters ask for them
+    ten times (segments, profiles, clusters, levers, the rule under other settings),
+    and on a large export each pass over the order lines takes seconds. The memo holds
+    the last two, keyed on the very table objects (weak references: never kept alive
+    for the memo, never matched by another object), their shapes and columns, the
+    settings the indicators read, the window and the weight unit; a copy is returned.
+    (Values edited in place inside a loaded table would not be seen: kamlib and the
+    chapters never do that.)"""
+    import weakref
+
     from kamlib import features
 
+    key = _memo_key(kd, seg, years)
+    tables = (kd.orders, kd.interactions, kd.products)
+    for refs, k, frame in _INDICATOR_MEMO:
+        if k == key and all(r() is t for r, t in zip(refs, tables)):
+            return frame.copy()
     out = features.window_indicators(kd, seg, years, fit=_elasticity_fit)
     for name in INDICATOR_NAMES:
         out[name] = out[name].astype(float)
+    try:
+        refs = tuple(weakref.ref(t) for t in tables)
+    except TypeError:  # a table that takes no weak reference: not memoised
+        return out
+    _INDICATOR_MEMO.append((refs, key, out.copy()))
+    del _INDICATOR_MEMO[:-_MEMO_SIZE]
     return out
 
 

@@ -1856,9 +1856,69 @@ def key_accounts(kd, s, *, customer_year: pd.DataFrame | None = None,
     activity counts of ``kamlib.activity_facts`` when already computed (passed on to
     :func:`kamlib.costing.cost_to_serve`).
     """
+    memo = customer_year is None and activity is None
+    if memo:
+        hit = _memo_get(kd, s)
+        if hit is not None:
+            return hit
     out = decide(customer_facts(kd, s, customer_year=customer_year, activity=activity), s)
     out.attrs["warnings"] = warnings_about(out, s)
+    if memo:
+        _memo_put(kd, s, out)
     return out
+
+
+# The key-account list computed once per loaded data and settings: every chapter, its
+# exercise checks and segmentation.key_account_ids ask for it again, and on a large
+# export each call is seconds of work. Keyed on the very table objects (weak references:
+# never kept alive by the memo, never matched by another object), their shapes and
+# columns, the whole settings and the company of the text; a copy is returned. (Values edited in place inside a
+# loaded table would not be seen: kamlib and the chapters never do that.)
+_KA_MEMO: list = []  # [(weak refs to the tables, key, table)], newest last
+_KA_MEMO_SIZE = 2
+_KA_TABLES = ("customers", "products", "orders", "interactions", "contacts",
+              "assessments", "rebates")
+
+
+def _memo_key(kd, s) -> tuple:
+    tables = tuple((id(t), getattr(t, "shape", None), tuple(getattr(t, "columns", ())))
+                   for t in (getattr(kd, n, None) for n in _KA_TABLES))
+    from kamlib import formatting
+
+    return (tables, repr(s), tuple(sorted(getattr(kd, "available", ()) or ())),
+            repr(formatting.current_company()))  # the reasons' words name its currency
+
+
+def _copy(t: pd.DataFrame) -> pd.DataFrame:
+    import copy
+
+    out = t.copy()
+    out.attrs = copy.deepcopy(t.attrs)
+    return out
+
+
+def _memo_get(kd, s):
+    try:
+        key = _memo_key(kd, s)
+    except Exception:  # noqa: BLE001 - no memo for data it cannot describe
+        return None
+    tables = tuple(getattr(kd, n, None) for n in _KA_TABLES)
+    for refs, k, table in _KA_MEMO:
+        if k == key and all(r() is t for r, t in zip(refs, tables)):
+            return _copy(table)
+    return None
+
+
+def _memo_put(kd, s, table: pd.DataFrame) -> None:
+    import weakref
+
+    try:
+        refs = tuple(weakref.ref(getattr(kd, n)) for n in _KA_TABLES)
+        key = _memo_key(kd, s)
+    except Exception:  # noqa: BLE001 - a table that takes no weak reference: no memo
+        return
+    _KA_MEMO.append((refs, key, _copy(table)))
+    del _KA_MEMO[:-_KA_MEMO_SIZE]
 
 
 LOSS_MAKERS_DOMINATE = 0.5

@@ -863,7 +863,7 @@ unsure = segments_table[segments_table["confidence"] < 0.6]
 fam = unsure[["price_score", "service_score", "technology_score"]]
 closest = fam.fillna(-float("inf")).idxmax(axis=1).str.replace("_score", "").where(fam.notna().any(axis=1))
 answer_6 = list(unsure.index)
-display(tables.table(unsure.assign(closest=closest)[["segment", "closest", "confidence"]], top=None,
+display(tables.table(unsure.assign(closest=closest)[["segment", "closest", "confidence"]], top=notebook.LIST,
                      what="key accounts", formats={"confidence": "number:2"}))
 
 # %% [markdown] tags=["solution"]

@@ -518,10 +518,11 @@ tables.table(response[["elasticity_used", "price_change", "contribution_margin",
 # NBVAL_CHECK_OUTPUT
 
 paid = response.loc[response["rebate_before"] > 0]
-for cid, r in paid.iterrows():
+for cid, r in paid.head(notebook.LIST).iterrows():  # a long list: the first ones, then how many more
     print(f"{cid}: rebate {formatting.pct(-r['price_change'], 1)} at margin {formatting.pct(r['contribution_margin'])}: "
           f"needs +{formatting.pct(r['break_even_volume_change'], 1)}, gets +{formatting.pct(r['volume_change'], 1)} "
           f"(ε {r['elasticity_used']:.1f} vs ε* {r['break_even_elasticity']:.1f}) -> {formatting.eur(r['incremental_margin'])}")
+notebook.more(len(paid), notebook.LIST, what="customers with a rebate")
 print(f"Customers whose response pays for their rebate: {int(paid['earns_back'].sum())} of {len(paid)}")
 
 # %% [markdown]
@@ -837,11 +838,12 @@ tables.table(projection[["schedule", "last_year_volume", "projected_volume", "ti
 # NBVAL_CHECK_OUTPUT
 
 print(f"Plan year {projection.attrs['plan_year']}, {projection.attrs['customers']}: {len(projection)}")
-for cid, r in projection.iterrows():
+for cid, r in projection.head(notebook.LIST).iterrows():
     nxt = ("top tier" if pd.isna(r["to_next_tier"]) else
            f"{formatting.kg(r['to_next_tier'])} to {formatting.pct(r['next_tier_rate'])}, worth {formatting.eur(r['value_of_next_tier'])}")
     print(f"{cid}  {r['schedule']:<17} tier {r['tier_reached']}  {formatting.eur(r['projected_rebate']):>11}  "
           f"({formatting.pct(r['rebate_pct_of_margin'], 1)} of margin)  {nxt}")
+notebook.more(len(projection), notebook.LIST, what="accounts")
 
 # %% [markdown]
 # An exception for one account is one line in the settings. Here is what it changes,
@@ -1002,7 +1004,7 @@ display(tables.table(safe, formats={"deal_discount": "pct", "max_pulled_forward"
                               "break_even_new_share": "break-even share of new volume",
                               "max_pulled_forward": "pays while pulled forward is at most",
                               "assumption_safe": f"setting ({formatting.pct(s.rebates.pull_forward_share)}) on the safe side"},
-                     what="accounts", top=None))
+                     what="accounts", top=notebook.LIST))
 not_safe = list(safe.index[~safe["assumption_safe"]])
 display(exercises.check("03.5", not_safe, data_source=kd, settings_file=s))
 display(prose.say(

@@ -223,9 +223,10 @@ service_plots.relationship_gap(levels);
 # %%
 # NBVAL_CHECK_OUTPUT
 beyond = levels.loc[levels["gap"] < 0].sort_values("gap")
-for cid, r in beyond.iterrows():
+for cid, r in beyond.head(notebook.LIST).iterrows():  # a long list: the first ones, then how many more
     print(f"{cid}  margin {formatting.pct(r['margin_pct'], 1):>6}  recommended "
           f"{r['recommended_level']:<12} observed {r['observed_level']:<12} gap {r['gap']:+d}")
+notebook.more(len(beyond), notebook.LIST, what="accounts served beyond their margin")
 
 # %%
 if len(beyond):
@@ -254,11 +255,12 @@ from kamlib import selection
 everyone = selection.key_accounts(kd, s)
 loss_makers = everyone.loc[everyone["is_loss_maker"] & (everyone["abc_class"] == "A")]
 lossy = service.relationship_levels(kd, s, loss_makers)
-for cid, r in lossy.iterrows():
+for cid, r in lossy.head(notebook.LIST).iterrows():  # a long list: the first ones, then how many more
     observed = r["observed_level"] if pd.notna(r["observed_level"]) else unknowns.WORD
     gap = f"{int(r['gap']):+d}" if pd.notna(r["gap"]) else unknowns.WORD
     print(f"{cid}  rank {r['revenue_rank']:>3}  margin {formatting.pct(r['margin_pct'], 1):>5}  "
           f"recommended {r['recommended_level']:<12} observed {observed:<12} gap {gap}")
+notebook.more(len(lossy), notebook.LIST, what="class-A loss makers")
 
 # %%
 if len(lossy) and lossy["observed_level"].isna().all():
@@ -889,7 +891,7 @@ if len(accounts) > 0:
     n_short = short["customer_id"].nunique()
     n_missing = int((short["visits_required"] - short["visits_planned"]).sum())
     print(f"{n_short} accounts short, {n_missing} visits missing")
-    display(tables.table(short, top=None, what="accounts short",
+    display(tables.table(short, top=notebook.LIST, what="accounts short",
                          columns={"visits_required": "visits needed", "visits_planned": "visits planned"}))
     display(exercises.check("04.1", {"accounts short": n_short, "visits missing": n_missing},
                             data_source=kd, settings_file=s))
@@ -939,7 +941,7 @@ both = both.loc[both["rising"].fillna(False).astype(bool)]
 display(tables.table(both[["account_manager", "margin_pct", "recommended_level", "observed_level", "change"]],
                      formats={"margin_pct": "pct:1", "change": "number:1"},
                      columns={"margin_pct": "margin", "change": "complaints per 100 orders, change"},
-                     top=None, what="accounts"))
+                     top=notebook.LIST, what="accounts"))
 display(exercises.check("04.3", list(both.index), data_source=kd, settings_file=s))
 
 # %% [markdown] tags=["solution"]

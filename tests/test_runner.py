@@ -311,3 +311,41 @@ def test_a_learners_copy_runs_where_it_is_written(tmp_path):
         shutil.rmtree(out, ignore_errors=True)
         if out.parent.is_dir() and not any(out.parent.iterdir()):
             out.parent.rmdir()
+
+
+@pytest.mark.notebooks
+def test_the_chapters_of_a_run_share_one_validated_load(tmp_path, monkeypatch):
+    import shutil
+
+    from kamlib import data
+    from kamlib.data import cache
+
+    monkeypatch.delenv(cache.ENV, raising=False)
+    export = tmp_path / "export"
+    shutil.copytree(data.SAMPLE_DIR, export)
+    nbdir = tmp_path / "nb"
+    for name in ("01_a.ipynb", "02_b.ipynb"):
+        _write(nbdir, name, _nb(
+            _code('data_source = "sample"', tags=["parameters"]),
+            _code("import json, os\nfrom kamlib import data\nfrom kamlib.data import cache\n"
+                  "kd = data.load(data_source)\n"
+                  "print(json.dumps({'shared': cache.cached_load(data_source) is not None,\n"
+                  "                  'lines': len(kd.orders),\n"
+                  "                  'checked': data.check(data_source).ok}))"),
+        ))
+    out = tmp_path / "out"
+    results = runner.run_chapters(out, workers=2, data_source=export, notebooks_dir=nbdir,
+                                  html=False)
+    expected = {"shared": True, "lines": len(data.load(export).orders), "checked": True}
+    for r in results:
+        assert r.ok, r.error
+        ran = nbformat.read(r.output_path, as_version=4)
+        assert json.loads(ran.cells[-1].outputs[0].text) == expected
+    # nothing of the data is left behind: only the executed chapters
+    assert sorted(p.name for p in out.iterdir()) == ["01_a.ipynb", "02_b.ipynb"]
+    assert cache.ENV not in __import__("os").environ
+    # without sharing, each chapter loads the data itself
+    [r] = runner.run_chapters(out, data_source=export, notebooks_dir=nbdir, html=False,
+                              share_data=False, only=["01"])
+    ran = nbformat.read(r.output_path, as_version=4)
+    assert json.loads(ran.cells[-1].outputs[0].text) == {**expected, "shared": False}

@@ -192,6 +192,11 @@ def check(source: str | Path = "sample", columns: dict[str, str] | None = None
     far above the quantity ordered, estimated annual use below what was sold,
     assessments for future years, customer ids with path or control characters.
     """
+    from kamlib.data import cache
+
+    shared = cache.cached_check(source, columns)  # a `kam chapters` run checked it once
+    if shared is not None:
+        return shared
     chk = _run(source, columns)
     return CheckReport(source=chk.source, problems=tuple(chk.problems),
                        summary=chk.summary())
@@ -222,9 +227,18 @@ def load(source: str | Path = "sample", columns: dict[str, str] | None = None, *
     to pandas for a source the SQL cannot read exactly as this loader does) or
     ``"auto"`` (``"duckdb"`` when the order-line file is larger than
     :data:`kamlib.engine.AUTO_THRESHOLD_BYTES`).
+
+    In a ``kam chapters`` run, the data is read and validated once for every chapter:
+    ``load`` (pandas engine) and :func:`check` then return that run's result, read once
+    per kernel (:mod:`kamlib.data.cache`, keyed on the files' names, sizes and times).
     """
     from kamlib import engine as _engine
+    from kamlib.data import cache
 
+    if engine == "pandas":  # a `kam chapters` run loaded it once (kamlib.data.cache)
+        shared = cache.cached_load(source, columns)
+        if shared is not None:
+            return shared
     if _engine.use_engine(source, engine):
         from kamlib.data.large import load_large
 

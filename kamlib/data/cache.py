@@ -1,0 +1,263 @@
+"""The loaded data, shared by the chapters of one ``kam chapters`` run.
+
+    with cache.shared_for_run(out_dir, data_source) as folder:   # kamlib.runner
+        ...  # the chapters' kernels get KAM_DATA_CACHE=folder
+    kd = data.load(data_source)     # inside a chapter: the run's copy when there is one
+
+Every chapter starts with ``notebook.load``, which reads and validates the whole export
+(:func:`kamlib.data.load`). On a large export that is most of a chapter's time (39-85 s
+per chapter at 20,000 customers), and six chapters did it six times. In a ``kam
+chapters`` run the data is now read and validated **once**, before the chapters start,
+and kept as a pickle of the validated :class:`kamlib.data.KamData` and of the
+:class:`kamlib.data.CheckReport`; :func:`kamlib.data.load` and :func:`kamlib.data.check`
+(default engine) return that copy (read once per kernel, a few seconds) instead of
+validating again, so the chapters' code is unchanged.
+
+Why a pickle, and where (the choice, with privacy in mind):
+
+- The chapters run in separate kernel processes, so an in-memory copy cannot be shared;
+  a file is the only way. A pickle gives back the very same frames (dtypes, index,
+  ``attrs``, notes), which Parquet or CSV would not for every column type.
+- The file lives in a private folder **inside the run's output folder**
+  (``OUT/.kam-data-cache-XXXXXXXX``, readable by the owner only), next to the executed
+  chapters, which show the same company's data anyway: nothing goes to the system's
+  temporary folder. The folder is removed when the run ends, also when a chapter fails
+  or the run is interrupted (Ctrl+C, ``kill``: ``try/finally``); a folder left by a
+  run that could not clean up (``kill -9``, a power cut) is removed by the next run
+  into the same output folder (:func:`remove_stale`).
+- The entry is keyed on the data's fingerprint (:func:`fingerprint`: the resolved path,
+  and each file's name, size and modification time) and the column map, and checked
+  again when read: a file changed during the run is loaded afresh, never served stale.
+- Only this module writes the folder, and only the run that made it points the kernels
+  at it (environment variable :data:`ENV`); outside a run (a learner opening a chapter
+  in JupyterLab, ``kam analyse``, the reports) nothing is cached.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import signal
+import tempfile
+from pathlib import Path
+
+ENV = "KAM_DATA_CACHE"
+"""Environment variable naming the run's cache folder (set by :mod:`kamlib.runner`)."""
+
+PREFIX = ".kam-data-cache-"
+"""Name of the cache folder inside the output folder: ``PREFIX`` + random letters."""
+
+SUFFIX = ".kamdata.pickle"
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.is_file())
+    return [path] if path.exists() else []
+
+
+def fingerprint(source, columns: dict | None = None) -> str:
+    """SHA-256 of what :func:`kamlib.data.load` reads: ``source`` as given and its
+    resolved path, each file's name, size and modification time (ns), and the column map.
+
+    Any change of a data file (rewritten, touched, added, removed) changes it."""
+    from kamlib.data.sources import resolve_source
+
+    path = resolve_source(source).resolve()
+    files = [[p.name, st.st_size, st.st_mtime_ns]
+             for p in _files(path) for st in [p.stat()]]
+    text = json.dumps({"source": str(source), "path": str(path), "files": files,
+                       "columns": sorted((columns or {}).items())}, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _entry(folder: Path, key: str, part: str) -> Path:
+    return Path(folder) / f"{key}.{part}{SUFFIX}"
+
+
+def folder_in_use() -> Path | None:
+    """The run's cache folder (named by :data:`ENV`), or None outside a run."""
+    value = os.environ.get(ENV)
+    return Path(value) if value and Path(value).is_dir() else None
+
+
+def compute(source, columns: dict | None = None):
+    """Read and validate ``source`` once: ``(report, kd)``, what :func:`kamlib.data.check`
+    and :func:`kamlib.data.load` return (``kd`` None when the data has problems)."""
+    from kamlib import data
+
+    chk = data._run(source, columns)
+    report = data.CheckReport(source=chk.source, problems=tuple(chk.problems),
+                              summary=chk.summary())
+    kd = None if chk.problems else data._kamdata(chk)
+    return report, kd
+
+
+def _write(target: Path, key: str, value) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".writing-", suffix=SUFFIX)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump({"key": key, "value": value}, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def store(folder: str | Path, source, columns: dict | None = None) -> list[Path]:
+    """Validate ``source`` once and write its check report and (when it has no problems)
+    its data into the cache ``folder``; returns the files written.
+
+    The fingerprint is taken *before* reading, so a file changed while it was read
+    makes the entries never match; each pickle is written to a temporary name, then
+    renamed: a reader never sees half a file."""
+    key = fingerprint(source, columns)
+    report, kd = compute(source, columns)
+    written = []
+    for part, value in (("report", report), ("data", kd)):
+        if value is not None:
+            target = _entry(Path(folder), key, part)
+            _write(target, key, value)
+            written.append(target)
+    return written
+
+
+def lookup(part: str, source, columns: dict | None = None,
+           folder: str | Path | None = None):
+    """The stored ``part`` (``"data"``: the KamData, ``"report"``: the CheckReport) for
+    ``source``, or None: no cache (``folder`` default: :func:`folder_in_use`), no entry,
+    the files changed since, or an entry that cannot be read (then the caller loads as
+    if there were none)."""
+    folder = Path(folder) if folder is not None else folder_in_use()
+    if folder is None:
+        return None
+    try:
+        key = fingerprint(source, columns)
+        entry = _entry(folder, key, part)
+        if not entry.is_file():
+            return None
+        with open(entry, "rb") as f:
+            stored = pickle.load(f)  # noqa: S301 - written by store() in a private folder
+    except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError,
+            ImportError, TypeError):
+        return None
+    if not isinstance(stored, dict) or stored.get("key") != key:
+        return None
+    return stored.get("value")
+
+
+_IN_PROCESS: dict = {}  # the entry read in this process: {"key": ..., "kd": ...}
+
+
+def cached_load(source, columns: dict | None = None):
+    """The run's copy of ``data.load(source, columns)``, or None when there is none
+    (:func:`kamlib.data.load` then loads as usual).
+
+    Within one kernel the entry is read once and the same object is returned to every
+    caller: the chapter's ``notebook.load`` and its exercise checks (which load the data
+    for themselves) work on the very same tables, so the answers are checked against
+    the data the chapter used, the memory is held once (4.6 GB at 50,000 customers x 10
+    years), and the results remembered for those tables (the key accounts, the
+    segmentation indicators) serve both. The chapters never edit the loaded tables in
+    place (and with pandas' copy-on-write, nothing derived from them can)."""
+    folder = folder_in_use()
+    if folder is None:
+        return None
+    key = (str(folder), fingerprint(source, columns))
+    if _IN_PROCESS.get("key") == key:
+        return _IN_PROCESS["kd"]
+    kd = lookup("data", source, columns)
+    if kd is None:
+        return None
+    _IN_PROCESS.clear()
+    _IN_PROCESS.update(key=key, kd=kd)
+    return kd
+
+
+def cached_check(source, columns: dict | None = None):
+    """The run's copy of ``data.check(source, columns)``, or None when there is none."""
+    return lookup("report", source, columns)
+
+
+def remove_stale(out_dir: str | Path) -> list[Path]:
+    """Remove the cache folders a killed run left in ``out_dir``; returns them."""
+    out_dir = Path(out_dir)
+    gone = []
+    if out_dir.is_dir():
+        for p in out_dir.glob(PREFIX + "*"):
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+                gone.append(p)
+    return gone
+
+
+def _warm(folder: str, source, columns) -> None:
+    """Store ``source`` in the cache ``folder`` (in a process of its own)."""
+    try:
+        store(folder, source, columns)
+    except Exception:  # noqa: BLE001 - the chapters then load as usual and say what is wrong
+        pass
+
+
+def _exit_on_sigterm():
+    """Make SIGTERM (``kill PID``) end the run through its ``finally`` blocks, so the
+    cache folder is removed then too (Ctrl+C already does). Returns the handler it
+    replaced, or None where it cannot be set (not the main thread)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def _stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    try:
+        return signal.signal(signal.SIGTERM, _stop)
+    except (ValueError, OSError):
+        return None
+
+
+@contextlib.contextmanager
+def shared_for_run(out_dir: str | Path, source="sample", columns: dict | None = None, *,
+                   warm: bool = True):
+    """A private cache folder inside ``out_dir`` for the length of a ``with`` block.
+
+    Sets :data:`ENV` for the block (the chapters' kernels inherit it), with ``warm``
+    loads ``source`` into it first (in a separate process, so the memory the loading
+    takes is given back before the chapters start), and removes the folder and the
+    variable at the end, whatever happens. Yields the folder (None when it cannot be
+    made: then nothing is shared and each chapter loads the data itself)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale(out_dir)
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=PREFIX, dir=out_dir))  # mode 0700
+    except OSError:  # no room for it: the chapters load the data themselves
+        yield None
+        return
+    before = os.environ.get(ENV)
+    os.environ[ENV] = str(folder)
+    old_handler = _exit_on_sigterm()
+    try:
+        if warm:
+            import subprocess
+            import sys
+
+            # a fresh interpreter: the memory the loading takes is given back at its end
+            code = ("import json, sys; from kamlib.data import cache; "
+                    "cache._warm(sys.argv[1], sys.argv[2], json.loads(sys.argv[3]))")
+            subprocess.run([sys.executable, "-c", code, str(folder), str(source),
+                            json.dumps(columns)], check=False)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if old_handler is not None:
+            signal.signal(signal.SIGTERM, old_handler)
+        if before is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = before

@@ -1,0 +1,180 @@
+"""kamlib.data.cache: the data read and validated once for every chapter of a run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kamlib import data
+from kamlib.data import cache
+
+TABLES = ("customers", "products", "orders", "interactions", "contacts", "assessments",
+          "rebates")
+
+
+@pytest.fixture()
+def export(tmp_path) -> Path:
+    """A copy of the bundled sample as a company's export folder (CSV)."""
+    folder = tmp_path / "export"
+    shutil.copytree(data.SAMPLE_DIR, folder)
+    return folder
+
+
+@pytest.fixture()
+def no_run(monkeypatch):
+    monkeypatch.delenv(cache.ENV, raising=False)
+
+
+def _same(a, b) -> None:
+    for t in TABLES:
+        pd.testing.assert_frame_equal(getattr(a, t), getattr(b, t), check_exact=True)
+        assert getattr(a, t).dtypes.equals(getattr(b, t).dtypes)
+    assert (a.source, a.notes, a.available, a.given) == (b.source, b.notes, b.available,
+                                                         b.given)
+
+
+def test_outside_a_run_nothing_is_cached(no_run, tmp_path):
+    assert cache.folder_in_use() is None
+    assert cache.cached_load("sample") is None
+    assert cache.cached_check("sample") is None
+
+
+def test_the_run_copy_is_the_same_data_and_report(no_run, tmp_path, monkeypatch, export):
+    fresh = data.load(export)
+    report = data.check(export)
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    written = cache.store(folder, export)
+    assert sorted(p.name.split(".")[1] for p in written) == ["data", "report"]
+    monkeypatch.setenv(cache.ENV, str(folder))
+    copy = data.load(export)  # through the hook in data.load
+    _same(copy, fresh)
+    # read once per process: the chapter and its exercise checks get the same tables
+    assert data.load(export) is copy
+    checked = data.check(export)
+    assert checked == report and checked.text() == report.text()
+    # another source (the sample itself) is not in the cache: loaded as usual
+    assert cache.cached_load("sample") is None
+    _same(data.load("sample"), data.load(data.SAMPLE_DIR))
+
+
+def test_a_changed_file_is_never_served_from_the_cache(no_run, tmp_path, monkeypatch,
+                                                        export):
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    cache.store(folder, export)
+    monkeypatch.setenv(cache.ENV, str(folder))
+    assert cache.cached_load(export) is not None
+    before = cache.fingerprint(export)
+    # drop the last customer's lines: same files, one smaller
+    orders = export / "orders.csv"
+    lines = orders.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = data.load(export)  # the copy this process holds
+    orders.write_text("".join(lines[:-1]), encoding="utf-8")
+    assert cache.fingerprint(export) != before
+    assert cache.cached_load(export) is None and cache.cached_check(export) is None
+    assert len(data.load(export).orders) == len(lines) - 2  # read afresh: header, one less
+    assert len(kept.orders) == len(lines) - 1
+    # only the modification time changes: a miss too
+    cache.store(folder, export)
+    assert cache.cached_load(export) is not None
+    st = orders.stat()
+    os.utime(orders, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert cache.cached_load(export) is None
+    # a file added to the folder, or a different column map: a miss
+    cache.store(folder, export)
+    assert cache.cached_load(export, {"net_amount": "Netwr"}) is None
+    (export / "extra.csv").write_text("a\n1\n", encoding="utf-8")
+    assert cache.cached_load(export) is None
+
+
+def test_a_source_with_problems_keeps_its_report_and_still_raises(no_run, tmp_path,
+                                                                  monkeypatch, export):
+    (export / "orders.csv").write_text("customer_id,order_date\nC1,not a date\n",
+                                       encoding="utf-8")
+    expected = data.check(export)
+    assert not expected.ok
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    written = cache.store(folder, export)
+    assert [p.name.split(".")[1] for p in written] == ["report"]  # no data stored
+    monkeypatch.setenv(cache.ENV, str(folder))
+    assert data.check(export) == expected
+    with pytest.raises(data.DataError) as err:
+        data.load(export)
+    assert str(err.value) == expected.problems_text()
+
+
+def test_an_unreadable_entry_is_ignored(no_run, tmp_path, monkeypatch, export):
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    [_, entry] = sorted(cache.store(folder, export))  # data, report
+    entry.write_bytes(b"not a pickle")
+    monkeypatch.setenv(cache.ENV, str(folder))
+    assert cache.cached_check(export) is None
+    assert data.check(export).ok
+
+
+def test_the_run_folder_is_private_and_removed_whatever_happens(no_run, tmp_path, export):
+    out = tmp_path / "out"
+    with cache.shared_for_run(out, export) as folder:
+        assert folder.parent == out and folder.name.startswith(cache.PREFIX)
+        assert os.environ[cache.ENV] == str(folder)
+        assert (folder.stat().st_mode & 0o077) == 0  # the owner's only
+        assert len(list(folder.iterdir())) == 2
+        _same(data.load(export), cache.compute(export)[1])
+    assert not folder.exists() and list(out.iterdir()) == []
+    assert cache.ENV not in os.environ
+    with pytest.raises(RuntimeError, match="a chapter broke"):
+        with cache.shared_for_run(out, export, warm=False) as folder:
+            raise RuntimeError("a chapter broke")
+    assert not folder.exists() and list(out.iterdir()) == []
+    assert cache.ENV not in os.environ
+
+
+def test_a_folder_left_by_a_killed_run_is_removed_by_the_next(no_run, tmp_path):
+    out = tmp_path / "out"
+    left = out / f"{cache.PREFIX}abc123"
+    left.mkdir(parents=True)
+    (left / "x.data.kamdata.pickle").write_bytes(b"customer data")
+    (out / "01_chapter.ipynb").write_text("{}", encoding="utf-8")
+    assert cache.remove_stale(out) == [left]
+    assert sorted(p.name for p in out.iterdir()) == ["01_chapter.ipynb"]
+    with cache.shared_for_run(out, "sample", warm=False):
+        pass
+    assert sorted(p.name for p in out.iterdir()) == ["01_chapter.ipynb"]
+
+
+def test_a_run_stopped_with_kill_removes_its_folder(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    code = ("import sys, time\nfrom kamlib.data import cache\n"
+            f"with cache.shared_for_run({str(out)!r}, warm=False) as f:\n"
+            "    print(f, flush=True)\n    time.sleep(60)\n")
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    folder = Path(p.stdout.readline().strip())
+    assert folder.is_dir() and folder.parent == out
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=30) == 128 + signal.SIGTERM
+    time.sleep(0.1)
+    assert not folder.exists() and list(out.iterdir()) == []
+
+
+def test_no_room_for_the_folder_means_no_sharing(no_run, tmp_path, monkeypatch):
+    import tempfile
+
+    def refuse(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    with cache.shared_for_run(tmp_path / "out", "sample") as folder:
+        assert folder is None and cache.folder_in_use() is None
+    assert list((tmp_path / "out").iterdir()) == []
