@@ -40,7 +40,9 @@ def describe(fig) -> str:
         title = _clean(ax.get_title()) or _clean(ax.get_title(loc="left"))
         axes = [f"{k}: {v}" for k, v in (("x", _clean(ax.get_xlabel())),
                                           ("y", _clean(ax.get_ylabel()))) if v]
-        text = ". ".join(p for p in (title, "; ".join(axes)) if p)
+        text = title
+        if axes:
+            text = (title.rstrip(".") + ". " if title else "") + "; ".join(axes)
         if text and text not in panels and text != (parts[0] if parts else None):
             panels.append(text)
     parts += panels
