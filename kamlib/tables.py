@@ -399,6 +399,29 @@ def table(
     headers = []
     for col in frame.columns:
         values = frame[col]
+        if col in formats and not isinstance(formats[col], str):
+            specs = list(formats[col])
+            if len(specs) != total:
+                raise ValueError(
+                    f"tables.table: formats gives {len(specs)} kinds for column {col!r}, "
+                    f"which has {total} rows; give one kind per row, or one kind as text."
+                )
+            specs = specs[: len(frame)]
+            if not (pd.api.types.is_numeric_dtype(values) or values.isna().all()):
+                raise ValueError(
+                    f"tables.table: column {col!r} holds text, so it cannot take a kind "
+                    "per row; convert it to numbers first."
+                )
+            col_text = pd.Series(MISSING, index=values.index, dtype=object)
+            for spec in dict.fromkeys(specs):
+                rkind, rdec = _parse_spec(spec)
+                pos = np.flatnonzero(np.asarray(specs, dtype=object) == spec)
+                col_text.iloc[pos] = _format_column(values.iloc[pos], rkind, rdec).to_numpy()
+            cells[col] = col_text
+            heading = columns.get(col, col) if columns else col
+            headers.append(str(heading).replace("_", " ") if heading == col else str(heading))
+            kinds.append("number")
+            continue
         if col in formats:
             kind, dec = _parse_spec(formats[col])
             if kind in NUMERIC_KINDS and not (
