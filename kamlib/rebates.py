@@ -114,7 +114,10 @@ def break_even_share(concession, normal_margin) -> np.ndarray:
     - ``inf`` when something is given away and the normal price does not cover the cost
       (p ≤ c): no share of new volume makes it pay (the raw ratio would be negative,
       e.g. "−1,007 %");
-    - above 1 (100 %) when the deal price is below cost: even all-new volume loses money.
+    - above 1 (100 %) when the deal price is below cost: even all-new volume loses money;
+    - NaN when the deal price is *above* the normal price but the normal price does not
+      cover the cost (nothing given away, margin ≤ 0): the ratio would be a *ceiling*
+      (it pays only while at most that share is new), not the floor the column means.
 
     So every value is ≥ 0 and "> 1" means *never pays*; :mod:`kamlib.tables` shows such
     values as "never pays" (kind ``break_even``). NaN where an input is missing."""
@@ -124,6 +127,7 @@ def break_even_share(concession, normal_margin) -> np.ndarray:
     known = np.isfinite(c) & np.isfinite(m)
     n = np.where(known & (c <= 0) & (m > 0), 0.0, n)
     n = np.where(known & (c > 0) & (m <= 0), np.inf, n)
+    n = np.where(known & (c < 0) & (m <= 0), np.nan, n)
     return n
 
 

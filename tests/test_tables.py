@@ -223,12 +223,16 @@ def test_a_break_even_share_outside_0_to_100_percent_reads_as_words():
     from kamlib import rebates
 
     # the sample's P05 + P01 bundle: EUR 43,413 given away, normal margin EUR -4,309
-    n = rebates.break_even_share([43_413, 26_312, 0.0, 10.0, np.nan], [-4_309, 30_215, 100, 5, 1])
+    n = rebates.break_even_share([43_413, 26_312, 0.0, 10.0, np.nan, -1_204],
+                                 [-4_309, 30_215, 100, 5, 1, -10_718])
     assert np.isinf(n[0]) and n[0] > 0            # no share of new volume pays
     assert n[1] == pytest.approx(26_312 / 30_215)
     assert n[2] == 0.0                             # nothing given away: pays already
     assert n[3] == pytest.approx(2.0)              # deal price below cost
     assert np.isnan(n[4])
+    # priced above normal but below cost: 11% would be a ceiling, not a break-even floor
+    assert np.isnan(n[5])
+    n = n[:5]
     t = tables.table(pd.DataFrame({"break_even_new_share": n}))
     assert list(t.cells.iloc[:, 0]) == ["never pays", "87%", "0%", "never pays", "–"]
     assert "−1,007" not in t.to_text() and "-1,007" not in t.to_text()
