@@ -122,3 +122,22 @@ def test_figure_description_does_not_double_a_full_stop():
                      "customer_name": "Farrow S.L."})
     ax = plots.profit_waterfall(row)
     assert alt_text.describe(ax.figure).startswith("From list price to profit: Farrow S.L. y: ")
+
+
+def test_health_components_legend_is_off_the_score_labels():
+    from kamlib import review
+    from kamlib.plots import review as review_plots
+
+    # the sample's C0072: full scores at the bottom, where the legend used to sit
+    scores = {"volume": 14, "share_of_wallet": 0, "margin": 100, "complaints": 0,
+              "resolution": 73, "contacts": 0.4, "delivery": 8, "service_gap": 100}
+    row = pd.Series({f"{c}_score": v for c, v in scores.items()} | {"health": 26})
+    ax = review_plots.health_components(row, {c: 1.0 for c in review.COMPONENTS})
+    r = _boxes(ax)
+    legend = ax.get_legend().get_window_extent(r)
+    labels = [t for t in ax.texts if t.get_text()]
+    assert sorted(t.get_text() for t in labels).count("100") == 2
+    for t in labels:
+        assert not _text_box(t, r).overlaps(legend), t.get_text()
+    for patch in ax.patches:  # nor on a bar
+        assert not patch.get_window_extent(r).overlaps(legend)

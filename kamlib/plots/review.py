@@ -47,7 +47,8 @@ def health_components(row: pd.Series, weights: dict[str, float], signal_below: f
                Patch(facecolor="0.15", edgecolor="black",
                      label=f"in the red (below {signal_below:g})"),
                Patch(facecolor="white", edgecolor="0.6", hatch="//", label="no evidence")]
-    ax.legend(handles=handles, loc="lower right", fontsize=7)
+    # beside the axes: inside, it would sit on the bars and their score labels ("100")
+    ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7)
     return ax
 
 
