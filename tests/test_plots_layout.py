@@ -141,3 +141,46 @@ def test_health_components_legend_is_off_the_score_labels():
         assert not _text_box(t, r).overlaps(legend), t.get_text()
     for patch in ax.patches:  # nor on a bar
         assert not patch.get_window_extent(r).overlaps(legend)
+
+
+def _line_points(ax, r):
+    """Points along the data lines (their segments too, 20 per segment), in pixels."""
+    out = []
+    for ln in ax.get_lines():
+        xy = ln.get_transform().transform(np.asarray(ln.get_xydata(), dtype=float))
+        if len(xy) < 3 and ln.get_marker() in ("None", ""):
+            continue  # a reference line (threshold), not data
+        t = np.linspace(0, 1, 20)[:, None]
+        out.append(np.vstack([a + t * (b - a) for a, b in zip(xy[:-1], xy[1:])] or [xy]))
+    return np.vstack(out)
+
+
+def test_health_trend_legend_is_off_a_line_at_100():
+    from kamlib.plots import review as review_plots
+
+    dates = pd.to_datetime(["2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31"])
+    trend = pd.DataFrame({"customer_id": ["C0018"] * 4 + ["C0105"] * 4,
+                          "as_of": list(dates) * 2,
+                          "health": [39, 51, 50, 45, 98, 97.5, 98, 100]})
+    ax = review_plots.health_trend(trend, ["C0018", "C0105"], threshold=50)
+    r = _boxes(ax)
+    legend = ax.get_legend().get_window_extent(r)
+    for x, y in _line_points(ax, r):
+        assert not legend.contains(x, y)
+    top = ax.transData.transform((0, 100))[1]
+    assert top < ax.get_window_extent(r).y1  # a marker at 100 is not cut by the frame
+
+
+def test_threshold_curve_legend_is_off_the_curves():
+    from kamlib.plots import review as review_plots
+
+    th = np.arange(35, 80, 5)
+    recall = np.array([55, 75, 89, 94, 97, 99, 99, 100, 100]) / 100
+    precision = np.array([100, 98, 95, 92, 80, 63, 47, 35, 26]) / 100
+    curves = pd.DataFrame({"threshold": th, "planted": 100, "caught": recall * 100,
+                           "flagged": recall * 100 / precision})
+    ax = review_plots.threshold_curve(curves, 50)
+    r = _boxes(ax)
+    legend = ax.get_legend().get_window_extent(r)
+    for x, y in _line_points(ax, r):
+        assert not legend.contains(x, y)

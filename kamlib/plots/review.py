@@ -101,7 +101,7 @@ def threshold_curve(curves: pd.DataFrame, chosen: float, sample: pd.DataFrame | 
     ax.set_ylabel("%")
     ax.set_ylim(0, 105)
     ax.set_title(f"Choosing the threshold on other companies: {chosen:g}")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="best")  # where no curve runs (not on the 75 % end)
     return ax
 
 
@@ -120,11 +120,12 @@ def health_trend(trend: pd.DataFrame, customers, names: pd.Series | None = None,
                 markerfacecolor="white", label=label)
     if threshold is not None:
         ax.axhline(threshold, color="0.5", linestyle="--", linewidth=1)
-    ax.set_ylim(0, 100)
+    ax.set_ylim(0, 105)  # a health of 100 shows its whole marker
     ax.set_xlabel("Review date (quarter end; each point looks back 12 months)")
     ax.set_ylabel("Health (0-100)")
     ax.set_title("Health over the last quarters")
-    ax.legend(fontsize=7)
+    # beside the axes: a healthy account's line runs along the top, where it would sit
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return ax
 
 
