@@ -184,3 +184,5 @@ def test_threshold_curve_legend_is_off_the_curves():
     legend = ax.get_legend().get_window_extent(r)
     for x, y in _line_points(ax, r):
         assert not legend.contains(x, y)
+    chosen = ax.transData.transform((50, 50))[0]  # nor across the chosen threshold's line
+    assert not legend.x0 <= chosen <= legend.x1

@@ -101,7 +101,8 @@ def threshold_curve(curves: pd.DataFrame, chosen: float, sample: pd.DataFrame | 
     ax.set_ylabel("%")
     ax.set_ylim(0, 105)
     ax.set_title(f"Choosing the threshold on other companies: {chosen:g}")
-    ax.legend(fontsize=7, loc="best")  # where no curve runs (not on the 75 % end)
+    # beside the axes: inside, every corner has a curve or the chosen threshold's line
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
 
 
