@@ -47,6 +47,9 @@ def setup(seed: int = SEED, *, precision: int = 2) -> None:
             "image.cmap": "viridis",
         }
     )
+    from kamlib.plots import alt_text
+
+    alt_text.install()  # each figure's title becomes the alt text of its image
 
 
 def load(data_source="sample", settings_file=None, analysis_year: int = 0):

@@ -105,6 +105,32 @@ def _frac(num, den) -> np.ndarray:
     return np.divide(num, den, out=np.full(np.broadcast(num, den).shape, np.nan), where=ok)
 
 
+def break_even_share(concession, normal_margin) -> np.ndarray:
+    """The break-even share of new volume n* = concession / margin at normal prices
+    (= (p − p_d) / (p − c) per kg), with the cases a sales person reads as words:
+
+    - ``0`` when nothing is given away (deal price at or above the normal price, margin
+      positive): the deal pays with no new volume at all (the raw ratio would be ≤ 0);
+    - ``inf`` when something is given away and the normal price does not cover the cost
+      (p ≤ c): no share of new volume makes it pay (the raw ratio would be negative,
+      e.g. "−1,007 %");
+    - above 1 (100 %) when the deal price is below cost: even all-new volume loses money;
+    - NaN when the deal price is *above* the normal price but the normal price does not
+      cover the cost (nothing given away, margin ≤ 0): the ratio would be a *ceiling*
+      (it pays only while at most that share is new), not the floor the column means.
+
+    So every value is ≥ 0 and "> 1" means *never pays*; :mod:`kamlib.tables` shows such
+    values as "never pays" (kind ``break_even``). NaN where an input is missing."""
+    c, m = np.broadcast_arrays(np.asarray(concession, dtype=float),
+                               np.asarray(normal_margin, dtype=float))
+    n = _frac(c, m)
+    known = np.isfinite(c) & np.isfinite(m)
+    n = np.where(known & (c <= 0) & (m > 0), 0.0, n)
+    n = np.where(known & (c > 0) & (m <= 0), np.inf, n)
+    n = np.where(known & (c < 0) & (m <= 0), np.nan, n)
+    return n
+
+
 # ============================================================================ settings
 
 
@@ -1470,6 +1496,8 @@ def deal_arithmetic(volume_kg, normal_price, deal_price, unit_cost, new_share):
 
         margin effect = Q × [ n × (p_d − c) − (1 − n) × (p − p_d) ]
         break-even new share n* = (p − p_d) / (p − c) = discount / contribution margin
+        (0 when nothing is given away; above 1, or inf, when no share pays:
+        :func:`break_even_share`)
 
     (the same arithmetic as Nagle & Müller's break-even volume: with base volume
     (1 − n)Q and new volume nQ, n* corresponds to %ΔV = −ΔP / (CM + ΔP)).
@@ -1487,7 +1515,7 @@ def deal_arithmetic(volume_kg, normal_price, deal_price, unit_cost, new_share):
         "concession": np.atleast_1d(concession),
         "margin_on_new": np.atleast_1d(margin_new),
         "margin_effect": np.atleast_1d(margin_new - concession),
-        "break_even_new_share": np.atleast_1d(_frac(p - pd_, p - c)),
+        "break_even_new_share": np.atleast_1d(break_even_share(p - pd_, p - c)),
     })
 
 
@@ -1610,7 +1638,8 @@ def bundle_pairs(kd, s, year: int | None = None, customers=None) -> pd.DataFrame
     (orders), ``bundled_kg``, ``normal_revenue``, ``bundle_revenue``, ``concession``
     (EUR below the customers' normal prices on *all* bundled kg), ``bundle_discount``,
     ``margin_on_bundled`` (EUR: revenue − cost of goods of the bundled lines),
-    ``break_even_new_share`` (concession / (normal revenue − cost of goods))."""
+    ``break_even_new_share`` (concession / (normal revenue − cost of goods); above 1 or
+    inf = never pays, :func:`break_even_share`)."""
     year = _year(s, year, kd)
     o = kd.orders.loc[kd.orders["year"] == year]
     ids = _ids(kd, customers)
@@ -1636,8 +1665,8 @@ def bundle_pairs(kd, s, year: int | None = None, customers=None) -> pd.DataFrame
     out["concession"] = out["normal_revenue"] - out["bundle_revenue"]
     out["bundle_discount"] = _frac(out["concession"], out["normal_revenue"])
     out["margin_on_bundled"] = out["bundle_revenue"] - out["cost_of_goods"]
-    out["break_even_new_share"] = _frac(out["concession"],
-                                        out["normal_revenue"] - out["cost_of_goods"])
+    out["break_even_new_share"] = break_even_share(
+        out["concession"], out["normal_revenue"] - out["cost_of_goods"])
     return out.drop(columns="cost_of_goods").sort_values("bundled_kg", ascending=False)
 
 

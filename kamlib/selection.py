@@ -2203,6 +2203,22 @@ def score_breakdown(facts: pd.DataFrame, s, customers=None) -> pd.DataFrame:
     return card
 
 
+def score_points(facts: pd.DataFrame, s, customer) -> pd.DataFrame:
+    """One customer's score as a table a sales person reads: one row per criterion with
+    weight > 0, named in words (:data:`CRITERIA` labels: ``discount depth``, not
+    ``discount_depth``), its ``family`` (attractiveness, potential, relationship) and
+    its ``points``, then a last row ``total score`` (the points add up to it). Index
+    ``criterion``. Same numbers as :func:`score_breakdown`."""
+    row = score_breakdown(facts, s, [customer]).iloc[0]
+    crit = [c for c in row.index if c != "score"]
+    out = pd.DataFrame({
+        "family": [CRITERIA[c].family if c in CRITERIA else "" for c in crit] + [""],
+        "points": [float(row[c]) for c in crit] + [float(row["score"])],
+    }, index=pd.Index([CRITERIA[c].label if c in CRITERIA else c.replace("_", " ")
+                       for c in crit] + ["total score"], name="criterion"))
+    return out
+
+
 def normalised_criteria(facts: pd.DataFrame, s) -> pd.DataFrame:
     """The 0-1 values of every criterion (see :func:`normalise`), over active customers."""
     sel = getattr(s, "selection", s)

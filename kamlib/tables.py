@@ -23,7 +23,9 @@ The kind of each column is guessed from its name and type (see :func:`column_kin
 can be set with ``formats={"column": "kind"}``; ``"kind:decimals"`` (``"pct:1"``,
 ``"number:3"``) sets the decimals. Kinds: ``eur``, ``price``, ``kg``, ``tonnes`` (values
 in kg, shown in t), ``t`` (values already in t), ``pct``, ``count``, ``year``, ``number``,
-``minutes``, ``days``, ``text``, ``id``, ``bool``, ``date``. A transposed summary whose *rows* have different
+``minutes``, ``days``, ``text``, ``id``, ``bool``, ``date``, ``break_even`` (a break-even share
+of new volume: a percentage from 0 to 100 %, "never pays" above, see
+:func:`kamlib.rebates.break_even_share`; a column named ``…break_even_new_share`` gets it). A transposed summary whose *rows* have different
 units takes ``row_formats={"row label": "kind"}`` (a row kind wins over a column kind).
 
 Formatting is per column, with pandas' vectorised string methods where they exist; the
@@ -40,8 +42,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-KINDS = ("eur", "price", "kg", "tonnes", "t", "pct", "count", "year", "number", "minutes",
-         "days", "text", "id", "bool", "date")
+KINDS = ("eur", "price", "kg", "tonnes", "t", "pct", "break_even", "count", "year", "number",
+         "minutes", "days", "text", "id", "bool", "date")
 """The column kinds :func:`table` knows."""
 
 UNITS = {"eur": "EUR", "price": "EUR/kg", "kg": "kg", "tonnes": "t", "t": "t",
@@ -68,7 +70,12 @@ def units() -> dict[str, str]:
     out["t"] = out["tonnes"]
     return out
 
-DEFAULT_DECIMALS = {"eur": 0, "price": 2, "kg": 0, "tonnes": 1, "t": 1, "pct": 0, "count": 0,
+NEVER_PAYS = "never pays"
+"""How a break-even share above 100 % reads (kind ``break_even``): no share of new
+volume makes the deal pay (its price is below cost; :func:`kamlib.rebates.break_even_share`)."""
+
+DEFAULT_DECIMALS = {"eur": 0, "price": 2, "kg": 0, "tonnes": 1, "t": 1, "pct": 0,
+                    "break_even": 0, "count": 0,
                     "year": 0, "number": 2, "minutes": 0, "days": 0}
 MISSING = "–"
 DEFAULT_TOP = 25
@@ -76,8 +83,8 @@ DEFAULT_TOP = 25
 TEXT_WIDTH_EM = 28
 """Text columns wrap at about this width (in the HTML table)."""
 
-NUMERIC_KINDS = {"eur", "price", "kg", "tonnes", "t", "pct", "count", "year", "number",
-                 "minutes", "days"}
+NUMERIC_KINDS = {"eur", "price", "kg", "tonnes", "t", "pct", "break_even", "count", "year",
+                 "number", "minutes", "days"}
 
 # Name patterns, checked in this order: the first that matches gives the kind. A name's
 # last word says what it holds, so the rules for a last word come before the rules for
@@ -91,6 +98,7 @@ _NAME_RULES: tuple[tuple[str, str], ...] = (
     (r"(^|_)(rank|ranks|position)$", "rank"),
     (r"^(t|tonnes)$|(?<!_per)_(t|tonnes)$", "t"),
     (r"(^|_)confidence($|_)", "number"),
+    (r"(^|_)break_even(_new)?_share($|_)", "break_even"),
     (r"(^|_)(share|pct|percent|fraction|rate_of|retention|probability|accuracy)"
      r"($|_)|_share$|share_|^share", "pct"),
     (r"(^|_)(profit_margin|margin_rate|ratio|growth|discount_depth|on_time_in_full|otif)"
@@ -199,6 +207,10 @@ def header(name, kind: str, unit_of: dict[str, str] | None = None) -> str:
 
 def _format_numbers(values: pd.Series, kind: str, decimals: int | None) -> pd.Series:
     x = pd.to_numeric(values, errors="coerce").astype(float)
+    if kind == "break_even":  # a share needed, 0-100 %; above: no share makes it pay
+        never = (x > 1.0).to_numpy()
+        body = _format_numbers(x.where(~never), "pct", decimals)
+        return body.where(~never, NEVER_PAYS).astype(object)
     if kind == "tonnes":
         x = x / 1000.0
     dec = DEFAULT_DECIMALS[kind] if decimals is None else decimals
@@ -399,6 +411,29 @@ def table(
     headers = []
     for col in frame.columns:
         values = frame[col]
+        if col in formats and not isinstance(formats[col], str):
+            specs = list(formats[col])
+            if len(specs) != total:
+                raise ValueError(
+                    f"tables.table: formats gives {len(specs)} kinds for column {col!r}, "
+                    f"which has {total} rows; give one kind per row, or one kind as text."
+                )
+            specs = specs[: len(frame)]
+            if not (pd.api.types.is_numeric_dtype(values) or values.isna().all()):
+                raise ValueError(
+                    f"tables.table: column {col!r} holds text, so it cannot take a kind "
+                    "per row; convert it to numbers first."
+                )
+            col_text = pd.Series(MISSING, index=values.index, dtype=object)
+            for spec in dict.fromkeys(specs):
+                rkind, rdec = _parse_spec(spec)
+                pos = np.flatnonzero(np.asarray(specs, dtype=object) == spec)
+                col_text.iloc[pos] = _format_column(values.iloc[pos], rkind, rdec).to_numpy()
+            cells[col] = col_text
+            heading = columns.get(col, col) if columns else col
+            headers.append(str(heading).replace("_", " ") if heading == col else str(heading))
+            kinds.append("number")
+            continue
         if col in formats:
             kind, dec = _parse_spec(formats[col])
             if kind in NUMERIC_KINDS and not (

@@ -690,9 +690,8 @@ example = notebook.pick(ka.loc[ka["abc_class"] == "B", "score"], "max",
                         what="class-B (growing) customer",
                         fix="Lower selection.abc.growth_min to see one.")
 if example is not None:
-    points = selection.score_breakdown(facts, s, [example]).T
-    points.columns = ["points"]
-    display(tables.table(points.rename_axis("criterion"), formats={"points": "number:1"}, top=None,
+    points = selection.score_points(facts, s, example)
+    display(tables.table(points, formats={"points": "number:1"}, top=None,
                          title=f"{example} {ka.loc[example, 'customer_name']}: points per criterion"))
 
 # %% [markdown]

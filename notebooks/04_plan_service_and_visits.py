@@ -503,8 +503,8 @@ if len(accounts) > 0:
 if len(accounts) > 0:
     missing = (tight_plan.unplanned["visits_required"] - tight_plan.unplanned["visits_planned"]).sum()
     print(f"With {quarter_capacity} visits a week instead of {full_capacity}: "
-          f"{tight_plan.unplanned['customer_id'].nunique()} accounts short "
-          f"of their frequency, {missing} visits missing")
+          f"{prose.count(tight_plan.unplanned['customer_id'].nunique(), 'account')} short "
+          f"of their frequency, {prose.count(missing, 'visit')} missing")
 
 # %% [markdown]
 # ### The calendar in Outlook, Google or Apple Calendar
@@ -890,7 +890,7 @@ if len(accounts) > 0:
     short = p4.unplanned
     n_short = short["customer_id"].nunique()
     n_missing = int((short["visits_required"] - short["visits_planned"]).sum())
-    print(f"{n_short} accounts short, {n_missing} visits missing")
+    print(f"{prose.count(n_short, 'account')} short, {prose.count(n_missing, 'visit')} missing")
     display(tables.table(short, top=notebook.LIST, what="accounts short",
                          columns={"visits_required": "visits needed", "visits_planned": "visits planned"}))
     display(exercises.check("04.1", {"accounts short": n_short, "visits missing": n_missing},

@@ -129,7 +129,8 @@ weights = rv.weights.as_dict()
 tables.table(pd.DataFrame(
     [(review.COMPONENT_LABELS[c], weights[c], *units[c]) for c in review.COMPONENTS],
     columns=["component", "weight", "measured as", "score 0 at", "score 100 at", "evidence needed"],
-), formats={"weight": "number:1", "score 0 at": "number:2", "score 100 at": "number:2"}, top=None)
+), formats={"weight": "number:1", "score 0 at": [review.COMPONENT_KINDS[c] for c in review.COMPONENTS],
+            "score 100 at": [review.COMPONENT_KINDS[c] for c in review.COMPONENTS]}, top=None)
 
 # %% [markdown]
 # We compute the health of **every** customer who bought in the last 12 months, not only

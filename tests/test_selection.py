@@ -886,3 +886,19 @@ def test_without_costs_nobody_is_a_loss_maker_and_the_score_drops_profit(small):
     assert ka.attrs["warnings"][0].startswith("The data has no cost of goods")
     # with costs, BIG is excluded as a loss maker; without them it is not
     assert "loses money" not in ka.loc["BIG", "reasons"]
+
+
+def test_score_points_names_the_criteria_in_words(small):
+    f = selection.customer_facts(small, _settings())
+    net = selection.with_goal(_settings(), "build a distribution network")
+    pts = selection.score_points(f, net, "MID")
+    bd = selection.score_breakdown(f, net, ["MID"])
+    assert pts.index.name == "criterion"
+    # plain names from the criteria's labels, never the ids of the settings file
+    assert "target industry" in pts.index and "target_industry" not in pts.index
+    assert not any("_" in c for c in pts.index)
+    assert pts.loc["target industry", "points"] == pytest.approx(100 * 3 / 16)
+    assert pts.index[-1] == "total score"
+    assert pts.loc["total score", "points"] == pytest.approx(bd["score"].iloc[0])
+    assert pts["points"].iloc[:-1].sum() == pytest.approx(bd["score"].iloc[0])
+    assert pts.loc["target industry", "family"] == selection.CRITERIA["target_industry"].family

@@ -194,3 +194,49 @@ def test_row_formats_leave_an_unnamed_index_as_text():
     t = tables.table(summary, row_formats={"customers": "count", "gini": "number:2"})
     assert t.cells.iloc[:, 0].tolist() == ["customers", "gini"]
     assert t.cells["revenue"].tolist() == ["278", "0.78"]
+
+
+def test_one_kind_per_row_for_a_column_of_mixed_measures():
+    df = pd.DataFrame({"measure": ["volume change", "days since contact", "service gap"],
+                       "score 0 at": [-0.25, 300.0, 3.0], "weight": [2.0, 2.0, 1.0]})
+    t = tables.table(df, formats={"score 0 at": ["pct", "days", "count"], "weight": "number:1"})
+    assert list(t.cells.iloc[:, 1]) == ["-25%", "300", "3"]
+    assert list(t.cells.iloc[:, 2]) == ["2.0", "2.0", "1.0"]
+    # shown rows only, but one kind per row of the whole table
+    t = tables.table(df, formats={"score 0 at": ["pct", "days", "count"]}, top=2)
+    assert list(t.cells.iloc[:, 1]) == ["-25%", "300"]
+    with pytest.raises(ValueError, match="3 rows"):
+        tables.table(df, formats={"score 0 at": ["pct", "days"]})
+
+
+def test_review_component_thresholds_read_as_a_sales_person_expects():
+    from kamlib import review
+
+    assert set(review.COMPONENT_KINDS) == set(review.COMPONENTS)
+    df = pd.DataFrame({"score 0 at": [300.0, 20.0, 0.7]})
+    kinds = [review.COMPONENT_KINDS[c] for c in ("contacts", "resolution", "delivery")]
+    t = tables.table(df, formats={"score 0 at": kinds})
+    assert list(t.cells.iloc[:, 0]) == ["300", "20", "70%"]  # days are whole, not 300.00
+
+
+def test_a_break_even_share_outside_0_to_100_percent_reads_as_words():
+    from kamlib import rebates
+
+    # the sample's P05 + P01 bundle: EUR 43,413 given away, normal margin EUR -4,309
+    n = rebates.break_even_share([43_413, 26_312, 0.0, 10.0, np.nan, -1_204],
+                                 [-4_309, 30_215, 100, 5, 1, -10_718])
+    assert np.isinf(n[0]) and n[0] > 0            # no share of new volume pays
+    assert n[1] == pytest.approx(26_312 / 30_215)
+    assert n[2] == 0.0                             # nothing given away: pays already
+    assert n[3] == pytest.approx(2.0)              # deal price below cost
+    assert np.isnan(n[4])
+    # priced above normal but below cost: 11% would be a ceiling, not a break-even floor
+    assert np.isnan(n[5])
+    n = n[:5]
+    t = tables.table(pd.DataFrame({"break_even_new_share": n}))
+    assert list(t.cells.iloc[:, 0]) == ["never pays", "87%", "0%", "never pays", "–"]
+    assert "−1,007" not in t.to_text() and "-1,007" not in t.to_text()
+    # deal arithmetic agrees: price 10 -> 9, cost 9.5: even all-new volume loses money
+    d = rebates.deal_arithmetic(1.0, 10.0, 9.0, 9.5, 1.0)
+    assert d["margin_effect"].iloc[0] < 0 and d["break_even_new_share"].iloc[0] > 1
+    assert tables.column_kind("break_even_new_share", pd.Series([0.5])) == "break_even"

@@ -55,10 +55,31 @@ def external_loads(page: str) -> list[str]:
     return sorted(found)
 
 
+_IMG = re.compile(r"<img\b[^>]*>", re.I)
+_ALT = re.compile(r"\salt\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.I)
+MEANINGLESS_ALT = {"", "figure", "image", "no description has been provided for this image"}
+"""Alt texts that tell a reader nothing (nbconvert writes the last one itself)."""
+
+
+def images_without_description(page: str) -> list[str]:
+    """The ``<img>`` tags of ``page`` (first 80 characters each, ``src`` cut short) whose
+    alt text is missing or says nothing (:data:`MEANINGLESS_ALT`)."""
+    out = []
+    for tag in _IMG.findall(page):
+        m = _ALT.search(tag)
+        alt = html_lib.unescape((m.group(1) or m.group(2) or "") if m else "")
+        if alt.strip().lower() in MEANINGLESS_ALT:
+            out.append(re.sub(r"base64,[^\"']*", "base64,…", tag)[:80])
+    return out
+
+
 def problems(page: str, name: str = "the page") -> list[str]:
     """What keeps ``page`` from being read offline, one sentence each: addresses it
-    would load, and formula source left visible. ``[]`` when there is nothing."""
+    would load, formula source left visible, and images without a description (a
+    reader who cannot see them learns nothing). ``[]`` when there is nothing."""
     out = [f"{name} loads {url} from outside" for url in external_loads(page)]
+    out += [f"{name} has an image without a description (alt text): {tag}"
+            for tag in images_without_description(page)]
     out += [f"{name} shows formula source instead of a formula: …{t}…"
             for t in mathml.raw_tex(page)]
     return out
@@ -98,6 +119,50 @@ def hide_prose_code(nb):
     return node
 
 
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+def _plain(text: str) -> str:
+    text = _MD_LINK.sub(r"\1", text)
+    return re.sub(r"\s+", " ", re.sub(r"[*_`$]", "", text)).strip()
+
+
+def describe_images(nb):
+    """A copy of notebook ``nb`` in which every image output has a description (``alt``
+    in its metadata, written into ``<img alt>`` by the ``kam_offline`` template).
+
+    A figure shown by a chapter after :func:`kamlib.notebook.setup` carries its title
+    and axes already (:mod:`kamlib.plots.alt_text`); an image without one (a notebook
+    executed before, a picture made otherwise) is described by the heading of the
+    section it is in: ``Figure in section “1. How concentrated is the business?”``."""
+    import copy
+
+    from kamlib.plots.alt_text import ALT_KEY
+
+    node = copy.deepcopy(nb)
+    heading = ""
+    for cell in node.cells:
+        if cell.cell_type == "markdown":
+            found = _HEADING.findall(cell.source)
+            if found:
+                heading = _plain(found[-1])
+            continue
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            for mime in IMAGE_TYPES:
+                if mime not in data:
+                    continue
+                meta = output.setdefault("metadata", {}).setdefault(mime, {})
+                if not str(meta.get(ALT_KEY, "")).strip():
+                    meta[ALT_KEY] = (f"Figure in section “{heading}”" if heading
+                                     else "Figure of this chapter")
+    return node
+
+
 def notebook_html(nb, *, title: str | None = None, nav: str = "") -> str:
     """An executed notebook (a path or an nbformat node) as one offline HTML page.
 
@@ -115,7 +180,7 @@ def notebook_html(nb, *, title: str | None = None, nav: str = "") -> str:
         node = nb
         title = title or "notebook"
     body, _ = _exporter().from_notebook_node(
-        hide_prose_code(node), resources={"metadata": {"name": title}, "kam_nav": nav}
+        describe_images(hide_prose_code(node)), resources={"metadata": {"name": title}, "kam_nav": nav}
     )
     return mathml.render_math(body)
 

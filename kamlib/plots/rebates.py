@@ -264,9 +264,13 @@ def deal_break_even(normal_price: float, deal_price: float, unit_cost: float,
             label="margin effect per kg on the deal")
     be = float(eff["break_even_new_share"].iloc[0])
     ax.axhline(0, color=MID, linewidth=1)
-    ax.axvline(be * 100, color=MID, linestyle="--", linewidth=1)
-    ax.text(be * 100, ax.get_ylim()[1] * 0.9, f" break-even: {be:.0%} new",
-            fontsize=9, ha="left", va="top")
+    if np.isfinite(be) and be <= 1:
+        ax.axvline(be * 100, color=MID, linestyle="--", linewidth=1)
+        ax.text(be * 100, ax.get_ylim()[1] * 0.9, f" break-even: {be:.0%} new",
+                fontsize=9, ha="left", va="top")
+    else:  # the deal price is below cost: no share of new volume makes it pay
+        ax.text(0.02, 0.95, "never pays: even all-new volume loses money", fontsize=9,
+                ha="left", va="top", transform=ax.transAxes)
     if new_share is not None:
         v = float(rebates.deal_arithmetic(1.0, normal_price, deal_price, unit_cost,
                                           new_share)["margin_effect"].iloc[0])

@@ -47,7 +47,8 @@ def health_components(row: pd.Series, weights: dict[str, float], signal_below: f
                Patch(facecolor="0.15", edgecolor="black",
                      label=f"in the red (below {signal_below:g})"),
                Patch(facecolor="white", edgecolor="0.6", hatch="//", label="no evidence")]
-    ax.legend(handles=handles, loc="lower right", fontsize=7)
+    # beside the axes: inside, it would sit on the bars and their score labels ("100")
+    ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7)
     return ax
 
 
@@ -100,7 +101,8 @@ def threshold_curve(curves: pd.DataFrame, chosen: float, sample: pd.DataFrame | 
     ax.set_ylabel("%")
     ax.set_ylim(0, 105)
     ax.set_title(f"Choosing the threshold on other companies: {chosen:g}")
-    ax.legend(fontsize=7, loc="lower right")
+    # beside the axes: inside, every corner has a curve or the chosen threshold's line
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
 
 
@@ -119,11 +121,12 @@ def health_trend(trend: pd.DataFrame, customers, names: pd.Series | None = None,
                 markerfacecolor="white", label=label)
     if threshold is not None:
         ax.axhline(threshold, color="0.5", linestyle="--", linewidth=1)
-    ax.set_ylim(0, 100)
+    ax.set_ylim(0, 105)  # a health of 100 shows its whole marker
     ax.set_xlabel("Review date (quarter end; each point looks back 12 months)")
     ax.set_ylabel("Health (0-100)")
     ax.set_title("Health over the last quarters")
-    ax.legend(fontsize=7)
+    # beside the axes: a healthy account's line runs along the top, where it would sit
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return ax
 
 

@@ -32,17 +32,32 @@ ACTION_MARKERS = {
 
 
 
+LABEL_STEP = 0.065
+"""Vertical distance between two stacked point labels (fraction of the axes' height)."""
+
+
 def _label_points(ax, x, y, labels, fontsize=8):
     """Name a few points: labels stacked in a column to the right of the points, in the
-    points' vertical order (so the leader lines do not cross)."""
-    pts = sorted(zip(np.asarray(x, dtype=float), np.asarray(y, dtype=float), labels),
-                 key=lambda p: -p[1])
-    n = len(pts)
-    for i, (xi, yi, t) in enumerate(pts):
-        dy = 8 + 13 * ((n - 1) / 2 - i)
-        ax.annotate(str(t), (xi, yi), xytext=(28, dy), textcoords="offset points",
-                    fontsize=fontsize, ha="left", va="center",
-                    arrowprops={"arrowstyle": "-", "linewidth": 0.5})
+    points' vertical order (so the leader lines do not cross), kept inside the axes (a
+    label never sits on the tick labels or the axis title). Call it once the axes'
+    limits and scales are final: positions are computed in axes fractions."""
+    xy = np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
+    if not len(xy):
+        return []
+    frac = ax.transAxes.inverted().transform(ax.transData.transform(xy))
+    order = np.argsort(-frac[:, 1], kind="stable")
+    n = len(order)
+    span = LABEL_STEP * (n - 1)
+    top = float(np.clip(frac[:, 1].mean() + span / 2 + LABEL_STEP / 2,
+                        0.05 + span, 0.95))
+    column = float(min(frac[:, 0].max() + 0.08, 0.62))
+    texts = []
+    for k, i in enumerate(order):
+        texts.append(ax.annotate(
+            str(labels[i]), tuple(xy[i]), xytext=(column, top - k * LABEL_STEP),
+            textcoords="axes fraction", fontsize=fontsize, ha="left", va="center",
+            arrowprops={"arrowstyle": "-", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 6}))
+    return texts
 
 
 # ------------------------------------------------------------------ concentration
@@ -312,10 +327,12 @@ def profit_waterfall(row: pd.Series, ax=None, title: str | None = None,
                  ("cost of goods", -row["cost_of_goods"]), ("rebates", -row["rebate"]),
                  ("cost to serve", -row["cost_to_serve"])]
     level = 0.0
+    extent = [0.0, row["profit"]]
     for i, (lab, v) in enumerate(steps):
         start = level if i else 0.0
         end = start + v
         lo, hi = min(start, end), max(start, end)
+        extent += [lo, hi]
         ax.bar(i, (hi - lo) / 1e3, bottom=lo / 1e3, color=LIGHT if v < 0 else MID,
                hatch="//" if v < 0 else "", edgecolor="black", width=0.6)
         ax.text(i, hi / 1e3, f"{v / 1e3:+,.0f}" if i else f"{v / 1e3:,.0f}",
@@ -327,6 +344,10 @@ def profit_waterfall(row: pd.Series, ax=None, title: str | None = None,
     ax.text(len(steps), max(p, 0) / 1e3, f"{p / 1e3:,.0f}", ha="center", va="bottom",
             fontsize=9, fontweight="bold")
     ax.axhline(0, color="black", linewidth=0.8)
+    # room above the highest bar for its label, below the title
+    lo, hi = min(extent) / 1e3, max(extent) / 1e3
+    room = 0.12 * ((hi - lo) or 1.0)
+    ax.set_ylim(lo - (0.04 * (hi - lo) if lo < 0 else 0.0), hi + room)
     ax.set_xticks(range(len(steps) + 1), [s[0] for s in steps] + ["profit"], fontsize=8)
     ax.set_ylabel(F.money_label("k"))
     ax.set_title(title or f"From list price to profit: {row.get('customer_name', row.name)}")
@@ -344,7 +365,8 @@ def _quadrant_scatter(ax, x, y, quad, order, names=None, highlight=()):
     if names is not None and len(highlight):
         h = [i for i in highlight if i in x.index]
         ax.scatter(x[h], y[h], s=120, facecolors="none", edgecolors="black", linewidths=1.2)
-        _label_points(ax, x[h], y[h], [names[i] for i in h])
+        return h
+    return []
 
 
 def shapiro(ka: pd.DataFrame, ax=None, highlight=()):
@@ -360,8 +382,8 @@ def shapiro(ka: pd.DataFrame, ax=None, highlight=()):
     ccut = a["pyramid_tier"].map(ct) if isinstance(ct, dict) else pd.Series(ct, index=a.index)
     x = (a["cost_to_serve_ratio"] / ccut).astype(float)
     y = (a["price_realisation"] / pcut).astype(float)
-    _quadrant_scatter(ax, x, y, a["shapiro_quadrant"], selection.SHAPIRO_QUADRANTS,
-                      a["customer_name"], highlight)
+    h = _quadrant_scatter(ax, x, y, a["shapiro_quadrant"], selection.SHAPIRO_QUADRANTS,
+                          a["customer_name"], highlight)
     ax.axvline(1, color="black", linewidth=1)
     ax.axhline(1, color="black", linewidth=1)
     ax.set_xscale("log")
@@ -373,6 +395,9 @@ def shapiro(ka: pd.DataFrame, ax=None, highlight=()):
         ax.text(tx, ty, t, ha=ha, va=va, fontsize=9, style="italic")
     ax.set_xlabel("Cost to serve / revenue, relative to peers (log; 1 = peer median)")
     ax.set_ylabel("Price realisation, relative to peers")
+    ax.set_xlim(xl)
+    ax.set_ylim(yl)
+    _label_points(ax, x[h], y[h], [a.loc[i, "customer_name"] for i in h])
     ax.set_title("Net price × cost to serve (Shapiro et al.)")
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
     return ax
@@ -386,8 +411,8 @@ def now_future(ka: pd.DataFrame, ax=None, highlight=(), horizon_years: int = 3):
     a = ka.loc[ka["profitability_quadrant"].notna()]
     x = a["profit"] / 1e3
     y = a["future_profit"] / 1e3
-    _quadrant_scatter(ax, x, y, a["profitability_quadrant"], selection.PROFITABILITY_QUADRANTS,
-                      a["customer_name"], highlight)
+    h = _quadrant_scatter(ax, x, y, a["profitability_quadrant"],
+                          selection.PROFITABILITY_QUADRANTS, a["customer_name"], highlight)
     bar = ka.attrs.get("thresholds", {}).get("profit_now", 0.0) / 1e3
     ax.set_xscale("symlog", linthresh=10)
     ax.set_yscale("symlog", linthresh=10)
@@ -401,6 +426,7 @@ def now_future(ka: pd.DataFrame, ax=None, highlight=(), horizon_years: int = 3):
     ax.set_xlabel(f"Profit now ({F.money_label('k')}, symmetric log)")
     ax.set_ylabel(f"Expected profit in {horizon_years} years ({F.money_label('k')})")
     ax.set_title("Profitable now × profitable in future")
+    _label_points(ax, x[h], y[h], [a.loc[i, "customer_name"] for i in h])
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
     return ax
 
@@ -500,7 +526,9 @@ def capacity(report: pd.DataFrame, ax=None):
 
 def margin_multiples(discount_rate: float = 0.10, ax=None, marks=(0.8, 0.9)):
     """CLV as a multiple of the yearly margin against retention, for the two timing
-    conventions (first margin in a year: r/(1+d-r); first margin now: (1+d)/(1+d-r))."""
+    conventions (first margin in a year: r/(1+d-r); first margin now: (1+d)/(1+d-r)).
+    ``marks``: retentions at which both curves are marked, each value labelled next to
+    its own curve (the solid curve's below right of it, the dashed curve's above left)."""
     ax = _ax(ax, figsize=(6.0, 3.8))
     r = np.linspace(0.0, 0.95, 96)
     end = r / (1 + discount_rate - r)
@@ -509,10 +537,13 @@ def margin_multiples(discount_rate: float = 0.10, ax=None, marks=(0.8, 0.9)):
     ax.plot(r * 100, start, color="black", linestyle="--", linewidth=2,
             label="first margin now")
     for m in marks:
-        e = selection.margin_multiple(m, discount_rate, "end")
-        ax.plot([m * 100], [e], marker="o", color="black")
-        ax.annotate(f"{e:.1f}×", (m * 100, e), xytext=(-28, 6), textcoords="offset points",
-                    fontsize=9)
+        for timing, offset, ha, va, face in (("end", (6, -4), "left", "top", "black"),
+                                             ("start", (-6, 4), "right", "bottom", "white")):
+            v = selection.margin_multiple(m, discount_rate, timing)
+            ax.plot([m * 100], [v], marker="o", color="black", markerfacecolor=face)
+            ax.annotate(f"{v:.1f}×", (m * 100, v), xytext=offset,
+                        textcoords="offset points", ha=ha, va=va, fontsize=9,
+                        gid=f"margin-multiple-{timing}")
     ax.set_xlabel("Retention (% of customers who stay each year)")
     ax.set_ylabel("Lifetime value / yearly margin")
     ax.set_title(f"The margin multiple (discount rate {discount_rate:.0%})")

@@ -20,6 +20,7 @@ it key?* and answers from the data. One file per method:
 """
 
 from kamlib.review.config import (
+    COMPONENT_KINDS,
     COMPONENT_LABELS,
     COMPONENTS,
     EvidenceSettings,
@@ -33,7 +34,7 @@ from kamlib.review.migration import abc_migration, movers, pyramid_migration, st
 from kamlib.review.validation import calibrate, choose_threshold, threshold_curve, validate
 
 __all__ = [
-    "COMPONENTS", "COMPONENT_LABELS", "DECISIONS", "EvidenceSettings", "HealthScales",
+    "COMPONENTS", "COMPONENT_KINDS", "COMPONENT_LABELS", "DECISIONS", "EvidenceSettings", "HealthScales",
     "HealthWeights", "ReviewSettings", "abc_migration", "account_review", "calibrate",
     "choose_threshold", "health", "health_trend", "movers", "new_candidates",
     "pyramid_migration", "scale", "stage_migration", "threshold_curve", "validate",

@@ -36,6 +36,13 @@ COMPONENT_LABELS = {
     "service_gap": "service-level gap",
 }
 
+COMPONENT_KINDS = {
+    "volume": "pct", "share_of_wallet": "pct", "margin": "pct", "complaints": "number:1",
+    "resolution": "days", "contacts": "days", "delivery": "pct", "service_gap": "count",
+}
+"""How each component's measure reads in a table (:func:`kamlib.tables.table` kinds):
+changes and rates as percentages, days and levels as whole numbers."""
+
 
 @dataclass(frozen=True)
 class HealthWeights:
