@@ -163,20 +163,30 @@ GROUP BY 1, 2
 #: delivered and on-time-in-full lines with a delivery date. A delivered line counts
 #: at its delivery date (``sales_at`` = ``delivered_at``), so the quarter of its sales
 #: date is the quarter of its delivery: the deliveries of the review come from the
-#: same rows as the sums, without a second pass over the lines.
+#: same rows as the sums, without a second pass over the lines. ``prev_q``: the
+#: order's previous quarter with lines (NULL for its first; for a line without an
+#: order id its own quarter, so it counts as no order): a window of quarters
+#: q0..q0+3 holds the order once, at its row with ``prev_q`` NULL or before q0 - the
+#: distinct orders of a window are a plain count (no per-group set of order ids).
 QUARTER_PER_ORDER_SQL = """
 CREATE TEMP TABLE per_order AS
-SELECT customer_id, order_id,
-       CAST(year(sales_at) * 4 + quarter(sales_at) - 1 AS BIGINT) AS q,
-       sum(volume_kg) AS volume_kg, sum(revenue) AS revenue,
-       sum(gross_margin) AS gross_margin,
-       count(*) FILTER (WHERE is_delivered AND delivered_at IS NOT NULL) AS delivered_lines,
-       count(*) FILTER (WHERE is_delivered AND delivered_at IS NOT NULL
-                          AND on_time_in_full)                         AS otif_lines
-FROM lines
-WHERE sales_at > (SELECT min(lo) FROM windows)
-  AND sales_at <= (SELECT max(hi) FROM windows)
-GROUP BY 1, 2, 3
+SELECT customer_id, q, volume_kg, revenue, gross_margin, delivered_lines, otif_lines,
+       CASE WHEN order_id IS NULL THEN q
+            ELSE lag(q) OVER (PARTITION BY customer_id, order_id ORDER BY q) END AS prev_q
+FROM (
+    SELECT customer_id, order_id,
+           CAST(year(sales_at) * 4 + quarter(sales_at) - 1 AS BIGINT) AS q,
+           sum(volume_kg) AS volume_kg, sum(revenue) AS revenue,
+           sum(gross_margin) AS gross_margin,
+           count(*) FILTER (WHERE is_delivered AND delivered_at IS NOT NULL)
+               AS delivered_lines,
+           count(*) FILTER (WHERE is_delivered AND delivered_at IS NOT NULL
+                              AND on_time_in_full)                         AS otif_lines
+    FROM lines
+    WHERE sales_at > (SELECT min(lo) FROM windows)
+      AND sales_at <= (SELECT max(hi) FROM windows)
+    GROUP BY 1, 2, 3
+)
 """
 
 #: The same sums when every review date is a quarter end (the review's dates): a
@@ -185,7 +195,8 @@ GROUP BY 1, 2, 3
 QUARTER_WINDOWS_SQL = """
 SELECT p.customer_id, w.as_of, w.win AS window,
        sum(p.volume_kg) AS volume_kg, sum(p.revenue) AS revenue,
-       sum(p.gross_margin) AS gross_margin, count(DISTINCT p.order_id) AS orders
+       sum(p.gross_margin) AS gross_margin,
+       count(*) FILTER (WHERE p.prev_q IS NULL OR p.prev_q < w.q0) AS orders
 FROM per_order p JOIN wq w ON p.q = w.q
 GROUP BY 1, 2, 3
 """
@@ -605,12 +616,14 @@ def review_windows(source, ends) -> ReviewWindows:
         con.execute("CREATE VIEW windows AS SELECT CAST(as_of AS DATE) AS as_of, win, "
                     "CAST(lo AS DATE) AS lo, CAST(hi AS DATE) AS hi FROM windows_df")
         if all(_is_quarter_end(e) for e in ends):  # the review's dates: four quarters
-            wq = pd.DataFrame([(_quarter_index(a) - 4 * k - j, a.date(), k)
+            wq = pd.DataFrame([(_quarter_index(a) - 4 * k - j, _quarter_index(a) - 4 * k - 3,
+                                a.date(), k)
                                for a in ends for k in range(3) for j in range(4)],
-                              columns=["q", "as_of", "win"])
+                              columns=["q", "q0", "as_of", "win"])
             con.register("wq_df", wq)
             con.execute("CREATE VIEW wq AS SELECT CAST(q AS BIGINT) AS q, "
-                        "CAST(as_of AS DATE) AS as_of, win FROM wq_df")
+                        "CAST(q0 AS BIGINT) AS q0, CAST(as_of AS DATE) AS as_of, win "
+                        "FROM wq_df")
             con.execute(QUARTER_PER_ORDER_SQL)
             queries = (QUARTER_WINDOWS_SQL, QUARTER_DELIVERIES_SQL,
                        QUARTER_INTERACTIONS_SQL)

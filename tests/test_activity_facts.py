@@ -108,6 +108,27 @@ def test_review_windows_known_sums(small):
         w.at("2025-09-30")
 
 
+def test_an_order_delivered_in_two_quarters_counts_once_per_window():
+    """Order SO5 of D: one line delivered 2025-02-10 (Q1), one 2025-08-10 (Q3), none
+    between. Every 12-month window holding either delivery holds the order once; the
+    quarter path (a plain count at the order's first quarter in the window) agrees
+    with the range join (count of distinct order ids)."""
+    a, b = _order("SO5", 1, "D"), _order("SO5", 2, "D")
+    a.update(order_date="2025-02-01", promised_delivery_date="2025-02-20",
+             actual_delivery_date="2025-02-10")
+    b.update(order_date="2025-02-01", promised_delivery_date="2025-02-20",
+             actual_delivery_date="2025-08-10")
+    kd = make_kd([a, b, _order("SO6", 1, "D")])  # SO6: delivered 2025-03-09 (Q1)
+    ends = [pd.Timestamp(d) for d in ("2025-06-30", "2025-12-31", "2026-06-30")]
+    expect = {("2025-06-30", 0): 2, ("2025-12-31", 0): 2, ("2026-06-30", 0): 1,
+              ("2026-06-30", 1): 2}
+    for extra in ([], [pd.Timestamp("2025-11-15")]):  # quarter path, then range join
+        w = af.review_windows(kd, ends + extra)
+        for (d, k), n in expect.items():
+            assert w.at(d)[0]["orders"].loc["D", k] == n, (extra, d, k)
+        assert w.at("2025-06-30")[0]["volume_kg"].loc["D", 0] == pytest.approx(200.0)
+
+
 # ----------------------------------------------------------------- the bundled data
 
 

@@ -318,6 +318,20 @@ def test_health_trend_has_one_row_per_quarter_end(kd, s):
                                                                                   "health"])
 
 
+
+def test_health_trend_reuses_the_health_at_the_review_date_only_when_it_fits(kd, s):
+    """Given the review date's health (as account_review passes it) the trend is the
+    same table; a health of other customers is not taken for theirs."""
+    ids = ["A", "C"]
+    plain = review.health_trend(kd, s, 2025, ids)
+    given = review.health(kd, s, 2025, ids)
+    pd.testing.assert_frame_equal(review.health_trend(kd, s, 2025, ids, at_review=given),
+                                  plain)
+    other = review.health(kd, s, 2025, ["A"])
+    pd.testing.assert_frame_equal(review.health_trend(kd, s, 2025, ids, at_review=other),
+                                  plain)
+
+
 # --------------------------------------------------------------------------- bundled data
 
 

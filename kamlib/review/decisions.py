@@ -236,7 +236,8 @@ def account_review(kd, settings, year: int | None = None, key_table=None, *,
 
     # health trend over the last quarter ends
     if n_q > 1 and len(ids):
-        tr = health_trend(kd, s, year, list(ids), abc_class=now["abc_class"], **agg)
+        tr = health_trend(kd, s, year, list(ids), abc_class=now["abc_class"],
+                          at_review=h, **agg)
         wide = tr.pivot(index="customer_id", columns="as_of", values="health")
         wide = wide.reindex(ids)
         vals = wide.to_numpy(float)

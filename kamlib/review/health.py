@@ -563,7 +563,8 @@ def trend_dates(year: int, quarters: int) -> list[pd.Timestamp]:
 
 def health_trend(kd, s, year: int | None = None, customers=None, *, quarters=None,
                  abc_class: pd.Series | None = None, windows=None, activity=None,
-                 customer_year: pd.DataFrame | None = None) -> pd.DataFrame:
+                 customer_year: pd.DataFrame | None = None,
+                 at_review: pd.DataFrame | None = None) -> pd.DataFrame:
     """The health at the last ``quarters`` quarter ends up to the review date (default
     ``review.trend_quarters``), oldest first: one :func:`health` per quarter end, all
     from one pass of window sums over the order lines (``windows``, ``activity``,
@@ -572,6 +573,10 @@ def health_trend(kd, s, year: int | None = None, customers=None, *, quarters=Non
     Long table: columns ``customer_id``, ``as_of`` (date), ``health`` and every
     ``c_score``. The contacts table holds only the latest contact date, so for earlier
     quarter ends the contacts component has no evidence and is left out there.
+
+    ``at_review``: the :func:`health` of ``customers`` at the review date, already
+    computed with the same arguments (:func:`kamlib.review.account_review` passes it):
+    used for the last quarter end instead of computing it again.
     """
     rv = review_settings(s)
     year = analysis_year(s, year, kd)
@@ -584,9 +589,14 @@ def health_trend(kd, s, year: int | None = None, customers=None, *, quarters=Non
                            activity=activity, customer_year=customer_year).index
     frames = []
     cols = ["health"] + [f"{c}_score" for c in COMPONENTS]
+    end = review_date(year)
     for d in dates:  # a handful of quarter ends
-        h = health(kd, s, year, customers, as_of=d, abc_class=abc_class, windows=windows,
-                   activity=activity, customer_year=customer_year)
+        if at_review is not None and d == end and at_review.attrs.get("as_of") == end \
+                and at_review.index.equals(pd.Index([str(c) for c in customers])):
+            h = at_review
+        else:
+            h = health(kd, s, year, customers, as_of=d, abc_class=abc_class,
+                       windows=windows, activity=activity, customer_year=customer_year)
         frames.append(h[cols].assign(as_of=d).reset_index())
     if not frames:
         return pd.DataFrame(columns=["customer_id", "as_of"] + cols)
