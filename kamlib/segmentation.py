@@ -624,8 +624,9 @@ def _memo_key(kd, seg, years: list[int]) -> tuple:
 
     from kamlib import formatting
 
-    tables = tuple((id(t), getattr(t, "shape", None), tuple(getattr(t, "columns", ())))
-                   for t in (kd.orders, kd.interactions, kd.products))
+    from kamlib.data import lazy
+
+    tables = tuple(lazy.signature(t) for t in (kd.orders, kd.interactions, kd.products))
     fields = tuple((f.name, repr(getattr(seg, f.name))) for f in dataclasses.fields(seg)
                    if f.name not in _NOT_FOR_INDICATORS)
     return (tables, fields, tuple(int(y) for y in years), formatting.tonne_divisor())

@@ -1881,8 +1881,9 @@ _KA_TABLES = ("customers", "products", "orders", "interactions", "contacts",
 
 
 def _memo_key(kd, s) -> tuple:
-    tables = tuple((id(t), getattr(t, "shape", None), tuple(getattr(t, "columns", ())))
-                   for t in (getattr(kd, n, None) for n in _KA_TABLES))
+    from kamlib.data import lazy
+
+    tables = tuple(lazy.signature(t) for t in (getattr(kd, n, None) for n in _KA_TABLES))
     from kamlib import formatting
 
     return (tables, repr(s), tuple(sorted(getattr(kd, "available", ()) or ())),

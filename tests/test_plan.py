@@ -306,7 +306,15 @@ CHECKED_PAIRS = [
 
 
 def check_invariants(P, kd, s) -> list[str]:
-    """Every contradiction found in ``P`` (empty: coherent)."""
+    """Every contradiction found in ``P`` (empty: coherent), the amounts compared in the
+    units of the data's company, as the plan was written (``settings.company_for``)."""
+    from kamlib import settings as ksettings
+
+    with fmt.using(ksettings.company_for(s, kd)):
+        return _invariants(P, kd, s)
+
+
+def _invariants(P, kd, s) -> list[str]:
     bad = []
     fc = P.forecast
     obj = P.objectives.set_index(["customer_id", "metric"])

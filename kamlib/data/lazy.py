@@ -82,3 +82,14 @@ class LazyTable:
 def is_lazy(table) -> bool:
     """True for a table left in its file (:class:`LazyTable`)."""
     return isinstance(table, LazyTable)
+
+
+def signature(table) -> tuple:
+    """What identifies a table for a memo within one process: the object, and its shape
+    and columns (a DataFrame) or its file, rows and columns (a :class:`LazyTable`, whose
+    ``shape`` is refused on purpose). ``None`` for a table not given."""
+    if table is None:
+        return (None,)
+    if isinstance(table, LazyTable):
+        return (id(table), "file", str(table.file), table.rows, tuple(table.columns))
+    return (id(table), getattr(table, "shape", None), tuple(getattr(table, "columns", ())))
