@@ -48,7 +48,7 @@ test: $(STAMP)
 # through kam data check, kam chapters and kam reports --accounts key (the first
 # KAM_PROFILE_REPORTS=8 key accounts; 0 = all); two profiles at a time.
 test-profiles: $(STAMP)
-	KAM_HEADLESS=1 $(BIN)/python -m pytest -n 2 --profiles -p no:cacheprovider tests/test_profiles_run.py
+	KAM_HEADLESS=1 $(BIN)/python -m pytest -n 2 --profiles -rP -p no:cacheprovider tests/test_profiles_run.py
 
 # Re-execute the committed chapters in place: run them into build/, then copy back.
 notebooks: $(STAMP)
