@@ -133,7 +133,7 @@ ORDER = sorted(profiles.PROFILES, key=lambda n: n != "customers_20000")
 
 
 @pytest.mark.parametrize("name", ORDER)
-def test_profile_runs_check_chapters_and_reports(name, tmp_path, capsys):
+def test_profile_runs_check_chapters_and_reports(name, tmp_path):
     root = Path(__file__).resolve().parents[1]
     src = profiles.write_profile(name, tmp_path / "data")
     settings = tmp_path / "data" / "kam_settings.toml"
@@ -204,6 +204,7 @@ def test_profile_runs_check_chapters_and_reports(name, tmp_path, capsys):
             f.write(json.dumps({"profile": name, "seconds": times, "cpu_seconds": cpu,
                                 "reports": m.group(1),
                                 "cells_saying_data_missing": said_missing}) + "\n")
-    with capsys.disabled():
-        print(f"\n[profile {name}] " + ", ".join(f"{k} {v:.0f} s (processor {cpu[k]:.0f} s)"
-                                                 for k, v in times.items()))
+    # captured, and shown by `make test-profiles` (-rP) in the log's "PASSES" section
+    # (a worker of pytest-xdist has no terminal of its own)
+    print(f"\n[profile {name}] " + ", ".join(f"{k} {v:.0f} s (processor {cpu[k]:.0f} s)"
+                                             for k, v in times.items()))
