@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from kamlib import schema
+from kamlib.memo import TableMemo
 
 #: The order lines as the methods here see them (over an export file): one row per
 #: line with its sales date and derived measures (see kamlib.measures.order_measures).
@@ -455,52 +456,29 @@ def _years_sql(col: str, years) -> str:
     return f"year({col}) IN ({', '.join(map(str, ys))})" if ys else "false"
 
 
-_MEMO: dict = {}  # (id of the loaded tables, years) -> (weak references, result)
-_MEMO_SIZE = 8
+_MEMO = TableMemo(8)  # results are read-only: returned as stored (kamlib.memo)
 
 
-def _memo_key(source, years):
-    """A key for the loaded pandas tables of a KamData (None for files and lazy
+def _memo_tables(source):
+    """The loaded pandas tables a result is remembered under (None for files and lazy
     tables): chapters ask for the same aggregates of the same data several times."""
     if not _is_kamdata(source) or _is_lazy(source.orders) or _is_lazy(source.interactions):
         return None
-    ys = None if years is None else tuple(sorted({int(y) for y in years}))
-    return (id(source.orders), id(source.interactions), ys)
-
-
-def _memo_get(key, source):
-    hit = _MEMO.get(key)
-    if hit is None:
-        return None
-    refs, result = hit
-    if refs[0]() is source.orders and refs[1]() is source.interactions:
-        return result
-    return None
-
-
-def _memo_put(key, source, result) -> None:
-    import weakref
-
-    try:
-        refs = (weakref.ref(source.orders), weakref.ref(source.interactions))
-    except TypeError:  # pragma: no cover - tables that cannot be weakly referenced
-        return
-    if len(_MEMO) >= _MEMO_SIZE:
-        _MEMO.pop(next(iter(_MEMO)))
-    _MEMO[key] = (refs, result)
+    return (source.orders, source.interactions)
 
 
 def activity_facts(source, years=None) -> ActivityFacts:
     """See :func:`_activity_facts`; the result for loaded pandas tables is remembered
     (the same tables, by identity, give the same aggregates: KamData is read-only)."""
-    key = _memo_key(source, years)
-    if key is not None:
-        hit = _memo_get(key, source)
+    tables = _memo_tables(source)
+    key = None if years is None else tuple(sorted({int(y) for y in years}))
+    if tables is not None:
+        hit = _MEMO.get(tables, key)
         if hit is not None:
             return hit
     result = _activity_facts(source, years)
-    if key is not None:
-        _memo_put(key, source, result)
+    if tables is not None:
+        _MEMO.put(tables, key, result)
     return result
 
 

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from kamlib.errors import SettingsError
+from kamlib.memo import TableMemo
 
 # --------------------------------------------------------------------------- catalogue
 
@@ -615,15 +616,13 @@ _NOT_FOR_INDICATORS = frozenset({
 indicators, so changing them reuses the indicators already computed (any other field,
 also one added later, is part of the key: a change computes them again)."""
 
-_INDICATOR_MEMO: list = []  # [(weak refs to the tables, key, indicators)], newest last
-_MEMO_SIZE = 2  # a chapter's data and its exercise checks' copy
+_INDICATOR_MEMO = TableMemo(2, copy=pd.DataFrame.copy)  # a chapter's data and its checks' copy
 
 
 def _memo_key(kd, seg, years: list[int]) -> tuple:
     import dataclasses
 
     from kamlib import formatting
-
     from kamlib.data import lazy
 
     tables = tuple(lazy.signature(t) for t in (kd.orders, kd.interactions, kd.products))
@@ -645,24 +644,17 @@ def _all_indicators(kd, seg: SegmentationSettings, years: list[int]) -> pd.DataF
     settings the indicators read, the window and the weight unit; a copy is returned.
     (Values edited in place inside a loaded table would not be seen: kamlib and the
     chapters never do that.)"""
-    import weakref
-
     from kamlib import features
 
     key = _memo_key(kd, seg, years)
     tables = (kd.orders, kd.interactions, kd.products)
-    for refs, k, frame in _INDICATOR_MEMO:
-        if k == key and all(r() is t for r, t in zip(refs, tables)):
-            return frame.copy()
+    hit = _INDICATOR_MEMO.get(tables, key)
+    if hit is not None:
+        return hit
     out = features.window_indicators(kd, seg, years, fit=_elasticity_fit)
     for name in INDICATOR_NAMES:
         out[name] = out[name].astype(float)
-    try:
-        refs = tuple(weakref.ref(t) for t in tables)
-    except TypeError:  # a table that takes no weak reference: not memoised
-        return out
-    _INDICATOR_MEMO.append((refs, key, out.copy()))
-    del _INDICATOR_MEMO[:-_MEMO_SIZE]
+    _INDICATOR_MEMO.put(tables, key, out)  # a table without weak references: no memo
     return out
 
 

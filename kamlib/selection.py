@@ -58,6 +58,7 @@ import pandas as pd
 from kamlib import costing, measures
 from kamlib.costing import CostingSettings
 from kamlib.errors import SettingsError
+from kamlib.memo import TableMemo
 
 EPS = 1e-9
 """Tolerance for comparing shares with cuts (0.1 + 0.2 is not 0.3 in floating point)."""
@@ -1868,28 +1869,6 @@ def key_accounts(kd, s, *, customer_year: pd.DataFrame | None = None,
     return out
 
 
-# The key-account list computed once per loaded data and settings: every chapter, its
-# exercise checks and segmentation.key_account_ids ask for it again, and on a large
-# export each call is seconds of work. Keyed on the very table objects (weak references:
-# never kept alive by the memo, never matched by another object), their shapes and
-# columns, the whole settings and the company of the text; a copy is returned. (Values edited in place inside a
-# loaded table would not be seen: kamlib and the chapters never do that.)
-_KA_MEMO: list = []  # [(weak refs to the tables, key, table)], newest last
-_KA_MEMO_SIZE = 2
-_KA_TABLES = ("customers", "products", "orders", "interactions", "contacts",
-              "assessments", "rebates")
-
-
-def _memo_key(kd, s) -> tuple:
-    from kamlib.data import lazy
-
-    tables = tuple(lazy.signature(t) for t in (getattr(kd, n, None) for n in _KA_TABLES))
-    from kamlib import formatting
-
-    return (tables, repr(s), tuple(sorted(getattr(kd, "available", ()) or ())),
-            repr(formatting.current_company()))  # the reasons' words name its currency
-
-
 def _copy(t: pd.DataFrame) -> pd.DataFrame:
     import copy
 
@@ -1898,28 +1877,39 @@ def _copy(t: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# The key-account list computed once per loaded data and settings: every chapter, its
+# exercise checks and segmentation.key_account_ids ask for it again, and on a large
+# export each call is seconds of work (kamlib.memo: keyed on the very table objects,
+# the whole settings and the company of the text; a copy is returned).
+_KA_MEMO = TableMemo(2, copy=_copy)
+_KA_TABLES = ("customers", "products", "orders", "interactions", "contacts",
+              "assessments", "rebates")
+
+
+def _memo_key(kd, s) -> tuple:
+    from kamlib import formatting
+    from kamlib.data import lazy
+
+    tables = tuple(lazy.signature(t) for t in (getattr(kd, n, None) for n in _KA_TABLES))
+    return (tables, repr(s), tuple(sorted(getattr(kd, "available", ()) or ())),
+            repr(formatting.current_company()))  # the reasons' words name its currency
+
+
 def _memo_get(kd, s):
     try:
         key = _memo_key(kd, s)
     except Exception:  # noqa: BLE001 - no memo for data it cannot describe
         return None
-    tables = tuple(getattr(kd, n, None) for n in _KA_TABLES)
-    for refs, k, table in _KA_MEMO:
-        if k == key and all(r() is t for r, t in zip(refs, tables)):
-            return _copy(table)
-    return None
+    return _KA_MEMO.get(tuple(getattr(kd, n, None) for n in _KA_TABLES), key)
 
 
 def _memo_put(kd, s, table: pd.DataFrame) -> None:
-    import weakref
-
     try:
-        refs = tuple(weakref.ref(getattr(kd, n)) for n in _KA_TABLES)
+        tables = tuple(getattr(kd, n) for n in _KA_TABLES)
         key = _memo_key(kd, s)
-    except Exception:  # noqa: BLE001 - a table that takes no weak reference: no memo
+    except Exception:  # noqa: BLE001 - data it cannot describe: no memo
         return
-    _KA_MEMO.append((refs, key, _copy(table)))
-    del _KA_MEMO[:-_KA_MEMO_SIZE]
+    _KA_MEMO.put(tables, key, table)
 
 
 LOSS_MAKERS_DOMINATE = 0.5

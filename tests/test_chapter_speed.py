@@ -20,18 +20,27 @@ def kd_s():
     return kd, s
 
 
+def _counted(monkeypatch, module, name: str, memo):
+    """Replace ``module.name`` by a wrapper that counts its calls; ``memo`` is emptied
+    before and after. Yields the list of calls (one item per call)."""
+    memo.clear()
+    calls = []
+    real = getattr(module, name)
+
+    def counted(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(module, name, counted)
+    yield calls
+    memo.clear()
+
+
 @pytest.fixture()
 def passes(monkeypatch):
     """Counts the passes over the order lines (features.window_indicators)."""
-    segmentation._INDICATOR_MEMO.clear()
-    calls = []
-    def counted(*a, **k):
-        calls.append(1)
-        return WINDOW_INDICATORS(*a, **k)
-
-    monkeypatch.setattr(features, "window_indicators", counted)
-    yield calls
-    segmentation._INDICATOR_MEMO.clear()
+    yield from _counted(monkeypatch, features, "window_indicators",
+                        segmentation._INDICATOR_MEMO)
 
 
 def _fresh(kd, s):
@@ -102,17 +111,7 @@ def test_other_data_or_indicator_settings_compute_again(kd_s, passes):
 def selections(monkeypatch):
     from kamlib import selection
 
-    selection._KA_MEMO.clear()
-    calls = []
-    real = selection.customer_facts
-
-    def counted(*a, **k):
-        calls.append(1)
-        return real(*a, **k)
-
-    monkeypatch.setattr(selection, "customer_facts", counted)
-    yield calls
-    selection._KA_MEMO.clear()
+    yield from _counted(monkeypatch, selection, "customer_facts", selection._KA_MEMO)
 
 
 def test_the_key_accounts_are_computed_once_per_data_and_settings(kd_s, selections):
