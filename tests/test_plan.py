@@ -89,6 +89,21 @@ def test_segment_reconciled_with_elasticity():
     assert "-1.46" in out.at["A", "text"] and "service" in out.at["A", "text"]
 
 
+def test_an_unclear_buying_driver_is_said_as_such():
+    s = pd.DataFrame({"segment": ["unclear", "unclear", "service"],
+                      "mixed_types": ["", "", ""],
+                      "price_elasticity": [-2.45, -0.2, -0.3]},
+                     index=pd.Index(list("ABC"), name="customer_id"))
+    out = pst.segment_and_price(s, list("ABC"))
+    assert out["level"].tolist() == ["watch", "ok", "ok"]
+    assert out.at["A", "text"] == ("its volume responds strongly to price (elasticity -2.45) "
+                                   "although its buying driver is unclear: change its price "
+                                   "with care")
+    assert out.at["B", "text"] == "buying driver unclear; price response -0.20"
+    assert out.at["C", "text"] == "buys mainly on service; price response -0.30"
+    assert not out["text"].str.contains("on unclear").any()
+
+
 # ------------------------------------------------------------------ forecast
 
 

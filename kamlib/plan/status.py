@@ -253,14 +253,17 @@ def segment_and_price(segments: pd.DataFrame, ids) -> pd.DataFrame:
     pos = price & np.isfinite(el) & (el >= 0)
     level = np.select([strong, pos], ["watch", "info"], "ok")
     dtext = np.asarray(drivers, dtype=object)
+    unclear = dtext == "unclear"  # no driver stands out: not "buys mainly on unclear"
+    buys = np.where(unclear, "its buying driver is unclear", "it buys mainly on " + dtext)
     text = np.select(
         [strong, pos, price],
-        ["its volume responds strongly to price (elasticity " + e + ") although it buys "
-         "mainly on " + dtext + ": change its price with care",
+        ["its volume responds strongly to price (elasticity " + e + ") although "
+         + buys + ": change its price with care",
          "price-driven by its deals and negotiations; its volume did not fall when its "
          "price rose (elasticity " + e + ")",
          "price-driven, and its volume responds to price (elasticity " + e + ")"],
-        "buys mainly on " + dtext + "; price response " + e)
+        np.where(unclear, "buying driver unclear", "buys mainly on " + dtext)
+        + "; price response " + e)
     return _frame(ids, level, np.where(seg == "", "not segmented", text))
 
 
