@@ -21,7 +21,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
+import re
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -218,3 +221,73 @@ def kg(x) -> str:
 def price(x) -> str:
     """:func:`unit_price` for the current company (the older name)."""
     return unit_price(x)
+
+
+# ------------------------------------------------------------------ many numbers at once
+
+_ONE_NUMBER = re.compile(r"^(?P<pre>(?:[^%]|%%)*)%(?P<plus>\+?)(?:\.(?P<dec>\d)f|(?P<f>f)|"
+                         r"(?P<d>d))(?P<post>(?:[^%]|%%)*)$")
+
+
+def texts(fmt: str, x) -> np.ndarray:
+    """``fmt % v`` for every number of ``x``, as an object array: the same text as
+    ``np.char.mod(fmt, x)`` (printf's rounding, ``-0`` for a negative value that rounds
+    to zero) several times faster, for the formats the tables and reasons use: one
+    ``%d``, ``%f``, ``%.Nf`` (N = 0-9) or ``%+`` of them, between literal text
+    (``'EUR %.2f m'``, ``'%+.0f%%'``). Other formats, values that are not finite and
+    the rare value that lies within rounding error of a half are formatted by
+    ``np.char.mod`` itself, so the text never differs.
+
+    Why: the reasons and evidence are built for tens of thousands of customers at once,
+    and ``np.char.mod`` calls Python's ``%`` once per value (50,000 customers: 70 ms per
+    column of text; this: about 20 ms for ``%.0f``, 50 ms for ``%.2f``).
+    """
+    x = np.asarray(x)
+    m = _ONE_NUMBER.match(fmt)
+    if m is None or x.dtype.kind not in "fiub" or x.ndim != 1:
+        return np.char.mod(fmt, x).astype(object)
+    if not x.size:
+        return np.empty(0, dtype=object)
+    pre, post = m["pre"].replace("%%", "%"), m["post"].replace("%%", "%")
+    v = x.astype(float)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _texts(fmt, x, v, m, pre, post)
+
+
+def _texts(fmt, x, v, m, pre, post) -> np.ndarray:
+    if m["d"]:
+        r = np.trunc(v)  # '%d' % 3.7 == '3', '%d' % -0.5 == '0'
+        neg = r < 0
+        dec = 0
+    else:
+        dec = 6 if m["f"] else int(m["dec"])
+        y = v * 10.0 ** dec
+        r = np.rint(y)  # round half to even, as printf on an exact half
+        neg = np.signbit(v)
+    finite = np.isfinite(v) & (np.abs(r) < 2.0 ** 52)
+    if not m["d"]:
+        # a value whose scaled form lies within rounding error of a half: printf decides
+        # on the exact binary value, so leave it to np.char.mod
+        near = np.abs(np.abs(y - np.trunc(y)) - 0.5) <= 1e-9 + np.abs(y) * 1e-12
+        exact_half = finite & near & (dec == 0) & (y == np.trunc(y) + np.copysign(0.5, y))
+        finite &= ~near | exact_half
+    a = np.abs(np.where(finite, r, 0.0)).astype(np.int64)
+    S = np.dtypes.StringDType()
+    if dec:
+        p = 10 ** dec
+        digits = np.strings.add(np.strings.add((a // p).astype(S), "."),
+                                np.strings.slice((a % p + p).astype(S), 1, None))
+    else:
+        digits = a.astype(S)
+    sign = "+" if m["plus"] else ""
+    out = np.strings.add(np.where(neg, "-", sign).astype(S), digits) if (
+        m["plus"] or neg.any()) else digits
+    if pre:
+        out = np.strings.add(pre, out)
+    if post:
+        out = np.strings.add(out, post)
+    out = out.astype(object)
+    if not finite.all():
+        bad = ~finite
+        out[bad] = np.char.mod(fmt, x[bad]).astype(object)
+    return out

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kamlib.memo import TableMemo
 from kamlib.schema import SALES_CONVENTION  # stated once, in the schema
 
 
@@ -237,7 +238,31 @@ def _aggregate(orders: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out
 
 
-def customer_year(orders: pd.DataFrame) -> pd.DataFrame:
+# The per-customer sums of the same loaded order lines are asked for again and again
+# (the selection, the share of wallet, the relationship stages of two years, the
+# review, the exercise checks): on 13 million lines each pass is 10-15 s of pandas work
+# (five passes in one cell of chapter 05 at 50,000 customers). Remembered per order-line
+# table object (kamlib.memo: weak references, a copy returned) and years asked.
+_SUMS_MEMO = TableMemo(4, copy=lambda t: t.copy())
+
+
+def _remembered(orders: pd.DataFrame, key, compute) -> pd.DataFrame:
+    from kamlib.data import cache
+
+    hit = _SUMS_MEMO.get((orders,), key)
+    if hit is not None:
+        return hit
+    hit = cache.shared_result("sums", (orders,), key)  # from another chapter of the run
+    if hit is not None:
+        _SUMS_MEMO.put((orders,), key, hit)
+        return hit.copy()
+    out = compute()
+    _SUMS_MEMO.put((orders,), key, out)
+    cache.share_result("sums", (orders,), key, out)  # for the next chapters
+    return out
+
+
+def customer_year(orders: pd.DataFrame, years=None) -> pd.DataFrame:
     """Per customer and calendar year.
 
     Index: (``customer_id``, ``year``). Columns: ``volume_kg``, ``revenue``,
@@ -246,18 +271,36 @@ def customer_year(orders: pd.DataFrame) -> pd.DataFrame:
     lines on time and in full); ``net_price_per_kg`` = revenue / volume_kg;
     ``discount_pct`` = discount / list_revenue; ``gross_margin_pct`` =
     gross_margin / revenue. Only customer-years with orders appear.
+
+    ``years``: only these years (None: all), the same rows as of the whole table.
+    Computed once per order-line table and years (a copy is returned the next times;
+    years of a table already summed whole are taken from that sum).
     """
-    return _aggregate(orders, ["customer_id", "year"])
+    if years is None:
+        return _remembered(orders, ("customer_year",),
+                           lambda: _aggregate(orders, ["customer_id", "year"]))
+    ys = tuple(sorted({int(y) for y in years}))
+    whole = _SUMS_MEMO.get((orders,), ("customer_year",))
+    if whole is not None:
+        return whole.loc[whole.index.get_level_values("year").isin(ys)]
+    return _remembered(orders, ("customer_year", ys), lambda: _aggregate(
+        orders.loc[orders["year"].isin(ys)], ["customer_id", "year"]))
 
 
 def customer_totals(orders: pd.DataFrame, years: list[int] | None = None) -> pd.DataFrame:
     """Per customer, summed over ``years`` (all years when ``None``).
 
-    Index ``customer_id``; same columns as :func:`customer_year`.
+    Index ``customer_id``; same columns as :func:`customer_year`. Computed once per
+    order-line table and years (a copy is returned the next times).
     """
-    if years is not None:
-        orders = orders.loc[orders["year"].isin(years)]
-    return _aggregate(orders, ["customer_id"])
+    ys = None if years is None else tuple(sorted({int(y) for y in years}))
+    key = ("customer_totals", ys)
+
+    def compute():
+        o = orders if years is None else orders.loc[orders["year"].isin(years)]
+        return _aggregate(o, ["customer_id"])
+
+    return _remembered(orders, key, compute)
 
 
 def yearly_pivot(orders: pd.DataFrame, value: str = "revenue") -> pd.DataFrame:

@@ -43,7 +43,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
 from kamlib.errors import SettingsError
+from kamlib.formatting import texts as _texts
 from kamlib.memo import TableMemo
 
 # --------------------------------------------------------------------------- catalogue
@@ -646,15 +648,22 @@ def _all_indicators(kd, seg: SegmentationSettings, years: list[int]) -> pd.DataF
     chapters never do that.)"""
     from kamlib import features
 
+    from kamlib.data import cache
+
     key = _memo_key(kd, seg, years)
     tables = (kd.orders, kd.interactions, kd.products)
     hit = _INDICATOR_MEMO.get(tables, key)
     if hit is not None:
         return hit
+    hit = cache.shared_result("indicators", tables, key[1:])  # from another chapter
+    if hit is not None:
+        _INDICATOR_MEMO.put(tables, key, hit)
+        return hit.copy()
     out = features.window_indicators(kd, seg, years, fit=_elasticity_fit)
     for name in INDICATOR_NAMES:
         out[name] = out[name].astype(float)
     _INDICATOR_MEMO.put(tables, key, out)  # a table without weak references: no memo
+    cache.share_result("indicators", tables, key[1:], out)  # for the next chapters
     return out
 
 
@@ -907,14 +916,14 @@ def _fmt(kind: str, v: np.ndarray) -> np.ndarray:
     """Vectorised text of indicator values."""
     v = np.asarray(v, dtype=float)
     if kind == "share":
-        txt = np.char.mod("%.0f%%", 100 * np.nan_to_num(v))
+        txt = _texts("%.0f%%", 100 * np.nan_to_num(v))
     elif kind == "change":
-        txt = np.char.mod("%+.0f%%", 100 * np.nan_to_num(v))
+        txt = _texts("%+.0f%%", 100 * np.nan_to_num(v))
     elif kind == "elasticity":
-        txt = np.char.mod("%.1f", np.nan_to_num(v))
+        txt = _texts("%.1f", np.nan_to_num(v))
     else:
         a = np.nan_to_num(v)
-        txt = np.where(np.abs(a) < 1, np.char.mod("%.2f", a), np.char.mod("%.1f", a))
+        txt = np.where(np.abs(a) < 1, _texts("%.2f", a), _texts("%.1f", a))
     return np.where(np.isfinite(v), txt, "n/a").astype(object)
 
 
@@ -986,7 +995,7 @@ def _evidence(z: pd.DataFrame, texts: pd.DataFrame, scores: np.ndarray,
     if coverage is not None:
         thin = coverage < seg.min_coverage
         need = f"{100 * seg.min_coverage:.0f}%% needed"
-        rule = np.where(thin, np.char.mod(
+        rule = np.where(thin, _texts(
             "too little data to judge (%.0f%% of the indicator weight has data, " + need + ")",
             100 * coverage).astype(object), rule)
     text = head + " - " + rule + " (" + score_txt + ")"

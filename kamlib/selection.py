@@ -58,6 +58,7 @@ import pandas as pd
 from kamlib import costing, measures
 from kamlib.costing import CostingSettings
 from kamlib.errors import SettingsError
+from kamlib.formatting import texts as _texts
 from kamlib.memo import TableMemo
 
 EPS = 1e-9
@@ -1369,10 +1370,11 @@ def lifetime_value(margin: pd.Series, lv: LifetimeValueSettings | None = None) -
 def observed_retention(kd, year: int) -> float:
     """Share of the customers that bought in ``year - 1`` and bought again in ``year``
     (a simple estimate of the yearly retention rate)."""
-    o = kd.orders
-    prev = set(o.loc[o["year"] == year - 1, "customer_id"])
-    cur = set(o.loc[o["year"] == year, "customer_id"])
-    return len(prev & cur) / len(prev) if prev else float("nan")
+    cy = measures.customer_year(kd.orders, [year - 1, year])  # a row per customer-year
+    cid = cy.index.get_level_values("customer_id")
+    yr = cy.index.get_level_values("year")
+    prev, cur = pd.Index(cid[yr == year - 1]), pd.Index(cid[yr == year])
+    return len(prev.intersection(cur)) / len(prev) if len(prev) else float("nan")
 
 
 # ============================================================================ 8. portfolio
@@ -1513,8 +1515,7 @@ def customer_facts(kd, s, customer_year: pd.DataFrame | None = None, *,
                  sel.profitability.trend_years)
     years_needed = list(range(year - n_back, year + 1))
     if customer_year is None:
-        o = kd.orders.loc[kd.orders["year"].between(year - n_back, year)]
-        cy = measures.customer_year(o)
+        cy = measures.customer_year(kd.orders, years_needed)
     else:
         yr = customer_year.index.get_level_values("year")
         cy = customer_year.loc[(yr >= year - n_back) & (yr <= year)]
@@ -1625,11 +1626,12 @@ def criteria_values(facts: pd.DataFrame) -> pd.DataFrame:
 # ============================================================================ 9. decision
 
 
-def decide(facts: pd.DataFrame, s) -> pd.DataFrame:
+def decide(facts: pd.DataFrame, s, *, words: bool = True) -> pd.DataFrame:
     """Apply every method and the key-account rule to :func:`customer_facts`.
 
     Fast (no data access): the workshop widgets call it on every slider move. Returns
-    the table of :func:`key_accounts`.
+    the table of :func:`key_accounts` (``words=False``: ``reasons`` left empty, every
+    other column the same).
     """
     sel = getattr(s, "selection", s)
     sc, ab, pyr, prof = sel.scorecard, sel.abc, sel.pyramid, sel.profitability
@@ -1704,7 +1706,8 @@ def decide(facts: pd.DataFrame, s) -> pd.DataFrame:
     loss = out["is_loss_maker"]
     is_key = nominated & ~loss if ka.loss_makers == "exclude" else nominated
     out["is_key"] = is_key.astype(bool)
-    out["reasons"] = _reasons(out, card.drop(columns="score"), nominated, why_not, sel, year)
+    out["reasons"] = (_reasons(out, card.drop(columns="score"), nominated, why_not, sel, year)
+                      if words else pd.Series("", index=out.index, dtype="string"))
     out = apply_overrides(out, ka.overrides)
     out.attrs["criteria_without_data"] = [c for c in empty if sc.effective_weights.get(c, 0) > 0]
     out.attrs["costs_known"] = bool(f.attrs.get("costs_known", True))
@@ -1814,7 +1817,7 @@ def key_rule(abc_class: pd.Series, score: pd.Series, score_rank: pd.Series,
 
 
 def key_accounts(kd, s, *, customer_year: pd.DataFrame | None = None,
-                 activity=None) -> pd.DataFrame:
+                 activity=None, words: bool = True) -> pd.DataFrame:
     """The key-account list: every method combined into one decision table.
 
     ``kd``: :class:`kamlib.data.KamData`; ``s``: the whole
@@ -1855,16 +1858,20 @@ def key_accounts(kd, s, *, customer_year: pd.DataFrame | None = None,
     ``customer_year``: the per-customer-year facts when already computed (see
     :func:`customer_facts`), so a pipeline computes them once; ``activity``: the
     activity counts of ``kamlib.activity_facts`` when already computed (passed on to
-    :func:`kamlib.costing.cost_to_serve`).
+    :func:`kamlib.costing.cost_to_serve`). ``words=False`` may leave ``reasons`` empty
+    (every other column the same; a list already computed with its words is returned
+    as it is): the periodic review's comparison with last year's list reads the
+    decisions only, and on 50,000 customers the words take seconds.
     """
     memo = customer_year is None and activity is None
     if memo:
-        hit = _memo_get(kd, s)
+        hit = _memo_get(kd, s)  # with its words: also serves a call without them
         if hit is not None:
             return hit
-    out = decide(customer_facts(kd, s, customer_year=customer_year, activity=activity), s)
+    out = decide(customer_facts(kd, s, customer_year=customer_year, activity=activity), s,
+                 words=words)
     out.attrs["warnings"] = warnings_about(out, s)
-    if memo:
+    if memo and words:
         _memo_put(kd, s, out)
     return out
 
@@ -1900,7 +1907,16 @@ def _memo_get(kd, s):
         key = _memo_key(kd, s)
     except Exception:  # noqa: BLE001 - no memo for data it cannot describe
         return None
-    return _KA_MEMO.get(tuple(getattr(kd, n, None) for n in _KA_TABLES), key)
+    tables = tuple(getattr(kd, n, None) for n in _KA_TABLES)
+    hit = _KA_MEMO.get(tables, key)
+    if hit is None:  # another chapter of this run may have made it (kamlib.data.cache)
+        from kamlib.data import cache
+
+        hit = cache.shared_result("key_accounts", tables, key[1:])
+        if hit is not None:
+            _KA_MEMO.put(tables, key, hit)
+            hit = _copy(hit)
+    return hit
 
 
 def _memo_put(kd, s, table: pd.DataFrame) -> None:
@@ -1910,6 +1926,9 @@ def _memo_put(kd, s, table: pd.DataFrame) -> None:
     except Exception:  # noqa: BLE001 - data it cannot describe: no memo
         return
     _KA_MEMO.put(tables, key, table)
+    from kamlib.data import cache
+
+    cache.share_result("key_accounts", tables, key[1:], table)  # for the next chapters
 
 
 LOSS_MAKERS_DOMINATE = 0.5
@@ -1991,9 +2010,9 @@ def _money(x: np.ndarray) -> np.ndarray:
     pre = f"{cur} " if cur else ""
     x = np.asarray(x, dtype=float)
     a = np.abs(np.nan_to_num(x))
-    m = np.char.mod(pre + "%.2f m", a / 1e6)
-    k = np.char.mod(pre + "%.0f k", a / 1e3)
-    u = np.char.mod(pre + "%.0f", a)
+    m = _texts(pre + "%.2f m", a / 1e6)
+    k = _texts(pre + "%.0f k", a / 1e3)
+    u = _texts(pre + "%.0f", a)
     return np.where(a >= 1e6, m, np.where(a >= 1e4, k, u)).astype(object)
 
 
@@ -2005,7 +2024,7 @@ def _reasons(out: pd.DataFrame, contrib: pd.DataFrame, nominated: pd.Series,
     active = out["is_active"].to_numpy()
     n_active = int(active.sum())
     rank = out["revenue_rank"].to_numpy(dtype=float, na_value=np.nan)
-    rank_txt = np.char.mod("%d", np.nan_to_num(rank).astype(int)).astype(object)
+    rank_txt = _texts("%d", np.nan_to_num(rank).astype(int)).astype(object)
     cls = out["abc_class"].to_numpy()
     basis = "of customers" if ab.basis == "customers" else "of sales"
     what = {"revenue": "revenue", "gross_margin": "gross margin",
@@ -2031,8 +2050,8 @@ def _reasons(out: pd.DataFrame, contrib: pd.DataFrame, nominated: pd.Series,
         strong = np.full(n, "", dtype=object)
     score = out["score"].to_numpy(float)
     srank = out["score_rank"].to_numpy(dtype=float, na_value=np.nan)
-    score_txt = (np.char.mod("score %.0f/100", score).astype(object) + " (rank "
-                 + np.char.mod("%d", np.nan_to_num(srank).astype(int)).astype(object)
+    score_txt = (_texts("score %.0f/100", score).astype(object) + " (rank "
+                 + _texts("%d", np.nan_to_num(srank).astype(int)).astype(object)
                  + f", goal '{sel.scorecard.goal}'; strongest: " + strong + ")")
 
     profit = out["profit"].to_numpy(float)
@@ -2255,9 +2274,11 @@ def customer_values(kd, years) -> pd.DataFrame:
     column: a margin of 0 everywhere would read as a concentration of nothing."""
     ys = [int(years)] if np.isscalar(years) else [int(y) for y in years]
     idx = customer_index(kd)
-    t = measures.customer_totals(kd.orders, ys)
-    t.index = t.index.astype("string")
     cols = ["volume_kg", "revenue", "gross_margin"]
+    # the sums of the years from the per-customer-year sums (computed once per loaded
+    # data, kamlib.measures), not another pass over the order lines
+    t = measures.customer_year(kd.orders, ys)[cols].groupby(level="customer_id").sum()
+    t.index = t.index.astype("string")
     if hasattr(kd, "has") and not kd.has("costs"):
         cols.remove("gross_margin")
     return t[cols].reindex(idx).fillna(0.0)

@@ -334,3 +334,28 @@ def test_visit_calendar_shows_the_top_accounts(sample):
     assert f"{n - 3:,} more" in ax.get_title(loc="left")
     ax_all = service_plots.visit_calendar(plan, who, top=None)
     assert len(ax_all.get_yticklabels()) == n
+
+
+def test_loaded_interactions_are_prepared_once_per_table(sample, monkeypatch):
+    """The typed copy of loaded interactions the SQL reads is made once per table
+    object (three calls for other years: one copy, the same counts as made afresh);
+    another table object gets its own."""
+    kd, _ = sample
+    made = []
+    real = af._interactions_frame
+    monkeypatch.setattr(af, "_interactions_frame",
+                        lambda it: made.append(len(it)) or real(it))
+    af._FRAMES.clear()
+    af._MEMO.clear()
+    y = max(kd.years)
+    a = af.activity_facts(kd, years=[y])
+    af.activity_facts(kd, years=[y - 1])
+    af.activity_facts(kd, years=[y - 2, y - 1])
+    assert made == [len(kd.interactions)]
+    af._FRAMES.clear()
+    af._MEMO.clear()
+    pd.testing.assert_frame_equal(af.activity_facts(kd, years=[y]).interactions,
+                                  a.interactions)
+    other = dataclasses.replace(kd, interactions=kd.interactions.copy())
+    af.activity_facts(other, years=[y])
+    assert made == [len(kd.interactions)] * 3

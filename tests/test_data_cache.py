@@ -178,3 +178,64 @@ def test_no_room_for_the_folder_means_no_sharing(no_run, tmp_path, monkeypatch):
     with cache.shared_for_run(tmp_path / "out", "sample") as folder:
         assert folder is None and cache.folder_in_use() is None
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def _new_kernel(monkeypatch):
+    """What a chapter's fresh kernel sees: nothing read, nothing remembered."""
+    from kamlib import measures, segmentation, selection
+
+    monkeypatch.setattr(cache, "_IN_PROCESS", {})
+    for memo in (selection._KA_MEMO, segmentation._INDICATOR_MEMO, measures._SUMS_MEMO):
+        memo.clear()
+
+
+def test_results_of_the_run_data_are_shared_with_the_next_chapters(no_run, tmp_path,
+                                                                    monkeypatch, export):
+    """A key-account list, the segmentation indicators and the yearly sums computed from
+    the run's copy of the data are stored beside it, and the next chapter (a fresh
+    kernel) reads them instead of computing them: the same tables. A table the chapter
+    changed, other settings, or the data outside a run are never served from there."""
+    import dataclasses
+
+    from kamlib import measures, segmentation, selection, settings
+
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    cache.store(folder, export)
+    monkeypatch.setenv(cache.ENV, str(folder))
+    _new_kernel(monkeypatch)
+    kd = data.load(export)
+    s = settings.for_data(settings.load(None), kd)
+    ka = selection.key_accounts(kd, s)
+    seg = segmentation.segments(kd, s)
+    cy = measures.customer_year(kd.orders)
+    kinds = sorted(p.name.split(".")[1] for p in folder.glob("*" + cache.RESULT_SUFFIX))
+    assert {"key_accounts", "indicators", "sums", "activity"} <= set(kinds)
+
+    _new_kernel(monkeypatch)  # the next chapter
+    kd2 = data.load(export)
+    assert kd2 is not kd
+    monkeypatch.setattr(selection, "decide", lambda *a, **k: pytest.fail("computed again"))
+    monkeypatch.setattr(measures, "_aggregate", lambda *a, **k: pytest.fail("summed again"))
+    pd.testing.assert_frame_equal(selection.key_accounts(kd2, s), ka)
+    pd.testing.assert_frame_equal(measures.customer_year(kd2.orders), cy)
+    from kamlib import features
+
+    monkeypatch.setattr(features, "window_indicators",
+                        lambda *a, **k: pytest.fail("indicators computed again"))
+    pd.testing.assert_frame_equal(segmentation.segments(kd2, s), seg)
+    monkeypatch.undo()
+
+    # not from the store: a changed table, other settings, the data outside a run
+    monkeypatch.setenv(cache.ENV, str(folder))
+    _new_kernel(monkeypatch)
+    kd3 = data.load(export)
+    fewer = dataclasses.replace(kd3, orders=kd3.orders.iloc[: len(kd3.orders) // 2])
+    assert cache.shared_result("sums", (fewer.orders,), ("customer_year",)) is None
+    assert len(measures.customer_year(fewer.orders)) < len(cy)
+    other = settings.replace(s, "selection.key_accounts.min_score", 90.0)
+    assert cache.shared_result("key_accounts", tuple(
+        getattr(kd3, n) for n in selection._KA_TABLES),
+        selection._memo_key(kd3, other)[1:]) is None
+    monkeypatch.delenv(cache.ENV)
+    assert cache.shared_result("sums", (kd3.orders,), ("customer_year",)) is None

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from kamlib import formatting as fmt
@@ -80,3 +81,43 @@ def test_company_section_read_and_checked(tmp_path):
     f.write_text('[company]\ncurrency = "EUROPEAN EURO"\n')
     with pytest.raises(settings.SettingsError, match="company.currency"):
         settings.load(f)
+
+
+# ------------------------------------------------------------ texts: many numbers at once
+
+_NUMBERS = np.concatenate([
+    np.random.default_rng(7).normal(0, 1e5, 4000),
+    np.random.default_rng(8).normal(0, 3, 4000),
+    np.arange(-60, 61) / 2,            # exact halves: printf rounds them to even
+    np.arange(-60, 61) / 20,
+    [0.0, -0.0, 0.125, 1.005, 2.675, -0.04, -0.4, 0.049999999, 12345.4999999999,
+     2.0 ** 53, -(2.0 ** 60), 1e300, -1e-300]])
+
+
+@pytest.mark.parametrize("pattern", ["%.0f", "%.1f", "%.2f", "%.3f", "%f", "%d", "%+d",
+                                 "%+.0f%%", "%.0f%%", "EUR %.2f m", "CHF %.0f k",
+                                 "%+.0f points", "score %.0f/100", "%.0f t",
+                                 "100%% of %.1f", "%s", "%5.1f"])
+def test_texts_equal_printf_for_every_value(pattern):
+    """formatting.texts gives exactly np.char.mod's text (printf's rounding, '-0',
+    exact halves to even, huge values) for every format the reasons use, and falls
+    back to it for formats it does not handle ('%s', a width)."""
+    x = _NUMBERS
+    if "f" in pattern.replace("of", ""):
+        x = np.concatenate([x, [np.nan, np.inf, -np.inf]])
+    got = fmt.texts(pattern, x)
+    want = np.char.mod(pattern, x).astype(object)
+    assert got.dtype == object and len(got) == len(x)
+    bad = np.flatnonzero(got != want)
+    assert not len(bad), [(x[i], got[i], want[i]) for i in bad[:5]]
+
+
+def test_texts_known_answers_and_edges():
+    t = fmt.texts
+    assert list(t("%.0f", np.array([0.5, 1.5, 2.5, -0.4, -0.0]))) == ["0", "2", "2", "-0", "-0"]
+    assert list(t("%+.0f%%", np.array([12.4, -3.6, 0.0]))) == ["+12%", "-4%", "+0%"]
+    assert list(t("EUR %.2f m", np.array([1.234567, 0.005]))) == ["EUR 1.23 m", "EUR 0.01 m"]
+    assert list(t("%d", np.array([3.7, -3.7, -0.5]))) == ["3", "-3", "0"]
+    assert list(t("%d", np.array([1, 2, -3]))) == ["1", "2", "-3"]
+    assert t("%.1f", np.array([], dtype=float)).tolist() == []
+    assert all(isinstance(v, str) for v in t("%.1f", np.array([1.0, np.nan])))

@@ -132,3 +132,47 @@ def test_amount_columns_win_over_price_times_quantity():
     raw["net_amount"] = [150.0, np.nan]  # the second line falls back to 100 kg x 2.0
     o = measures.order_measures(raw)
     assert list(o["revenue"]) == [150.0, 200.0]
+
+
+def test_customer_sums_are_computed_once_per_order_table(sample, monkeypatch):
+    """customer_year and customer_totals remember their result per order-line table
+    (and years): the same numbers, one pass; a changed copy of the returned table does
+    not leak into the next call; another table (a filtered one) is computed afresh."""
+    calls = []
+    real = measures._aggregate
+    monkeypatch.setattr(measures, "_aggregate",
+                        lambda o, keys: calls.append(len(o)) or real(o, keys))
+    measures._SUMS_MEMO.clear()
+    orders = sample.orders
+    first = measures.customer_year(orders)
+    first.loc[first.index[0], "revenue"] = -1.0  # the caller's copy
+    again = measures.customer_year(orders)
+    assert len(calls) == 1
+    assert again.loc[again.index[0], "revenue"] != -1.0
+    pd.testing.assert_frame_equal(again, real(orders, ["customer_id", "year"]))
+    y = int(orders["year"].max())
+    t1 = measures.customer_totals(orders, [y])
+    t2 = measures.customer_totals(orders, [y])
+    assert len(calls) == 2
+    pd.testing.assert_frame_equal(t1, t2)
+    assert t1["revenue"].sum() == pytest.approx(orders.loc[orders["year"] == y, "revenue"].sum())
+    assert measures.customer_totals(orders, [y - 1])["revenue"].sum() == pytest.approx(
+        orders.loc[orders["year"] == y - 1, "revenue"].sum())
+    assert len(calls) == 3
+    part = orders.loc[orders["year"] == y]
+    assert measures.customer_year(part).index.get_level_values("year").unique().tolist() == [y]
+    assert len(calls) == 4
+
+
+def test_customer_year_of_some_years_equals_those_rows_of_the_whole(sample):
+    """customer_year(orders, years) gives the rows of those years, whether computed on
+    the lines of those years or taken from the whole table's sum already made."""
+    measures._SUMS_MEMO.clear()
+    orders = sample.orders
+    y = int(orders["year"].max())
+    some = measures.customer_year(orders, [y - 1, y])
+    whole = measures.customer_year(orders)
+    want = whole.loc[whole.index.get_level_values("year").isin([y - 1, y])]
+    pd.testing.assert_frame_equal(some, want)
+    pd.testing.assert_frame_equal(measures.customer_year(orders, [y, y - 1]), want)
+    assert sorted(some.index.get_level_values("year").unique()) == [y - 1, y]

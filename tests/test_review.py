@@ -332,6 +332,20 @@ def test_health_trend_reuses_the_health_at_the_review_date_only_when_it_fits(kd,
                                   plain)
 
 
+def test_health_without_words_has_the_same_numbers_and_no_text(sample, default_settings):
+    """words=False (the trend's earlier quarter ends) computes every score, value and
+    flag as with the words, at every quarter end, and leaves the texts empty."""
+    s = default_settings
+    for as_of in ("2024-09-30", "2025-12-31"):
+        full = review.health(sample, s, 2025, as_of=as_of)
+        lean = review.health(sample, s, 2025, full.index, as_of=as_of, words=False)
+        text = [c for c in full.columns if c.endswith("_evidence")] + ["reasons", "main_signal"]
+        assert len(text) == 10 and (full["reasons"] != "").all()
+        pd.testing.assert_frame_equal(lean.drop(columns=text), full.drop(columns=text))
+        for c in text:
+            assert (lean[c].astype(str) == "").all(), c
+
+
 # --------------------------------------------------------------------------- bundled data
 
 

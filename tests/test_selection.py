@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from kamlib import formatting
-from kamlib import costing, data, schema, selection, settings
+from kamlib import costing, data, measures, schema, selection, settings
 from kamlib.selection import (AbcSettings, FuzzySettings, KeyAccountSettings,
                               LifetimeValueSettings, PortfolioSettings,
                               ProfitabilitySettings, PyramidSettings, ScorecardSettings)
@@ -902,3 +902,49 @@ def test_score_points_names_the_criteria_in_words(small):
     assert pts.loc["total score", "points"] == pytest.approx(bd["score"].iloc[0])
     assert pts["points"].iloc[:-1].sum() == pytest.approx(bd["score"].iloc[0])
     assert pts.loc["target industry", "family"] == selection.CRITERIA["target_industry"].family
+
+
+def test_key_accounts_without_words_decide_the_same(sample, default_settings):
+    """words=False (the review's look at last year's list) changes no decision, class,
+    score or figure: only the reasons are left empty."""
+    for year in (2024, 2025):
+        s = dataclasses.replace(default_settings, period=dataclasses.replace(
+            default_settings.period, analysis_year=year))
+        cy = measures.customer_year(sample.orders)
+        full = selection.key_accounts(sample, s, customer_year=cy)
+        lean = selection.key_accounts(sample, s, customer_year=cy, words=False)
+        assert full["is_key"].sum() > 0 and (full["reasons"].astype(str) != "").all()
+        assert (lean["reasons"].astype(str) == "").all()
+        pd.testing.assert_frame_equal(lean.drop(columns="reasons"),
+                                      full.drop(columns="reasons"))
+
+
+def test_key_accounts_without_words_reuse_the_remembered_list(sample, default_settings):
+    """A list already computed (with its words) for the same tables and settings is
+    returned to a call without words instead of being computed again; a call without
+    words is not remembered as the list with words."""
+    selection._KA_MEMO.clear()
+    lean = selection.key_accounts(sample, default_settings, words=False)
+    assert (lean["reasons"].astype(str) == "").all() and len(selection._KA_MEMO) == 0
+    full = selection.key_accounts(sample, default_settings)
+    assert (full["reasons"].astype(str) != "").all() and len(selection._KA_MEMO) == 1
+    again = selection.key_accounts(sample, default_settings, words=False)
+    pd.testing.assert_frame_equal(again, full)
+
+
+def test_customer_values_and_retention_from_the_yearly_sums(sample):
+    """customer_values (several years) and observed_retention come from the
+    per-customer-year sums: the same as summing and matching the order lines
+    themselves."""
+    o = sample.orders
+    ys = [2023, 2024, 2025]
+    got = selection.customer_values(sample, ys)
+    lines = o.loc[o["year"].isin(ys)].groupby("customer_id")[
+        ["volume_kg", "revenue", "gross_margin"]].sum()
+    lines.index = lines.index.astype("string")
+    pd.testing.assert_frame_equal(got, lines.reindex(got.index).fillna(0.0), rtol=1e-12)
+    for y in (2024, 2025):
+        prev = set(o.loc[o["year"] == y - 1, "customer_id"])
+        cur = set(o.loc[o["year"] == y, "customer_id"])
+        assert selection.observed_retention(sample, y) == len(prev & cur) / len(prev)
+    assert np.isnan(selection.observed_retention(sample, min(sample.years)))

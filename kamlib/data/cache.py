@@ -178,6 +178,86 @@ def cached_load(source, columns: dict | None = None):
     return kd
 
 
+# ---------------------------------------------------------- results shared by the chapters
+#
+# The chapters of one run compute the same derived tables of the same data again, each
+# in its own kernel: the key-account list (every chapter from 01), the segmentation
+# indicators (02-05), the per-customer-year sums. On 50,000 customers x 10 years each
+# is 10-30 s of pandas work per chapter. A result computed from the run's own copy of
+# the data is therefore written next to that copy (same private folder, same removal
+# at the end of the run) and read by the next chapter that asks for it.
+#
+# Only results of the very tables :func:`cached_load` handed out are shared (checked by
+# identity: a table the chapter filtered or changed is another object and is never
+# matched), under the data's fingerprint, the result's kind and the caller's key (the
+# settings, years, unit and company the result depends on, as text). A file that
+# cannot be read, or whose stored key differs, is ignored.
+
+RESULT_SUFFIX = ".result.pickle"
+_TABLE_NAMES = ("customers", "products", "orders", "interactions", "contacts",
+                "assessments", "rebates")
+
+
+def _run_tables(tables) -> tuple | None:
+    """The names of ``tables`` in this kernel's copy of the run's data (None for a
+    table not given), or None when one of them is not a table of that copy."""
+    kd = _IN_PROCESS.get("kd")
+    if kd is None or folder_in_use() is None:
+        return None
+    names = []
+    for t in tables:
+        if t is None:
+            names.append(None)
+            continue
+        for n in _TABLE_NAMES:
+            if getattr(kd, n, None) is t:
+                names.append(n)
+                break
+        else:
+            return None
+    return tuple(names)
+
+
+def _result_entry(kind: str, tables, key) -> tuple[Path, str] | None:
+    names = _run_tables(tables)
+    if names is None:
+        return None
+    text = json.dumps({"kind": kind, "data": _IN_PROCESS["key"][1], "tables": names,
+                       "key": repr(key)})
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return folder_in_use() / f"{digest}.{kind}{RESULT_SUFFIX}", text
+
+
+def shared_result(kind: str, tables, key):
+    """The result of ``kind`` another chapter of this run stored for these very tables
+    of the run's data and ``key``, or None (outside a run, other tables, not stored)."""
+    entry = _result_entry(kind, tables, key)
+    if entry is None or not entry[0].is_file():
+        return None
+    try:
+        with open(entry[0], "rb") as f:
+            stored = pickle.load(f)  # noqa: S301 - written by share_result() in a private folder
+    except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError,
+            ImportError, TypeError):
+        return None
+    if not isinstance(stored, dict) or stored.get("key") != entry[1]:
+        return None
+    return stored.get("value")
+
+
+def share_result(kind: str, tables, key, value) -> bool:
+    """Store ``value`` for the next chapters of the run (see :func:`shared_result`);
+    False when there is nothing to share it with (outside a run, other tables)."""
+    entry = _result_entry(kind, tables, key)
+    if entry is None:
+        return False
+    try:
+        _write(entry[0], entry[1], value)
+    except OSError:  # no room: the next chapter computes it again
+        return False
+    return True
+
+
 def cached_check(source, columns: dict | None = None):
     """The run's copy of ``data.check(source, columns)``, or None when there is none."""
     return lookup("report", source, columns)

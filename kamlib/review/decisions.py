@@ -35,6 +35,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from kamlib.formatting import texts as _texts
 from kamlib.review.config import COMPONENT_LABELS, COMPONENTS
 from kamlib.review.health import (
     analysis_year,
@@ -74,9 +75,11 @@ def _with_year(s, year: int):
     return dataclasses.replace(s, period=dataclasses.replace(period, analysis_year=year))
 
 
-def _selection(kd, s, year: int, customer_year=None, activity=None) -> pd.DataFrame | None:
+def _selection(kd, s, year: int, customer_year=None, activity=None, *,
+               words: bool = True) -> pd.DataFrame | None:
     """selection.key_accounts for ``year``, or None when the year has no orders
-    (from the per-customer-year facts and the activity aggregates when given)."""
+    (from the per-customer-year facts and the activity aggregates when given;
+    ``words=False``: without the reasons' words, for last year's list)."""
     import inspect
 
     from kamlib import selection
@@ -89,6 +92,8 @@ def _selection(kd, s, year: int, customer_year=None, activity=None) -> pd.DataFr
         kw["customer_year"] = customer_year
     if activity is not None and "activity" in params:
         kw["activity"] = activity
+    if not words and "words" in params:
+        kw["words"] = False
     return selection.key_accounts(kd, _with_year(s, year), **kw)
 
 
@@ -195,7 +200,7 @@ def account_review(kd, settings, year: int | None = None, key_table=None, *,
         covered = f"{kd.years[0]}-{kd.years[-1]}" if kd.years else "no year"
         raise ValueError(f"account_review: no orders in {year}; the data cover {covered}. "
                          "Pass year= (or set period.analysis_year) to a year with orders.")
-    before = _selection(kd, s, year - 1, customer_year, activity)
+    before = _selection(kd, s, year - 1, customer_year, activity, words=False)
     if key_table is None:
         ids = pd.Index(now.index[now["is_key"].to_numpy(bool)].astype(str), dtype="string",
                        name="customer_id")
@@ -244,7 +249,7 @@ def account_review(kd, settings, year: int | None = None, key_table=None, *,
         txt = np.full(len(ids), "", dtype=object)
         for j in range(vals.shape[1]):  # a handful of quarter ends
             piece = np.where(np.isnan(vals[:, j]), "n/a",
-                             np.char.mod("%.0f", np.nan_to_num(vals[:, j])).astype(object))
+                             _texts("%.0f", np.nan_to_num(vals[:, j])).astype(object))
             txt = piece if j == 0 else txt + " → " + piece
         out["health_trend"] = pd.array(txt, dtype="string")
         out["health_change"] = vals[:, -1] - vals[:, 0]
@@ -319,7 +324,7 @@ def account_review(kd, settings, year: int | None = None, key_table=None, *,
 def _decision_reasons(out, decision, active, qualifies, year) -> np.ndarray:
     hv = out["health"].to_numpy(float)
     htxt = np.where(np.isnan(hv), "health unknown (too little evidence)",
-                    "health " + np.char.mod("%.0f", np.nan_to_num(hv)).astype(object)
+                    "health " + _texts("%.0f", np.nan_to_num(hv)).astype(object)
                     + "/100")
     dec = out["decaying"].fillna(False).to_numpy(bool)
     htxt = np.where(dec, htxt + ", decaying: " + out["decay_reasons"].to_numpy(object),
@@ -356,7 +361,7 @@ def _actions(out, decision, signal_below: float) -> np.ndarray:
     dev = np.full(n, "", dtype=object)
     pieces = [
         (head >= 0.0001, "win share of wallet: it buys "
-         + np.char.mod("%.0f%%", 100 * np.nan_to_num(head)).astype(object)
+         + _texts("%.0f%%", 100 * np.nan_to_num(head)).astype(object)
          + " of its use elsewhere"),
         (gap > 0, "raise the service to '" + rec + "'"),
         (cls == "B", np.full(n, "invest in its growth with a joint plan", dtype=object)),
@@ -419,7 +424,7 @@ def new_candidates(kd, settings, year: int | None = None, key_table=None) -> pd.
     out["qualifies_for"] = _join_words(flags)
     hv = out["health"].to_numpy(float)
     htxt = np.where(np.isnan(hv), "health unknown (too little evidence)",
-                    "health " + np.char.mod("%.0f", np.nan_to_num(hv)).astype(object)
+                    "health " + _texts("%.0f", np.nan_to_num(hv)).astype(object)
                     + "/100")
     out["reasons"] = (cand["reasons"].astype(str).to_numpy(object) + "; " + htxt
                       + np.where(out["decaying"].to_numpy(bool),

@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from kamlib import measures
+from kamlib.formatting import texts as _texts
 from kamlib.review.config import COMPONENT_LABELS, COMPONENT_NEEDS, COMPONENTS, ReviewSettings
 
 LEVELS = ("basic", "reactive", "accountable", "proactive", "partnership")
@@ -98,7 +99,7 @@ def _frac(num, den) -> np.ndarray:
 def _fmt(fmt: str, x) -> np.ndarray:
     """Vectorised number formatting (NaN → 'n/a')."""
     x = np.asarray(x, dtype=float)
-    txt = np.char.mod(fmt, np.nan_to_num(x)).astype(object)
+    txt = _texts(fmt, np.nan_to_num(x)).astype(object)
     return np.where(np.isnan(x), "n/a", txt).astype(object)
 
 
@@ -185,16 +186,19 @@ def _yearly_volume(activity, customer_year, years, index) -> pd.DataFrame:
 # --------------------------------------------------------------------------- components
 
 
-def volume_component(w: dict, rv: ReviewSettings, first: pd.Series) -> pd.DataFrame:
-    """Volume trend from window sums ``w`` (see :func:`health`)."""
+def volume_component(w: dict, rv: ReviewSettings, first: pd.Series, *,
+                     words: bool = True) -> pd.DataFrame:
+    """Volume trend from window sums ``w`` (see :func:`health`; ``words=False``: the
+    evidence left empty)."""
     ev, sc = rv.evidence, rv.scales
     v0, v1, v2 = (w["volume_kg"][k].to_numpy(float) for k in (0, 1, 2))
     n2 = w["orders"][2].to_numpy()
     ok = (n2 >= ev.min_orders) & (v2 > 0)
     change = np.where(ok, np.sqrt(_frac(v0, v2)) - 1.0, np.nan)
     score = np.where(ok, scale(change, sc.volume_change_bad, sc.volume_change_good), np.nan)
-    first_txt = pd.Series(first).dt.strftime("%Y-%m-%d").fillna("unknown").to_numpy(object)
-    text = np.where(
+    first_txt = (pd.Series(first).dt.strftime("%Y-%m-%d").fillna("unknown").to_numpy(object)
+                 if words else "")
+    text = "" if not words else np.where(
         ok,
         _pct(change, signed=True) + " a year over two years (" + _quantities(v2) + " → "
         + _quantities(v1) + " → " + _quantities(v0) + " in the last 12 months)",
@@ -205,7 +209,7 @@ def volume_component(w: dict, rv: ReviewSettings, first: pd.Series) -> pd.DataFr
                          "volume_evidence": text}, index=w["orders"].index)
 
 
-def margin_component(w: dict, rv: ReviewSettings) -> pd.DataFrame:
+def margin_component(w: dict, rv: ReviewSettings, *, words: bool = True) -> pd.DataFrame:
     """Gross-margin-rate trend (points, last 12 months against 24-36 months ago)."""
     ev, sc = rv.evidence, rv.scales
     r0, r2 = w["revenue"][0].to_numpy(float), w["revenue"][2].to_numpy(float)
@@ -216,15 +220,16 @@ def margin_component(w: dict, rv: ReviewSettings) -> pd.DataFrame:
     ok &= ~np.isnan(m0) & ~np.isnan(m2)
     change = np.where(ok, m0 - m2, np.nan)
     score = np.where(ok, scale(change, sc.margin_change_bad, sc.margin_change_good), np.nan)
-    text = np.where(ok, "gross margin " + _pct(m2) + " → " + _pct(m0) + " of revenue ("
-                    + _points(change) + " in two years)",
-                    "too few orders in the windows compared to see a margin trend")
+    text = "" if not words else np.where(
+        ok, "gross margin " + _pct(m2) + " → " + _pct(m0) + " of revenue ("
+        + _points(change) + " in two years)",
+        "too few orders in the windows compared to see a margin trend")
     return pd.DataFrame({"margin_value": change, "margin_score": score,
                          "margin_evidence": text}, index=w["orders"].index)
 
 
 def share_component(kd, volume: pd.DataFrame, year: int, rv: ReviewSettings,
-                    index: pd.Index) -> pd.DataFrame:
+                    index: pd.Index, *, words: bool = True) -> pd.DataFrame:
     """Share-of-wallet trend: points from year - 2 to year. Share of wallet = our kg of
     the year (``volume``: customers × the three years) / the customer's estimated total
     use of the year, capped at 1 (the formula of
@@ -248,9 +253,10 @@ def share_component(kd, volume: pd.DataFrame, year: int, rv: ReviewSettings,
     ok = ~np.isnan(s0) & ~np.isnan(s2)
     change = np.where(ok, s0 - s2, np.nan)
     score = np.where(ok, scale(change, sc.share_change_bad, sc.share_change_good), np.nan)
-    text = np.where(ok, _pct(s2) + f" in {year - 2} → " + _pct(s1) + " → " + _pct(s0)
-                    + f" in {year} (" + _points(change) + ")",
-                    f"no estimate of the customer's total use in both {year - 2} and {year}")
+    text = "" if not words else np.where(
+        ok, _pct(s2) + f" in {year - 2} → " + _pct(s1) + " → " + _pct(s0)
+        + f" in {year} (" + _points(change) + ")",
+        f"no estimate of the customer's total use in both {year - 2} and {year}")
     out = pd.DataFrame({"share_of_wallet_value": change, "share_of_wallet_score": score,
                         "share_of_wallet_evidence": text}, index=index)
     out["share_of_wallet"] = s0
@@ -259,7 +265,7 @@ def share_component(kd, volume: pd.DataFrame, year: int, rv: ReviewSettings,
 
 def complaint_components(complaints: pd.DataFrame, as_of: pd.Timestamp, w: dict,
                          rv: ReviewSettings, portfolio_rate: float,
-                         index: pd.Index) -> pd.DataFrame:
+                         index: pd.Index, *, words: bool = True) -> pd.DataFrame:
     """Complaint rate against the portfolio, and resolution time (last 12 months).
     ``complaints``: the complaint rows (customer_id, date, days_to_resolve), e.g.
     :attr:`kamlib.activity_facts.ActivityFacts.complaints`."""
@@ -286,11 +292,12 @@ def complaint_components(complaints: pd.DataFrame, as_of: pd.Timestamp, w: dict,
                                                    sc.complaint_ratio_good), nan=100.0),
                        100.0)
     c_score = np.where(enough_orders, c_score, np.nan)
-    last_txt = last.dt.strftime("%Y-%m-%d").fillna("").to_numpy(object)
-    few = (_fmt("%d", n) + np.where(n == 1, " complaint", " complaints")
+    last_txt = last.dt.strftime("%Y-%m-%d").fillna("").to_numpy(object) if words else ""
+    few = "" if not words else (
+           _fmt("%d", n) + np.where(n == 1, " complaint", " complaints")
            + " in the last 12 months" + np.where(n > 0, " (latest " + last_txt + ")", "")
            + np.where(n > 0, f": fewer than {ev.min_complaints}, not a trend", ""))
-    c_text = np.where(
+    c_text = "" if not words else np.where(
         ~enough_orders, "too few orders in the last 12 months for a complaint rate",
         np.where(counts, _fmt("%d", n) + " complaints in the last 12 months, "
                  + _fmt("%.1f", rate) + " per 100 orders = " + _fmt("%.1f", ratio)
@@ -298,12 +305,13 @@ def complaint_components(complaints: pd.DataFrame, as_of: pd.Timestamp, w: dict,
     r_counts = n >= ev.min_complaints
     r_score = np.where(r_counts, scale(med, sc.resolution_days_bad, sc.resolution_days_good),
                        100.0)
-    r_text = np.where(r_counts, "median " + _fmt("%.0f", med) + " days to resolve"
-                      + np.where(n_open > 0, ", " + _fmt("%d", n_open) + " still open", "")
-                      + f" (scale: {sc.resolution_days_good:g} days good, "
-                        f"{sc.resolution_days_bad:g} bad)",
-                      np.where(n > 0, f"fewer than {ev.min_complaints} complaints to judge "
-                                      "the resolution time", "no complaint to resolve"))
+    r_text = "" if not words else np.where(
+        r_counts, "median " + _fmt("%.0f", med) + " days to resolve"
+        + np.where(n_open > 0, ", " + _fmt("%d", n_open) + " still open", "")
+        + f" (scale: {sc.resolution_days_good:g} days good, "
+          f"{sc.resolution_days_bad:g} bad)",
+        np.where(n > 0, f"fewer than {ev.min_complaints} complaints to judge "
+                        "the resolution time", "no complaint to resolve"))
     return pd.DataFrame({
         "complaints_value": ratio, "complaints_score": c_score, "complaints_evidence": c_text,
         "resolution_value": np.where(n > 0, med, np.nan), "resolution_score": r_score,
@@ -312,7 +320,7 @@ def complaint_components(complaints: pd.DataFrame, as_of: pd.Timestamp, w: dict,
 
 
 def contact_component(kd, as_of: pd.Timestamp, rv: ReviewSettings,
-                      index: pd.Index) -> pd.DataFrame:
+                      index: pd.Index, *, words: bool = True) -> pd.DataFrame:
     """Days since the decision maker seen longest ago (table ``contacts``)."""
     sc = rv.scales
     c = kd.contacts
@@ -330,7 +338,7 @@ def contact_component(kd, as_of: pd.Timestamp, rv: ReviewSettings,
     any_later = g["_later"].any().reindex(index, fill_value=False).to_numpy(bool)
     ok = (n_dm > 0) & ~np.isnan(worst) & ~any_later
     score = np.where(ok, scale(worst, sc.contact_days_bad, sc.contact_days_good), np.nan)
-    text = np.where(
+    text = "" if not words else np.where(
         ok, _fmt("%d", n_dm) + np.where(n_dm == 1, " decision maker", " decision makers")
         + ", the one seen longest ago last contacted " + _fmt("%d", worst) + " days ago",
         np.where(n_dm == 0, "no decision maker recorded in the buying centre",
@@ -341,7 +349,7 @@ def contact_component(kd, as_of: pd.Timestamp, rv: ReviewSettings,
 
 
 def delivery_component(deliveries: pd.DataFrame, rv: ReviewSettings,
-                       index: pd.Index) -> pd.DataFrame:
+                       index: pd.Index, *, words: bool = True) -> pd.DataFrame:
     """On time in full of the lines delivered in the last 12 months (``deliveries``:
     index customer_id, ``delivered_lines``, ``otif_lines``, from
     :meth:`kamlib.activity_facts.ReviewWindows.at`)."""
@@ -351,7 +359,7 @@ def delivery_component(deliveries: pd.DataFrame, rv: ReviewSettings,
     rate = _frac(hits, n)
     ok = n >= ev.min_deliveries
     score = np.where(ok, scale(rate, sc.otif_bad, sc.otif_good), np.nan)
-    text = np.where(ok, _pct(rate) + " of " + _fmt("%d", n)
+    text = "" if not words else np.where(ok, _pct(rate) + " of " + _fmt("%d", n)
                     + " deliveries on time in full in the last 12 months",
                     "only " + _fmt("%d", n) + f" deliveries in the last 12 months (at least "
                     f"{ev.min_deliveries} needed)")
@@ -377,7 +385,7 @@ def observed_levels(counts: pd.DataFrame, rs) -> np.ndarray:
 
 def service_gap_component(s, counts: pd.DataFrame, w: dict, revenue_all: pd.Series,
                           abc_class: pd.Series | None, rv: ReviewSettings,
-                          index: pd.Index) -> pd.DataFrame:
+                          index: pd.Index, *, words: bool = True) -> pd.DataFrame:
     """Recommended minus observed relationship level, last 12 months (see module doc).
     ``counts``: interactions of the last 12 months per customer (``index``) and type."""
     from kamlib.service import RelationshipSettings
@@ -403,7 +411,7 @@ def service_gap_component(s, counts: pd.DataFrame, w: dict, revenue_all: pd.Seri
     gap = (rec - obs).astype(float)
     score = scale(gap, sc.gap_bad, sc.gap_good)
     names = np.array(LEVELS, dtype=object)
-    text = ("recommended " + names[rec] + ", observed " + names[obs]
+    text = "" if not words else ("recommended " + names[rec] + ", observed " + names[obs]
             + np.where(gap > 0, " (under-served by " + _fmt("%d", gap) + " level(s))",
                        np.where(gap < 0, " (more than the margin pays for)", " (right level)")))
     return pd.DataFrame({"service_gap_value": gap, "service_gap_score": score,
@@ -429,7 +437,7 @@ def _without_evidence_where_data_is_missing(out: pd.DataFrame, kd) -> None:
 
 def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
            abc_class: pd.Series | None = None, windows=None, activity=None,
-           customer_year: pd.DataFrame | None = None) -> pd.DataFrame:
+           customer_year: pd.DataFrame | None = None, words: bool = True) -> pd.DataFrame:
     """Account health 0-100 with its components (formulas: module docstring).
 
     ``kd``: :class:`kamlib.data.KamData`; ``s``: the whole settings (``review``,
@@ -454,6 +462,10 @@ def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
       ``revenue_12m`` (EUR).
 
     ``attrs``: ``as_of`` (date), ``portfolio_complaint_rate`` (per 100 orders).
+
+    ``words=False`` leaves the evidence, ``reasons`` and ``main_signal`` empty and
+    computes every number the same: the trend's earlier quarter ends need the scores
+    only, and the words are most of the time on tens of thousands of customers.
 
     What it needs from the order lines and the interactions comes as aggregates (SQL
     group-bys, :mod:`kamlib.activity_facts`), computed here when not given:
@@ -494,14 +506,14 @@ def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
                             [sow_year - 2, sow_year - 1, sow_year], index)
 
     parts = [
-        volume_component(w, rv, first),
-        share_component(kd, volume, sow_year, rv, index),
-        margin_component(w, rv),
-        complaint_components(comp, as_of, w, rv, portfolio_rate, index),
-        contact_component(kd, as_of, rv, index),
-        delivery_component(deliveries, rv, index),
+        volume_component(w, rv, first, words=words),
+        share_component(kd, volume, sow_year, rv, index, words=words),
+        margin_component(w, rv, words=words),
+        complaint_components(comp, as_of, w, rv, portfolio_rate, index, words=words),
+        contact_component(kd, as_of, rv, index, words=words),
+        delivery_component(deliveries, rv, index, words=words),
         service_gap_component(s, windows.interaction_counts(as_of, index), w,
-                              wall["revenue"][0], abc_class, rv, index),
+                              wall["revenue"][0], abc_class, rv, index, words=words),
     ]
     out = pd.concat(parts, axis=1)
     out.index.name = "customer_id"
@@ -521,8 +533,11 @@ def health(kd, s, year: int | None = None, customers=None, *, as_of=None,
     out["signals"] = red.sum(axis=1).astype("int64")
     out["decaying"] = enough & (value < rv.health_threshold) & (
         out["signals"].to_numpy() >= rv.decay_min_signals)
-    out["reasons"] = _reasons(out, red, enough)
-    out["main_signal"] = _reasons(out, red, enough, first_only=True)
+    if words:
+        out["reasons"] = _reasons(out, red, enough)
+        out["main_signal"] = _reasons(out, red, enough, first_only=True)
+    else:  # the scores only (the trend's earlier quarter ends)
+        out["reasons"] = out["main_signal"] = pd.array([""] * len(out), dtype="string")
     out["volume_kg_12m"] = w["volume_kg"][0].to_numpy(float)
     out["revenue_12m"] = w["revenue"][0].to_numpy(float)
     lead = ["health", "coverage", "signals", "decaying", "reasons"]
@@ -586,7 +601,8 @@ def health_trend(kd, s, year: int | None = None, customers=None, *, quarters=Non
                                       activity=activity, volume=customer_year is None)
     if customers is None:
         customers = health(kd, s, year, abc_class=abc_class, windows=windows,
-                           activity=activity, customer_year=customer_year).index
+                           activity=activity, customer_year=customer_year,
+                           words=False).index
     frames = []
     cols = ["health"] + [f"{c}_score" for c in COMPONENTS]
     end = review_date(year)
@@ -596,7 +612,8 @@ def health_trend(kd, s, year: int | None = None, customers=None, *, quarters=Non
             h = at_review
         else:
             h = health(kd, s, year, customers, as_of=d, abc_class=abc_class,
-                       windows=windows, activity=activity, customer_year=customer_year)
+                       windows=windows, activity=activity, customer_year=customer_year,
+                       words=False)  # the trend shows the scores, not the words
         frames.append(h[cols].assign(as_of=d).reset_index())
     if not frames:
         return pd.DataFrame(columns=["customer_id", "as_of"] + cols)
