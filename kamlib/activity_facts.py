@@ -102,7 +102,7 @@ COMPLAINTS_SQL = """
 SELECT customer_id, date, product_id, days_to_resolve, complaint_reason
 FROM interactions
 WHERE type = 'complaint' AND date IS NOT NULL AND {years}
-ORDER BY customer_id, date
+ORDER BY customer_id, date, product_id, complaint_reason, days_to_resolve
 """
 
 #: Per customer and sales year: order lines, orders with a delivered line (the
@@ -517,11 +517,42 @@ def _memo_tables(source):
     return (source.orders, source.interactions)
 
 
+SPAN_YEARS = 4
+"""For loaded tables, a request for some years is answered from the aggregates of the
+data's last ``SPAN_YEARS`` years (and the years asked): the chapters and the review ask
+for the analysis year, the year before and the three before that in turn, and one pass
+over the lines serves them all (a pass costs about the same for one year or four)."""
+
+
 def activity_facts(source, years=None) -> ActivityFacts:
     """See :func:`_activity_facts`; the result for loaded pandas tables is remembered
-    (the same tables, by identity, give the same aggregates: KamData is read-only)."""
+    (the same tables, by identity, give the same aggregates: KamData is read-only).
+    For those tables some ``years`` are the rows of those years of a wider pass
+    (:data:`SPAN_YEARS`), the same rows as their own pass."""
     key = None if years is None else tuple(sorted({int(y) for y in years}))
-    return _remembered(source, key, lambda: _activity_facts(source, years))
+    if key is None or _memo_tables(source) is None:
+        return _remembered(source, key, lambda: _activity_facts(source, years))
+    last = source.orders["year"].max() if len(source.orders) else None
+    span = set(key)
+    if last is not None and not pd.isna(last):
+        span |= set(range(int(last) - SPAN_YEARS + 1, int(last) + 1))
+    span = tuple(sorted(span))
+    wide = _remembered(source, span, lambda: _activity_facts(source, span))
+    return wide if span == key else _only_years(wide, key)
+
+
+def _only_years(a: ActivityFacts, years: tuple) -> ActivityFacts:
+    """The rows of ``years`` of ``a`` (computed over a superset of them)."""
+    ys = list(years)
+
+    def rows(t, col):
+        y = t[col].dt.year if col == "date" else t[col]
+        return t.loc[y.isin(ys).to_numpy()].reset_index(drop=True)
+
+    return ActivityFacts(interactions=rows(a.interactions, "year"),
+                         complaints=rows(a.complaints, "date"),
+                         orders=rows(a.orders, "year"), first_orders=a.first_orders,
+                         years=tuple(years), source=a.source)
 
 
 def _remembered(source, key, compute):

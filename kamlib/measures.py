@@ -215,7 +215,36 @@ SUM_COLUMNS = [
 ]
 
 
-def _aggregate(orders: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+SQL_FROM_LINES = 1_000_000
+"""From this many order lines the per-customer sums are computed by DuckDB (when it is
+installed) instead of pandas: at 13 million lines 4 s instead of 16-21 s, the same
+rows and counts, sums equal to about 1e-15 (another order of addition). Smaller tables,
+the bundled sample among them, keep pandas, so their figures stay bit-identical."""
+
+
+def _aggregate(orders: pd.DataFrame, keys: list[str], years=None,
+               sql_from_lines: int | None = None) -> pd.DataFrame:
+    """The sums of :func:`customer_year` per ``keys`` over the lines of ``years``
+    (all when None). ``sql_from_lines``: the size from which DuckDB computes them
+    (default :data:`SQL_FROM_LINES`)."""
+    limit = SQL_FROM_LINES if sql_from_lines is None else sql_from_lines
+    if len(orders) >= limit and _has_duckdb():
+        out = _aggregate_sql(orders, keys, years)
+    else:
+        o = orders if years is None else orders.loc[orders["year"].isin(list(years))]
+        out = _aggregate_pandas(o, keys)
+    return _with_ratios(out)
+
+
+def _has_duckdb() -> bool:
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _aggregate_pandas(orders: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     g = orders.groupby(keys, sort=True, observed=True)
     out = g[SUM_COLUMNS].sum()
     out["order_count"] = g["order_id"].nunique()
@@ -223,6 +252,53 @@ def _aggregate(orders: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     delivered = orders["is_delivered"]
     d = orders.loc[delivered].groupby(keys, sort=True, observed=True)
     out["on_time_in_full_rate"] = d["on_time_in_full"].mean()
+    return out
+
+
+def _aggregate_sql(orders: pd.DataFrame, keys: list[str], years=None) -> pd.DataFrame:
+    """:func:`_aggregate_pandas` in DuckDB over the loaded frame (no copy): the same
+    rules, NaN and missing values skipped in sums (0 when none), distinct non-missing
+    order numbers, the on-time share of delivered lines (NaN when none), rows without a
+    key left out, sorted by the keys as pandas sorts them (by code point)."""
+    from kamlib.engine import _connect
+
+    def q(c):
+        return '"' + c.replace('"', '""') + '"'
+
+    sums = ",\n".join(
+        f"coalesce(sum(CASE WHEN isnan({q(c)}) THEN NULL ELSE {q(c)} END), 0) "
+        f"AS {q(c)}" for c in SUM_COLUMNS)
+    where = " AND ".join(f"{q(k)} IS NOT NULL" for k in keys)
+    if years is not None:
+        ys = sorted({int(y) for y in years})
+        where += f" AND year IN ({', '.join(map(str, ys))})" if ys else " AND false"
+    k = ", ".join(q(c) for c in keys)
+    sql = (f"SELECT {k}, {sums},\n"
+           "count(DISTINCT order_id) AS order_count, count(*) AS line_count,\n"
+           "avg(CASE WHEN is_delivered THEN CAST(on_time_in_full AS DOUBLE) END) "
+           "AS on_time_in_full_rate\n"
+           f"FROM lines WHERE {where} GROUP BY {k} ORDER BY {k}")
+    cols = list(dict.fromkeys([*keys, "year", "order_id", "is_delivered",
+                               "on_time_in_full", *SUM_COLUMNS]))
+    con = _connect()
+    try:
+        con.register("lines", orders[cols])  # only these columns are read
+        out = con.execute(sql).df()
+    finally:
+        con.close()
+    for c in keys:
+        out[c] = out[c].astype(orders[c].dtype)
+    out = out.set_index(keys)
+    for c in SUM_COLUMNS + ["on_time_in_full_rate"]:
+        out[c] = out[c].astype("float64")
+    if isinstance(orders["on_time_in_full"].dtype, pd.BooleanDtype):
+        out["on_time_in_full_rate"] = out["on_time_in_full_rate"].astype("Float64")
+    for c in ("order_count", "line_count"):
+        out[c] = out[c].astype("int64")
+    return out
+
+
+def _with_ratios(out: pd.DataFrame) -> pd.DataFrame:
     v = out["volume_kg"].to_numpy()
     out["net_price_per_kg"] = np.divide(
         out["revenue"].to_numpy(), v, out=np.full(len(out), np.nan), where=v > 0
@@ -274,17 +350,20 @@ def customer_year(orders: pd.DataFrame, years=None) -> pd.DataFrame:
 
     ``years``: only these years (None: all), the same rows as of the whole table.
     Computed once per order-line table and years (a copy is returned the next times;
-    years of a table already summed whole are taken from that sum).
+    years of a table already summed whole, or of a table of a million lines or more,
+    are taken from the whole sum).
     """
     if years is None:
         return _remembered(orders, ("customer_year",),
                            lambda: _aggregate(orders, ["customer_id", "year"]))
     ys = tuple(sorted({int(y) for y in years}))
     whole = _SUMS_MEMO.get((orders,), ("customer_year",))
+    if whole is None and len(orders) >= SQL_FROM_LINES:
+        whole = customer_year(orders)  # a large table: summed whole once, then sliced
     if whole is not None:
         return whole.loc[whole.index.get_level_values("year").isin(ys)]
     return _remembered(orders, ("customer_year", ys), lambda: _aggregate(
-        orders.loc[orders["year"].isin(ys)], ["customer_id", "year"]))
+        orders, ["customer_id", "year"], years=ys))
 
 
 def customer_totals(orders: pd.DataFrame, years: list[int] | None = None) -> pd.DataFrame:
@@ -297,8 +376,7 @@ def customer_totals(orders: pd.DataFrame, years: list[int] | None = None) -> pd.
     key = ("customer_totals", ys)
 
     def compute():
-        o = orders if years is None else orders.loc[orders["year"].isin(years)]
-        return _aggregate(o, ["customer_id"])
+        return _aggregate(orders, ["customer_id"], years=ys)
 
     return _remembered(orders, key, compute)
 

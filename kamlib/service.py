@@ -1619,7 +1619,10 @@ def complaint_metrics(kd, by: str = "customer_id", years=None, s=None) -> pd.Dat
     yrs = _years(years, kd, s)
     it = kd.interactions
     comp = it.loc[(it["type"] == "complaint") & it["date"].dt.year.isin(yrs)].copy()
-    orders = kd.orders.loc[kd.orders["year"].isin(yrs)].copy()
+    used = [c for c in dict.fromkeys(["customer_id", "product_id", "order_id", "volume_kg",
+                                      "is_delivered", "on_time_in_full", by])
+            if c in kd.orders.columns]  # the columns used, not all of millions of lines
+    orders = kd.orders.loc[kd.orders["year"].isin(yrs), used].copy()
     am = kd.customers.set_index("customer_id")["account_manager"]
     comp["account_manager"] = comp["customer_id"].map(am)
     orders["account_manager"] = orders["customer_id"].map(am)
@@ -1692,7 +1695,7 @@ def complaint_trend(kd, s, customer_ids=None) -> pd.DataFrame:
     comp = it.loc[(it["type"] == "complaint") & it["date"].dt.year.isin(yrs)]
     cc = comp.groupby([comp["customer_id"], comp["date"].dt.year.rename("year")]).size()
     cc = cc.unstack(fill_value=0).reindex(columns=yrs, fill_value=0)
-    o = kd.orders.loc[kd.orders["year"].isin(yrs)]
+    o = kd.orders.loc[kd.orders["year"].isin(yrs), ["customer_id", "year", "order_id"]]
     oc = o.groupby(["customer_id", "year"])["order_id"].nunique().unstack(fill_value=0)
     oc = oc.reindex(columns=yrs, fill_value=0)
     cc.index = cc.index.astype("string")
@@ -1752,7 +1755,8 @@ def seasonal_need(kd, s, customer_ids=None, plan_year: int | None = None) -> pd.
     if plan_year is None:
         plan_year = _analysis_year(s, kd) + 1
     hist = list(range(plan_year - sup.history_years, plan_year))
-    o = kd.orders.loc[kd.orders["year"].isin(hist)]
+    o = kd.orders.loc[kd.orders["year"].isin(hist), ["customer_id", "year", "month",
+                                                       "quantity_kg"]]
     if customer_ids is not None:
         ids = pd.Index(customer_ids, dtype="string", name="customer_id")
         o = o.loc[o["customer_id"].isin(ids)]

@@ -359,3 +359,34 @@ def test_loaded_interactions_are_prepared_once_per_table(sample, monkeypatch):
     other = dataclasses.replace(kd, interactions=kd.interactions.copy())
     af.activity_facts(other, years=[y])
     assert made == [len(kd.interactions)] * 3
+
+
+@pytest.mark.parametrize("profile", [None, "three_years_2019", "minimal"])
+def test_some_years_are_the_rows_of_a_wider_pass(tmp_path, profile):
+    """For loaded tables a request for some years is served from one pass over the
+    data's last SPAN_YEARS years: the same rows, in the same order, as a pass of their
+    own, for a year inside the span, outside it, a mix and a year with no data; the
+    later years inside the span are served without another pass."""
+    from kamlib import profiles
+
+    bundled = data.load("sample")
+    kd = bundled if profile is None else data.load(
+        profiles.write_profile(profile, tmp_path / profile, bundled))
+    last = int(kd.orders["year"].max())
+    calls = []
+    real = af._activity_facts
+    af._MEMO.clear()
+    try:
+        af._activity_facts = lambda src, years=None: calls.append(years) or real(src, years)
+        for ys in ([last], [last - 1], list(range(last - 3, last + 1)), [last - 6, last],
+                   [last + 5]):
+            got, own = af.activity_facts(kd, ys), real(kd, ys)
+            for n in ("interactions", "complaints", "orders", "first_orders"):
+                pd.testing.assert_frame_equal(getattr(got, n), getattr(own, n))
+            assert got.years == own.years == tuple(sorted(ys))
+        span = tuple(range(last - af.SPAN_YEARS + 1, last + 1))
+        assert calls[:2] == [span, tuple(sorted({*span, last - 6}))]
+        assert len(calls) == 3  # the span, the span with last - 6, the span with last + 5
+    finally:
+        af._activity_facts = real
+        af._MEMO.clear()

@@ -239,3 +239,49 @@ def test_results_of_the_run_data_are_shared_with_the_next_chapters(no_run, tmp_p
         selection._memo_key(kd3, other)[1:]) is None
     monkeypatch.delenv(cache.ENV)
     assert cache.shared_result("sums", (kd3.orders,), ("customer_year",)) is None
+
+
+def test_an_entry_maps_the_frames_copy_on_write(tmp_path):
+    """An entry gives back the same frames (every dtype the data model uses), their
+    numbers point into the mapped file, a chapter can change its copy and the file (and
+    the next chapter's copy) stay as written; an entry of the older layout (a plain
+    pickle) or one cut short is refused, so the data is loaded as if it were absent."""
+    import pickle
+
+    import numpy as np
+
+    frame = pd.DataFrame({
+        "customer_id": pd.array(["C1", None, "Ä"], dtype="string"),
+        "kg": [1.5, np.nan, 3.0], "n": pd.array([1, None, 3], dtype="Int64"),
+        "ok": pd.array([True, None, False], dtype="boolean"), "flag": [True, False, True],
+        "day": pd.to_datetime(["2024-01-02", None, "2025-12-31"]),
+        "tier": pd.Categorical(["A", "B", "A"]), "note": ["x", None, 3],
+        "big": np.arange(3, dtype="int64") * 10**12,
+    }, index=pd.Index(["r1", "r2", "r3"], name="row"))
+    frame.attrs["source"] = "test"
+    entry = tmp_path / f"k{cache.SUFFIX}"
+    cache._write(entry, "k", {"orders": frame, "n": 7, "arr": np.arange(1000.0)})
+    first = cache._read(entry)
+    assert first["key"] == "k" and first["value"]["n"] == 7
+    got = first["value"]["orders"]
+    pd.testing.assert_frame_equal(got, frame)
+    assert got.attrs == {"source": "test"}
+    arr = first["value"]["arr"]
+    assert not arr.flags.owndata and arr.flags.writeable  # a view of the mapped file
+    assert arr.ctypes.data % 64 == 0
+    before = entry.read_bytes()
+    got.loc["r1", "kg"] = -1.0
+    arr[2] = -2.0
+    assert entry.read_bytes() == before
+    again = cache._read(entry)["value"]
+    pd.testing.assert_frame_equal(again["orders"], frame)
+    assert again["arr"][2] == 2.0 and arr[2] == -2.0
+
+    old = tmp_path / f"old{cache.SUFFIX}"
+    old.write_bytes(pickle.dumps({"key": "k", "value": frame}))
+    with pytest.raises(ValueError, match="not a kamlib cache entry"):
+        cache._read(old)
+    short = tmp_path / f"short{cache.SUFFIX}"
+    short.write_bytes(before[: len(before) // 2])
+    with pytest.raises(ValueError, match="cut short"):
+        cache._read(short)

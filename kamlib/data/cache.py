@@ -18,6 +18,11 @@ Why a pickle, and where (the choice, with privacy in mind):
 - The chapters run in separate kernel processes, so an in-memory copy cannot be shared;
   a file is the only way. A pickle gives back the very same frames (dtypes, index,
   ``attrs``, notes), which Parquet or CSV would not for every column type.
+- The numeric columns are stored apart from the pickle (protocol 5 out-of-band
+  buffers) and the reader **maps** the file copy-on-write instead of reading it: the
+  columns point into the system's file cache, a chapter's own changes stay its own, and
+  a chapter starts in 2-3 s instead of 7-14 s at 13 million order lines (copying 4 GB
+  into each kernel was the time).
 - The file lives in a private folder **inside the run's output folder**
   (``OUT/.kam-data-cache-XXXXXXXX``, readable by the owner only), next to the executed
   chapters, which show the same company's data anyway: nothing goes to the system's
@@ -38,10 +43,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import mmap
 import os
 import pickle
 import shutil
 import signal
+import struct
 import tempfile
 from pathlib import Path
 
@@ -97,15 +104,64 @@ def compute(source, columns: dict | None = None):
     return report, kd
 
 
+MAGIC = b"KAMDATA2"
+"""First bytes of an entry: pickle protocol 5 with its large buffers stored apart."""
+
+_ALIGN = 64
+
+
 def _write(target: Path, key: str, value) -> None:
+    """Write ``{"key": key, "value": value}`` to ``target``.
+
+    The layout: :data:`MAGIC`, the number of buffers and the pickle's length, each
+    buffer's offset and length, the pickle (protocol 5), then each buffer (the frames'
+    numeric columns) at a 64-byte boundary. The reader maps the file and the columns
+    point into it (:func:`_read`), so a chapter does not copy gigabytes to start."""
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".writing-", suffix=SUFFIX)
     try:
+        buffers: list = []
+        head = pickle.dumps({"key": key, "value": value}, protocol=5,
+                            buffer_callback=buffers.append)
+        views = [b.raw() for b in buffers]
+        offsets, pos = [], _aligned(24 + 16 * len(views) + len(head))
+        for v in views:
+            offsets.append(pos)
+            pos = _aligned(pos + v.nbytes)
         with os.fdopen(fd, "wb") as f:
-            pickle.dump({"key": key, "value": value}, f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.write(MAGIC + struct.pack("<QQ", len(views), len(head)))
+            for o, v in zip(offsets, views):
+                f.write(struct.pack("<QQ", o, v.nbytes))
+            f.write(head)
+            for o, v in zip(offsets, views):
+                f.seek(o)
+                f.write(v)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _aligned(n: int) -> int:
+    return (n + _ALIGN - 1) // _ALIGN * _ALIGN
+
+
+def _read(path: Path):
+    """The object :func:`_write` stored in ``path``: the file is mapped copy-on-write
+    (pages read from the system's file cache when first used, a chapter's changes stay
+    its own) and the large buffers are views of it. Raises ValueError for a file of
+    another layout (an entry of an older version: then it is loaded as if absent)."""
+    with open(path, "rb") as f:
+        mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
+    view = memoryview(mm)
+    if bytes(view[:8]) != MAGIC:
+        raise ValueError(f"{path.name}: not a kamlib cache entry")
+    n, head_len = struct.unpack_from("<QQ", mm, 8)
+    table = [struct.unpack_from("<QQ", mm, 24 + 16 * i) for i in range(n)]
+    start = 24 + 16 * n
+    if start + head_len > len(mm) or any(o + ln > len(mm) for o, ln in table):
+        raise ValueError(f"{path.name}: cut short")
+    return pickle.loads(view[start:start + head_len],  # noqa: S301 - written by _write()
+                        buffers=[view[o:o + ln] for o, ln in table])
 
 
 def store(folder: str | Path, source, columns: dict | None = None) -> list[Path]:
@@ -140,10 +196,9 @@ def lookup(part: str, source, columns: dict | None = None,
         entry = _entry(folder, key, part)
         if not entry.is_file():
             return None
-        with open(entry, "rb") as f:
-            stored = pickle.load(f)  # noqa: S301 - written by store() in a private folder
+        stored = _read(entry)  # written by store() in a private folder
     except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError,
-            ImportError, TypeError):
+            ImportError, TypeError, struct.error):
         return None
     if not isinstance(stored, dict) or stored.get("key") != key:
         return None
@@ -235,10 +290,9 @@ def shared_result(kind: str, tables, key):
     if entry is None or not entry[0].is_file():
         return None
     try:
-        with open(entry[0], "rb") as f:
-            stored = pickle.load(f)  # noqa: S301 - written by share_result() in a private folder
+        stored = _read(entry[0])  # written by share_result() in a private folder
     except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError,
-            ImportError, TypeError):
+            ImportError, TypeError, struct.error):
         return None
     if not isinstance(stored, dict) or stored.get("key") != entry[1]:
         return None
