@@ -366,6 +366,17 @@ def customer_year(orders: pd.DataFrame, years=None) -> pd.DataFrame:
         orders, ["customer_id", "year"], years=ys))
 
 
+def first_year(orders: pd.DataFrame) -> pd.Series:
+    """Each customer's first year with an order line (index ``customer_id`` as text,
+    sorted; int64). Computed once per order-line table."""
+    def compute():
+        f = orders.groupby("customer_id", sort=True, observed=True)["year"].min()
+        f.index = f.index.astype("string")
+        return f
+
+    return _remembered(orders, ("first_year",), compute)
+
+
 def customer_totals(orders: pd.DataFrame, years: list[int] | None = None) -> pd.DataFrame:
     """Per customer, summed over ``years`` (all years when ``None``).
 

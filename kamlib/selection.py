@@ -1868,8 +1868,9 @@ def key_accounts(kd, s, *, customer_year: pd.DataFrame | None = None,
         hit = _memo_get(kd, s)  # with its words: also serves a call without them
         if hit is not None:
             return hit
-    out = decide(customer_facts(kd, s, customer_year=customer_year, activity=activity), s,
-                 words=words)
+    facts = (_facts_of(kd, s) if memo else
+             customer_facts(kd, s, customer_year=customer_year, activity=activity))
+    out = decide(facts, s, words=words)
     out.attrs["warnings"] = warnings_about(out, s)
     if memo and words:
         _memo_put(kd, s, out)
@@ -1900,6 +1901,33 @@ def _memo_key(kd, s) -> tuple:
     tables = tuple(lazy.signature(t) for t in (getattr(kd, n, None) for n in _KA_TABLES))
     return (tables, repr(s), tuple(sorted(getattr(kd, "available", ()) or ())),
             repr(formatting.current_company()))  # the reasons' words name its currency
+
+
+# The facts do not depend on the goal's weights (customer_facts reads the scorecard's
+# growth years and target industries only): a list under another goal, as the workshop's
+# sliders and the chapters' "under the goal ..." cells ask for, decides again on the
+# facts already computed (seconds of work per call on a large export).
+_FACTS_MEMO = TableMemo(4, copy=_copy)
+
+
+def _facts_of(kd, s) -> pd.DataFrame:
+    """:func:`customer_facts` remembered per loaded data and settings, whatever the goal
+    and its weights."""
+    import dataclasses
+
+    try:
+        sel = s.selection
+        neutral = dataclasses.replace(s, selection=dataclasses.replace(
+            sel, scorecard=dataclasses.replace(sel.scorecard, goal="balanced", weights={})))
+        key = _memo_key(kd, neutral)[:3]
+        tables = tuple(getattr(kd, n) for n in _KA_TABLES)
+    except Exception:  # noqa: BLE001 - data or settings it cannot describe: no memo
+        return customer_facts(kd, s)
+    hit = _FACTS_MEMO.get(tables, key)
+    if hit is None:
+        hit = customer_facts(kd, s)
+        _FACTS_MEMO.put(tables, key, hit)
+    return hit
 
 
 def _memo_get(kd, s):

@@ -718,6 +718,20 @@ def _interaction_counts(interactions: pd.DataFrame, years, index) -> pd.DataFram
     return counts.reindex(index, fill_value=0).astype("int64")
 
 
+def _activity_counts(kd, year: int, index) -> pd.DataFrame:
+    """:func:`_interaction_counts` of ``year`` from the activity aggregates
+    (kamlib.activity_facts: one pass over the interactions, remembered and shared by the
+    chapters), for loaded data; the interactions themselves otherwise."""
+    from kamlib import activity_facts
+
+    if not hasattr(kd, "orders"):
+        return _interaction_counts(kd.interactions, [year], index)
+    c = activity_facts.activity_facts(kd, [year]).interaction_counts(index, [year])
+    c.index = pd.Index(index)
+    c.columns.name = "type"
+    return c
+
+
 def _has(kd, capability: str) -> bool:
     """``kd.has(capability)`` (True for data objects without capabilities)."""
     has = getattr(kd, "has", None)
@@ -791,7 +805,7 @@ def relationship_levels(kd, s, accounts: pd.DataFrame) -> pd.DataFrame:
     rec = np.minimum(cust_step + margin_step + growth, len(LEVELS) - 1)
     out["recommended_level"] = np.array(LEVELS)[rec]
 
-    counts = _interaction_counts(kd.interactions, [year], acc.index)
+    counts = _activity_counts(kd, year, acc.index)
     visits = (counts["visit"] + counts["executive visit"]).to_numpy()
     execs = counts["executive visit"].to_numpy()
     joint = (counts["trial"] + counts["training"]).to_numpy()
@@ -1695,9 +1709,10 @@ def complaint_trend(kd, s, customer_ids=None) -> pd.DataFrame:
     comp = it.loc[(it["type"] == "complaint") & it["date"].dt.year.isin(yrs)]
     cc = comp.groupby([comp["customer_id"], comp["date"].dt.year.rename("year")]).size()
     cc = cc.unstack(fill_value=0).reindex(columns=yrs, fill_value=0)
-    o = kd.orders.loc[kd.orders["year"].isin(yrs), ["customer_id", "year", "order_id"]]
-    oc = o.groupby(["customer_id", "year"])["order_id"].nunique().unstack(fill_value=0)
+    # distinct orders per customer and year: the yearly sums' order_count (shared)
+    oc = measures.customer_year(kd.orders, yrs)["order_count"].unstack(fill_value=0)
     oc = oc.reindex(columns=yrs, fill_value=0)
+    oc.columns.name = "year"
     cc.index = cc.index.astype("string")
     oc.index = oc.index.astype("string")
     idx = oc.index.union(cc.index) if customer_ids is None else pd.Index(
@@ -1768,8 +1783,7 @@ def seasonal_need(kd, s, customer_ids=None, plan_year: int | None = None) -> pd.
     m = m.reindex(full, fill_value=0.0)
     annual = m.groupby(level=["customer_id", "year"]).sum().unstack("year")
     # years before the first order with us do not count (a new customer is not 0 kg)
-    first = kd.orders.groupby("customer_id")["year"].min()
-    first.index = first.index.astype("string")
+    first = measures.first_year(kd.orders)
     fy = first.reindex(ids).to_numpy(dtype=float)
     active = np.asarray(hist)[None, :] >= np.nan_to_num(fy, nan=np.inf)[:, None]
     n_active = active.sum(axis=1)
@@ -1793,11 +1807,11 @@ def monthly_volume(kd, customer_ids=None, years=None, value: str = "quantity_kg"
     ``customer_ids`` (all customers when ``None``) and ``years`` (all when ``None``).
     ``value``: ``"quantity_kg"`` (ordered, the need; default) or ``"volume_kg"``
     (delivered)."""
-    o = kd.orders
-    if customer_ids is not None:
-        o = o.loc[o["customer_id"].isin(pd.Index(customer_ids, dtype="string"))]
+    o = kd.orders[["customer_id", "month", "year", value]]  # the columns used only
     if years is not None:
         o = o.loc[o["year"].isin(list(years))]
+    if customer_ids is not None:
+        o = o.loc[o["customer_id"].isin(pd.Index(customer_ids, dtype="string"))]
     t = o.groupby(["month", "year"])[value].sum().unstack("year", fill_value=0.0)
     return t.reindex(range(1, 13), fill_value=0.0)
 

@@ -390,3 +390,19 @@ def test_some_years_are_the_rows_of_a_wider_pass(tmp_path, profile):
     finally:
         af._activity_facts = real
         af._MEMO.clear()
+
+
+def test_relationship_levels_count_contacts_from_the_activity_aggregates(sample):
+    """The contacts the relationship levels count per key account come from the shared
+    activity aggregates: the same table as counting the interactions themselves, for
+    the analysis year, earlier years and a year without data."""
+    kd, s = sample
+    y = s.period.analysis_year
+    ka = selection.key_accounts(kd, s)
+    acc = ka.loc[ka["is_key"]]
+    for yy in (y, y - 1, y - 3, y + 2):
+        own = service._interaction_counts(kd.interactions, [yy], acc.index)
+        pd.testing.assert_frame_equal(service._activity_counts(kd, yy, acc.index), own)
+        it = kd.interactions
+        n = int((it["date"].dt.year.eq(yy) & it["customer_id"].isin(acc.index)).sum())
+        assert own.to_numpy().sum() == n

@@ -948,3 +948,39 @@ def test_customer_values_and_retention_from_the_yearly_sums(sample):
         cur = set(o.loc[o["year"] == y, "customer_id"])
         assert selection.observed_retention(sample, y) == len(prev & cur) / len(prev)
     assert np.isnan(selection.observed_retention(sample, min(sample.years)))
+
+
+def test_a_list_under_another_goal_decides_again_on_the_same_facts(sample, default_settings,
+                                                                   monkeypatch):
+    """The facts do not depend on the goal: a list under another goal (or other weights)
+    is decided on the facts already computed, and equals the list computed from fresh
+    facts; another analysis year or a changed cost-to-serve setting computes them anew."""
+    from kamlib import settings as st
+
+    selection._KA_MEMO.clear()
+    selection._FACTS_MEMO.clear()
+    calls = []
+    real = selection.customer_facts
+    monkeypatch.setattr(selection, "customer_facts",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    selection.key_accounts(sample, default_settings)
+    goals = [selection.with_goal(default_settings, g) for g in
+             ("build a distribution network", "grow volume")]
+    goals.append(selection.with_goal(default_settings, "custom", {"revenue": 1.0}))
+    lists = [selection.key_accounts(sample, g) for g in goals]
+    assert len(calls) == 1
+    for g, got in zip(goals, lists):
+        fresh = selection.decide(real(sample, g), g)
+        pd.testing.assert_frame_equal(got.drop(columns="reasons"),
+                                      fresh.drop(columns="reasons"))
+    assert lists[0]["score"].ne(lists[2]["score"]).any()  # the goal did change the list
+    y = default_settings.period.analysis_year or measures.latest_complete_year(sample.orders)[0]
+    selection.key_accounts(sample, st.replace(default_settings, "period.analysis_year",
+                                              y - 1))
+    assert len(calls) == 2
+    minutes = {**default_settings.selection.cost_to_serve.unit_minutes, "visit": 999.0}
+    selection.key_accounts(sample, st.replace(
+        default_settings, "selection.cost_to_serve.unit_minutes", minutes))
+    assert len(calls) == 3
+    selection._KA_MEMO.clear()
+    selection._FACTS_MEMO.clear()
