@@ -679,8 +679,31 @@ def review_windows(source, ends) -> ReviewWindows:
     its order lines; remembered for those tables and dates, as :func:`activity_facts`).
     """
     ends = tuple(sorted({pd.Timestamp(e) for e in ends}))  # each date once
-    return _remembered(source, ("review windows", ends),
-                       lambda: _review_windows(source, ends))
+    span = ends
+    if _memo_tables(source) is not None and ends and _is_quarter_end(ends[-1]):
+        last = ends[-1]  # one pass for the review date and its trend (SPAN_QUARTERS)
+        span = tuple(sorted({*ends, *(last - pd.offsets.QuarterEnd(k) if k else last
+                                      for k in range(SPAN_QUARTERS))}))
+    wide = _remembered(source, ("review windows", span),
+                       lambda: _review_windows(source, span))
+    return wide if span == ends else _only_dates(wide, ends)
+
+
+SPAN_QUARTERS = 4
+"""For loaded tables the window sums of a review date are computed with those of the
+quarter ends before it (the review's trend, ``review.trend_quarters`` by default 4):
+the review date alone and its trend are then one pass over the lines, not two."""
+
+
+def _only_dates(w: ReviewWindows, ends: tuple) -> ReviewWindows:
+    """The rows of the review dates ``ends`` of ``w`` (computed for more dates)."""
+    keep = pd.DatetimeIndex(ends)
+
+    def rows(t):
+        return t.loc[t["as_of"].isin(keep).to_numpy()].reset_index(drop=True)
+
+    return ReviewWindows(sums=rows(w.sums), deliveries=rows(w.deliveries),
+                         interactions=rows(w.interactions), ends=ends)
 
 
 def _review_windows(source, ends: tuple) -> ReviewWindows:

@@ -406,3 +406,33 @@ def test_relationship_levels_count_contacts_from_the_activity_aggregates(sample)
         it = kd.interactions
         n = int((it["date"].dt.year.eq(yy) & it["customer_id"].isin(acc.index)).sum())
         assert own.to_numpy().sum() == n
+
+
+def test_review_windows_of_a_date_and_its_trend_are_one_pass(sample):
+    """For loaded tables the windows of a review date are computed with those of the
+    quarter ends before it: the date alone, then the trend, is one pass; each gives the
+    same rows as a pass of its own (a date that is not a quarter end too)."""
+    kd, _ = sample
+    calls = []
+    real = af._review_windows
+    af._MEMO.clear()
+    try:
+        af._review_windows = lambda src, ends: calls.append(ends) or real(src, ends)
+        y = int(kd.orders["year"].max())
+        asks = [[f"{y}-12-31"], [f"{y}-03-31", f"{y}-06-30", f"{y}-09-30", f"{y}-12-31"],
+                [f"{y}-06-30", f"{y}-12-31"], [f"{y}-11-15"]]
+        for ends in asks:
+            e = tuple(sorted(pd.Timestamp(x) for x in ends))
+            got, own = af.review_windows(kd, e), real(kd, e)
+            assert got.ends == own.ends == e
+            for n in ("sums", "deliveries", "interactions"):
+                a, b = getattr(got, n), getattr(own, n)
+                k = [c for c in ("customer_id", "as_of", "window") if c in a.columns]
+                pd.testing.assert_frame_equal(a.sort_values(k).reset_index(drop=True),
+                                              b.sort_values(k).reset_index(drop=True),
+                                              check_exact=False, rtol=1e-12)
+                assert set(a["as_of"]) <= set(e)
+        assert len(calls) == 2  # the year end with its quarters, then 15 November
+    finally:
+        af._review_windows = real
+        af._MEMO.clear()
