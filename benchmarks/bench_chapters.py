@@ -11,7 +11,8 @@ kernel, so that one chapter's time is its own), on data generated once into the
 git-ignored ``benchmarks/data/`` (``--customers N --years Y``: the generator with seed 1,
 Parquet only, as ``bench_scale.py``; ``--profile NAME``: an export profile of
 ``kam data generate``). The data is read and validated once for all chapters
-(:mod:`kamlib.data.cache`), timed on its own; ``--no-share`` makes every chapter load
+(:mod:`kamlib.data.cache`) with the setting-free results the chapters ask for first
+(:func:`kamlib.runner.share_first`), timed on its own; ``--no-share`` makes every chapter load
 and validate the data itself, as before the cache.
 
 Prints, per chapter: wall time, the sum of its cells' times, its slowest cell, and the
@@ -116,7 +117,7 @@ def main() -> None:
                                       settings_file=settings, share_data=False, only=a.only)
     else:
         t = time.perf_counter()
-        with cache.shared_for_run(out, folder) as _:
+        with cache.shared_for_run(out, folder, then=runner.WARM_UP) as _:
             shared_s = time.perf_counter() - t
             print(f"data read and validated once: {shared_s:.1f} s", flush=True)
             results = runner.run_chapters(out, workers=a.workers, data_source=folder,

@@ -285,3 +285,57 @@ def test_an_entry_maps_the_frames_copy_on_write(tmp_path):
     short.write_bytes(before[: len(before) // 2])
     with pytest.raises(ValueError, match="cut short"):
         cache._read(short)
+
+
+def test_the_warm_up_shares_the_first_results_of_a_large_export(no_run, tmp_path,
+                                                                 monkeypatch, export):
+    """On a large export the warm-up of a run (kamlib.runner.share_first, called by
+    cache._warm after storing the data) computes the setting-free results the chapters
+    ask for first; a chapter's fresh kernel then reads them - the yearly sums, the
+    activity counts of the analysis year, the review's windows and health - without a
+    pass over the lines, and gets what it would have computed. A small export shares
+    nothing (its chapters compute them in well under a second)."""
+    from kamlib import activity_facts as af
+    from kamlib import measures, review, runner, settings
+
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    monkeypatch.setenv(cache.ENV, str(folder))  # _warm sets it (in its own process)
+    monkeypatch.setattr(measures, "SQL_FROM_LINES", 10**12)
+    cache._warm(str(folder), str(export), None, "kamlib.runner:share_first")
+    assert not list(folder.glob("*" + cache.RESULT_SUFFIX))  # small: nothing shared
+
+    for p in folder.iterdir():
+        p.unlink()
+    monkeypatch.setattr(measures, "SQL_FROM_LINES", 0)  # as if it were large
+    _new_kernel(monkeypatch)
+    af._MEMO.clear()
+    cache._warm(str(folder), str(export), None, "kamlib.runner:share_first")
+    kinds = sorted({p.name.split(".")[1] for p in folder.glob("*" + cache.RESULT_SUFFIX)})
+    assert kinds == ["activity", "sums"]  # review windows are activity results
+
+    monkeypatch.setenv(cache.ENV, str(folder))
+    _new_kernel(monkeypatch)  # a chapter's kernel
+    af._MEMO.clear()
+    kd = data.load(export)
+    s = settings.for_data(settings.load(None), kd)
+    year = s.period.analysis_year
+    for name in ("_aggregate", "_aggregate_sql", "_aggregate_pandas"):
+        monkeypatch.setattr(measures, name, lambda *a, **k: pytest.fail("summed again"))
+    monkeypatch.setattr(af, "_activity_facts", lambda *a, **k: pytest.fail("counted again"))
+    monkeypatch.setattr(af, "_review_windows", lambda *a, **k: pytest.fail("windows again"))
+    cy = measures.customer_year(kd.orders)
+    act = af.activity_facts(kd, [year])
+    shared_health = review.health(kd, s)
+    monkeypatch.undo()  # the environment as before the test: no run
+
+    assert cache.ENV not in os.environ  # the same, computed outside a run
+    _new_kernel(monkeypatch)
+    af._MEMO.clear()
+    own = data.load(export)
+    pd.testing.assert_frame_equal(cy, measures._aggregate(own.orders, ["customer_id", "year"],
+                                                          sql_from_lines=0))
+    pd.testing.assert_frame_equal(act.interactions, af._activity_facts(own, [year]).interactions)
+    pd.testing.assert_frame_equal(shared_health, review.health(own, s))
+    assert runner.share_first(str(export)) == []  # outside a run: nothing to share with
+    af._MEMO.clear()

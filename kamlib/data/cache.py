@@ -329,11 +329,24 @@ def remove_stale(out_dir: str | Path) -> list[Path]:
     return gone
 
 
-def _warm(folder: str, source, columns) -> None:
-    """Store ``source`` in the cache ``folder`` (in a process of its own)."""
+def _warm(folder: str, source, columns, then: str = "") -> None:
+    """Store ``source`` in the cache ``folder`` (in a process of its own); then, when the
+    data was stored, call ``then`` ("module:function", given by the caller: a higher
+    layer, e.g. :func:`kamlib.runner.share_first`) with the source and columns, the
+    folder in use, so what it computes from the run's copy is shared with the chapters."""
     try:
-        store(folder, source, columns)
+        written = store(folder, source, columns)
     except Exception:  # noqa: BLE001 - the chapters then load as usual and say what is wrong
+        return
+    if not then or not any(p.name.endswith(f".data{SUFFIX}") for p in written):
+        return
+    import importlib
+
+    os.environ[ENV] = str(folder)
+    module, _, name = then.partition(":")
+    try:
+        getattr(importlib.import_module(module), name)(source, columns)
+    except Exception:  # noqa: BLE001 - the chapters compute those results themselves
         pass
 
 
@@ -357,14 +370,15 @@ def _exit_on_sigterm():
 
 @contextlib.contextmanager
 def shared_for_run(out_dir: str | Path, source="sample", columns: dict | None = None, *,
-                   warm: bool = True):
+                   warm: bool = True, then: str = ""):
     """A private cache folder inside ``out_dir`` for the length of a ``with`` block.
 
     Sets :data:`ENV` for the block (the chapters' kernels inherit it), with ``warm``
     loads ``source`` into it first (in a separate process, so the memory the loading
     takes is given back before the chapters start), and removes the folder and the
     variable at the end, whatever happens. Yields the folder (None when it cannot be
-    made: then nothing is shared and each chapter loads the data itself)."""
+    made: then nothing is shared and each chapter loads the data itself). ``then``: see
+    :func:`_warm`."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale(out_dir)
@@ -383,9 +397,10 @@ def shared_for_run(out_dir: str | Path, source="sample", columns: dict | None = 
 
             # a fresh interpreter: the memory the loading takes is given back at its end
             code = ("import json, sys; from kamlib.data import cache; "
-                    "cache._warm(sys.argv[1], sys.argv[2], json.loads(sys.argv[3]))")
+                    "cache._warm(sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), "
+                    "sys.argv[4])")
             subprocess.run([sys.executable, "-c", code, str(folder), str(source),
-                            json.dumps(columns)], check=False)
+                            json.dumps(columns), then], check=False)
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
