@@ -111,7 +111,9 @@ def test_other_data_or_indicator_settings_compute_again(kd_s, passes):
 def selections(monkeypatch):
     from kamlib import selection
 
+    selection._FACTS_MEMO.clear()  # the facts are remembered too (whatever the goal)
     yield from _counted(monkeypatch, selection, "customer_facts", selection._KA_MEMO)
+    selection._FACTS_MEMO.clear()
 
 
 def test_the_key_accounts_are_computed_once_per_data_and_settings(kd_s, selections):
