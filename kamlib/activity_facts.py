@@ -681,9 +681,8 @@ def review_windows(source, ends) -> ReviewWindows:
     ends = tuple(sorted({pd.Timestamp(e) for e in ends}))  # each date once
     span = ends
     if _memo_tables(source) is not None and ends and _is_quarter_end(ends[-1]):
-        last = ends[-1]  # one pass for the review date and its trend (SPAN_QUARTERS)
-        span = tuple(sorted({*ends, *(last - pd.offsets.QuarterEnd(k) if k else last
-                                      for k in range(SPAN_QUARTERS))}))
+        # one pass for the review date and its trend (SPAN_QUARTERS)
+        span = tuple(sorted({*ends, *quarter_ends(ends[-1], SPAN_QUARTERS)}))
     wide = _remembered(source, ("review windows", span),
                        lambda: _review_windows(source, span))
     return wide if span == ends else _only_dates(wide, ends)
@@ -693,6 +692,12 @@ SPAN_QUARTERS = 4
 """For loaded tables the window sums of a review date are computed with those of the
 quarter ends before it (the review's trend, ``review.trend_quarters`` by default 4):
 the review date alone and its trend are then one pass over the lines, not two."""
+
+
+def quarter_ends(last: pd.Timestamp, quarters: int) -> list[pd.Timestamp]:
+    """The last ``quarters`` quarter ends up to the quarter end ``last``, oldest first."""
+    return [last - pd.offsets.QuarterEnd(k) if k else last
+            for k in range(quarters - 1, -1, -1)]
 
 
 def _only_dates(w: ReviewWindows, ends: tuple) -> ReviewWindows:

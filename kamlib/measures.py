@@ -227,21 +227,15 @@ def _aggregate(orders: pd.DataFrame, keys: list[str], years=None,
     """The sums of :func:`customer_year` per ``keys`` over the lines of ``years``
     (all when None). ``sql_from_lines``: the size from which DuckDB computes them
     (default :data:`SQL_FROM_LINES`)."""
+    from kamlib import engine
+
     limit = SQL_FROM_LINES if sql_from_lines is None else sql_from_lines
-    if len(orders) >= limit and _has_duckdb():
+    if len(orders) >= limit and engine.available():
         out = _aggregate_sql(orders, keys, years)
     else:
         o = orders if years is None else orders.loc[orders["year"].isin(list(years))]
         out = _aggregate_pandas(o, keys)
     return _with_ratios(out)
-
-
-def _has_duckdb() -> bool:
-    try:
-        import duckdb  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _aggregate_pandas(orders: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -256,10 +250,11 @@ def _aggregate_pandas(orders: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def _aggregate_sql(orders: pd.DataFrame, keys: list[str], years=None) -> pd.DataFrame:
-    """:func:`_aggregate_pandas` in DuckDB over the loaded frame (no copy): the same
-    rules, NaN and missing values skipped in sums (0 when none), distinct non-missing
-    order numbers, the on-time share of delivered lines (NaN when none), rows without a
-    key left out, sorted by the keys as pandas sorts them (by code point)."""
+    """:func:`_aggregate_pandas` in DuckDB over the columns it uses of the loaded
+    frame: the same rules, NaN and missing values skipped in sums (0 when none),
+    distinct non-missing order numbers, the on-time share of delivered lines (NaN when
+    none), rows without a key left out, sorted by the keys as pandas sorts them (by
+    code point)."""
     from kamlib.engine import _connect
 
     def q(c):

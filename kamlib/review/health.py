@@ -572,8 +572,9 @@ def _reasons(out: pd.DataFrame, red: np.ndarray, enough: np.ndarray,
 
 def trend_dates(year: int, quarters: int) -> list[pd.Timestamp]:
     """The last ``quarters`` quarter ends up to 31 December of ``year``, oldest first."""
-    end = review_date(year)
-    return [end - pd.offsets.QuarterEnd(k) if k else end for k in range(quarters - 1, -1, -1)]
+    from kamlib.activity_facts import quarter_ends
+
+    return quarter_ends(review_date(year), quarters)
 
 
 def health_trend(kd, s, year: int | None = None, customers=None, *, quarters=None,
