@@ -314,7 +314,7 @@ def _with_ratios(out: pd.DataFrame) -> pd.DataFrame:
 # review, the exercise checks): on 13 million lines each pass is 10-15 s of pandas work
 # (five passes in one cell of chapter 05 at 50,000 customers). Remembered per order-line
 # table object (kamlib.memo: weak references, a copy returned) and years asked.
-_SUMS_MEMO = TableMemo(4, copy=lambda t: t.copy())
+_SUMS_MEMO = TableMemo(6, copy=lambda t: t.copy())
 
 
 def _remembered(orders: pd.DataFrame, key, compute) -> pd.DataFrame:
@@ -385,6 +385,74 @@ def customer_totals(orders: pd.DataFrame, years: list[int] | None = None) -> pd.
         return _aggregate(orders, ["customer_id"], years=ys)
 
     return _remembered(orders, key, compute)
+
+
+MONTH_COLUMNS = ["volume_kg", "revenue", "quantity_kg"]
+"""The sums of :func:`customer_month`: delivered kg and revenue (by the line's period)
+and ordered kg (the need)."""
+
+
+def large(orders) -> bool:
+    """True for an order-line table of :data:`SQL_FROM_LINES` lines or more: the size
+    from which the per-customer sums are computed once for the whole table and the
+    years asked for are sliced from it (smaller tables are summed as asked)."""
+    return isinstance(orders, pd.DataFrame) and len(orders) >= SQL_FROM_LINES
+
+
+def customer_month(orders: pd.DataFrame, years=None) -> pd.DataFrame:
+    """Per customer, calendar year and month: Σ ``volume_kg``, Σ ``revenue``,
+    Σ ``quantity_kg`` of the order lines (:data:`MONTH_COLUMNS`; missing values
+    skipped, as pandas sums).
+
+    Index (``customer_id`` as text, ``year``, ``month``), sorted; only customer-months
+    with lines appear. ``years``: only these years (None: all). The whole table is
+    computed once per order-line table (by DuckDB from :data:`SQL_FROM_LINES` lines,
+    when installed) and remembered and shared between the chapters of a run like
+    :func:`customer_year`; the monthly accruals, seasonality and supply need of a large
+    export are slices of it (at 13 million lines each pass over the lines took 1-2 s).
+    """
+    def compute():
+        from kamlib import engine
+
+        cols = ["customer_id", "year", "month", *MONTH_COLUMNS]
+        fn = _customer_month_sql if large(orders) and engine.available() \
+            else _customer_month_pandas
+        out = fn(orders[cols])
+        for c in MONTH_COLUMNS:
+            out[c] = out[c].astype("float64")
+        return out
+
+    whole = _remembered(orders, ("customer_month",), compute)
+    if years is None:
+        return whole
+    ys = sorted({int(y) for y in years})
+    return whole.loc[whole.index.get_level_values("year").isin(ys)]
+
+
+def _customer_month_pandas(lines: pd.DataFrame) -> pd.DataFrame:
+    keys = [lines["customer_id"].astype(str), "year", "month"]
+    return lines.groupby(keys, sort=True, observed=True, dropna=True)[MONTH_COLUMNS].sum()
+
+
+def _customer_month_sql(lines: pd.DataFrame) -> pd.DataFrame:
+    from kamlib.engine import _connect
+
+    sums = ", ".join(
+        f"coalesce(sum(CASE WHEN isnan({c}) THEN NULL ELSE {c} END), 0) AS {c}"
+        for c in MONTH_COLUMNS)
+    con = _connect()
+    try:
+        con.register("lines", lines)
+        out = con.execute(
+            f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, year, month, {sums} "
+            "FROM lines WHERE customer_id IS NOT NULL AND year IS NOT NULL "
+            "AND month IS NOT NULL GROUP BY ALL ORDER BY customer_id, year, month").df()
+    finally:
+        con.close()
+    out["customer_id"] = out["customer_id"].astype(str)  # as pandas' text ids
+    for c in ("year", "month"):
+        out[c] = out[c].astype(lines[c].dtype)
+    return out.set_index(["customer_id", "year", "month"])
 
 
 def yearly_pivot(orders: pd.DataFrame, value: str = "revenue") -> pd.DataFrame:

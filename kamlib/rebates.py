@@ -65,7 +65,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from kamlib import measures
 from kamlib.errors import SettingsError
+from kamlib.memo import TableMemo
 
 METHODS = ("retroactive", "marginal", "growth")
 """How a schedule turns volume into a rebate (see the module docstring)."""
@@ -660,10 +662,10 @@ def _ids(kd, customers) -> pd.Index | None:
         customers = customers.index
     ids = pd.Index(list(dict.fromkeys(str(c) for c in customers)), name="customer_id",
                    dtype=object)
-    known = set(kd.customers["customer_id"].astype(str).unique())
-    if not getattr(kd, "lazy", False):  # lines left in a file were checked against it
-        known |= set(kd.orders["customer_id"].astype(str).unique())
-    unknown = [c for c in ids if c not in known]
+    bad = ~ids.isin(kd.customers["customer_id"].astype(str))
+    if bad.any() and not getattr(kd, "lazy", False):  # lines in a file were checked
+        bad &= ~ids.isin(measures.first_year(kd.orders).index)  # an id with a line
+    unknown = ids[bad].tolist()
     if unknown:
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         raise ValueError(f"unknown customer id(s) {unknown[:5]}{more}: not in customers "
@@ -677,6 +679,17 @@ def _yearly(orders: pd.DataFrame, value: str) -> pd.DataFrame:
     t = g.unstack("year", fill_value=0.0)
     t.index.name = "customer_id"
     return t
+
+
+def _yearly_of(kd, years, value: str) -> pd.DataFrame:
+    """:func:`_yearly` of the lines of ``years``; on a large table
+    (:func:`kamlib.measures.large`) a slice of the remembered customer-year sums."""
+    years = list(years)
+    if measures.large(kd.orders):
+        cy = measures.customer_year(kd.orders, years)
+        return _facts_years(cy, years, [value])[value].unstack("year", fill_value=0.0)
+    return _yearly(kd.orders.loc[kd.orders["year"].isin(years), ["customer_id", "year", value]],
+                   value)
 
 
 def _facts_years(customer_year: pd.DataFrame, years, columns) -> pd.DataFrame:
@@ -696,7 +709,7 @@ def _baseline(kd, ids: pd.Index, year: int, sc: RebateSchedule, value: str,
     if customer_year is not None:
         t = _facts_years(customer_year, years, [value])[value].unstack("year", fill_value=0.0)
     else:
-        t = _yearly(kd.orders.loc[kd.orders["year"].isin(years)], value)
+        t = _yearly_of(kd, years, value)
     t = t.reindex(index=ids, columns=years, fill_value=0.0).fillna(0.0)
     return t.to_numpy(dtype=float).mean(axis=1)
 
@@ -712,8 +725,11 @@ def year_volumes(kd, year: int, customers=None, *,
     cols = ["volume_kg", "revenue", "gross_margin"]
     if customer_year is not None:
         g = _facts_years(customer_year, [year], cols).droplevel("year")
+    elif measures.large(kd.orders):  # a slice of the remembered customer-year sums
+        g = _facts_years(measures.customer_year(kd.orders, [year]), [year],
+                         cols).droplevel("year")
     else:
-        o = kd.orders.loc[kd.orders["year"] == year]
+        o = kd.orders.loc[kd.orders["year"] == year, ["customer_id", *cols]]
         g = o.groupby(o["customer_id"].astype(str), observed=True)[cols].sum()
     g.index.name = "customer_id"
     ids = _ids(kd, customers)
@@ -1075,9 +1091,14 @@ def monthly_volumes(orders: pd.DataFrame, year: int, ids=None) -> pd.DataFrame:
     """One row per customer and month 1-12 of ``year`` (months without sales = 0):
     ``customer_id``, ``month``, ``volume_kg``, ``revenue``. ``ids`` fixes the customers
     (None = those with sales in the year)."""
-    o = orders.loc[orders["year"] == year, ["customer_id", "month", "volume_kg", "revenue"]]
-    g = o.groupby([o["customer_id"].astype(str), "month"], observed=True)[
-        ["volume_kg", "revenue"]].sum()
+    if measures.large(orders):  # a slice of the remembered customer x month sums
+        g = measures.customer_month(orders, [year])[["volume_kg", "revenue"]]
+        g = g.droplevel("year")
+    else:
+        o = orders.loc[orders["year"] == year, ["customer_id", "month", "volume_kg",
+                                                  "revenue"]]
+        g = o.groupby([o["customer_id"].astype(str), "month"], observed=True)[
+            ["volume_kg", "revenue"]].sum()
     if ids is None:
         ids = pd.Index(sorted(g.index.get_level_values(0).unique()))
     full = pd.MultiIndex.from_product([pd.Index(ids, dtype=object), range(1, 13)],
@@ -1100,18 +1121,25 @@ def seasonal_shares(orders: pd.DataFrame, year: int, history_years: int = 3,
     if by not in ("customer", "company"):
         raise ValueError(f"seasonal_shares: by must be 'customer' or 'company', got '{by}'")
     years = list(range(year - history_years, year))
-    # only the columns used: taking 36 columns of millions of lines was most of the time
-    o = orders.loc[orders["year"].isin(years), ["customer_id", "month", value]]
+    o = g = None
+    if measures.large(orders):  # the remembered customer x month sums, over the years
+        cm = measures.customer_month(orders, years)[value]
+        g = cm.groupby(level=["customer_id", "month"], sort=True).sum()
+    else:  # only the columns used: taking all 36 columns was most of the time
+        o = orders.loc[orders["year"].isin(years), ["customer_id", "month", value]]
     if by == "company":
-        prof = o.groupby("month")[value].sum().reindex(range(1, 13), fill_value=0.0)
+        prof = (g.groupby(level="month").sum() if o is None
+                else o.groupby("month")[value].sum()).reindex(range(1, 13), fill_value=0.0)
         cum = prof.cumsum().to_numpy(dtype=float)
         share = _frac(cum, np.full(12, cum[-1]))
         if ids is None:
-            ids = pd.Index(sorted(o["customer_id"].astype(str).unique()), dtype=object)
+            ids = pd.Index(sorted(g.index.get_level_values(0).unique() if o is None
+                                  else o["customer_id"].astype(str).unique()), dtype=object)
         ids = pd.Index(ids, dtype=object, name="customer_id")
         return pd.DataFrame(np.tile(share, (len(ids), 1)), index=ids,
                             columns=list(range(1, 13)))
-    g = o.groupby([o["customer_id"].astype(str), "month"], observed=True)[value].sum()
+    if g is None:
+        g = o.groupby([o["customer_id"].astype(str), "month"], observed=True)[value].sum()
     t = g.unstack("month", fill_value=0.0).reindex(columns=range(1, 13), fill_value=0.0)
     t.index.name = "customer_id"
     cum = t.cumsum(axis=1)
@@ -1240,23 +1268,30 @@ def accrual(kd, s, schedule=None, year: int | None = None, customers=None) -> pd
 
 
 def _accrual(kd, rs: RebateSettings, sc: RebateSchedule, year: int,
-             customers) -> pd.DataFrame:
-    ids = _ids(kd, customers)
-    monthly = monthly_volumes(kd.orders, year, ids)
-    ids = pd.Index(monthly["customer_id"].unique(), dtype=object)
+             customers, inputs: dict | None = None) -> pd.DataFrame:
+    """:func:`accrual`. ``inputs``: a dict kept between calls for the same data,
+    schedule, year and customers (the forecasts compared by :func:`forecast_errors`):
+    the monthly volumes, last year and seasonality are then taken once."""
+    inputs = {} if inputs is None else inputs
     value = "volume_kg" if sc.basis == "kg" else "revenue"
-    ly = _yearly(kd.orders.loc[kd.orders["year"] == year - 1, ["customer_id", "year", value]],
-                 value)
-    last_year = (ly[year - 1] if (year - 1) in ly.columns else pd.Series(dtype=float))
-    last_year = last_year.reindex(ids)
-    last_year = last_year.where(last_year > 0)
+    if "monthly" not in inputs:
+        ids = _ids(kd, customers)
+        monthly = monthly_volumes(kd.orders, year, ids)
+        ids = pd.Index(monthly["customer_id"].unique(), dtype=object)
+        ly = _yearly_of(kd, [year - 1], value)
+        last_year = (ly[year - 1] if (year - 1) in ly.columns else pd.Series(dtype=float))
+        last_year = last_year.reindex(ids)
+        base = None
+        if sc.method == "growth":
+            base = pd.Series(_baseline(kd, ids, year, sc, value), index=ids)
+        inputs.update(monthly=monthly, ids=ids, last_year=last_year.where(last_year > 0),
+                      baseline=base)
     by = "customer" if rs.forecast == "customer_seasonal" else "company"
-    seas = seasonal_shares(kd.orders, year, rs.forecast_history_years, value, ids, by=by)
-    base = None
-    if sc.method == "growth":
-        base = pd.Series(_baseline(kd, ids, year, sc, value), index=ids)
-    out = accrue(monthly, sc, forecast=rs.forecast, last_year=last_year, seasonal=seas,
-                 baseline=base)
+    if ("seasonal", by) not in inputs:
+        inputs[("seasonal", by)] = seasonal_shares(
+            kd.orders, year, rs.forecast_history_years, value, inputs["ids"], by=by)
+    out = accrue(inputs["monthly"], sc, forecast=rs.forecast, last_year=inputs["last_year"],
+                 seasonal=inputs[("seasonal", by)], baseline=inputs["baseline"])
     out.attrs.update(year=year)
     return out
 
@@ -1306,8 +1341,10 @@ def forecast_errors(kd, s, schedule=None, year: int | None = None, customers=Non
     sc = rs.schedule(schedule)
     year = _year(s, year, kd)
     rows = []
+    inputs: dict = {}  # the same volumes and seasonality for each forecast
     for fc in FORECASTS:
-        acc = _accrual(kd, dataclasses.replace(rs, forecast=fc), sc, year, customers)
+        acc = _accrual(kd, dataclasses.replace(rs, forecast=fc), sc, year, customers,
+                       inputs)
         last = acc.loc[acc["month"] == 12].set_index("customer_id")
         last = last.loc[last["forecast_volume"] > 0]
         final = last["final_settlement"]
@@ -1543,6 +1580,36 @@ def _normal_prices(o: pd.DataFrame) -> np.ndarray:
     return np.where(np.isfinite(same), same, fallback)
 
 
+YEAR_LINE_COLUMNS = ("customer_id", "order_id", "product_id", "deal_type", "month",
+                     "volume_kg", "quantity_kg", "revenue", "list_revenue",
+                     "cost_of_goods", "gross_margin", "net_price_per_kg",
+                     "list_price_per_kg")
+"""The columns of the order lines that the deal, season and pack functions read."""
+
+# The lines of one year, only the columns read (taking all 36 columns of a year of a
+# large export cost 0.3-0.5 s a call), and those lines with their normal prices (1-1.5 s
+# at 13 million lines; asked for by each deal type and the bundle table). Remembered per
+# order-line table and year; the frames are read, never changed (callers assign copies).
+_YEAR_MEMO = TableMemo(4)
+
+
+def _year_lines(kd, year: int, priced: bool = False) -> pd.DataFrame:
+    """The order lines of ``year`` (columns of :data:`YEAR_LINE_COLUMNS` the data has),
+    with ``normal_price`` (:func:`_normal_prices` over the whole year) when ``priced``."""
+    key = ("year_lines", int(year), bool(priced))
+    hit = _YEAR_MEMO.get((kd.orders,), key)
+    if hit is not None:
+        return hit
+    if priced:
+        o = _year_lines(kd, year)
+        o = o.assign(normal_price=_normal_prices(o))
+    else:
+        cols = [c for c in YEAR_LINE_COLUMNS if c in kd.orders.columns]
+        o = kd.orders.loc[kd.orders["year"] == year, cols]
+    _YEAR_MEMO.put((kd.orders,), key, o)
+    return o
+
+
 def deal_effect(kd, s, deal_type: str = "off-season", year: int | None = None,
                 customers=None, new_share: float | None = None) -> pd.DataFrame:
     """The margin effect of the special prices of ``deal_type`` in ``year``, per customer.
@@ -1570,8 +1637,7 @@ def deal_effect(kd, s, deal_type: str = "off-season", year: int | None = None,
     year = _year(s, year, kd)
     if new_share is None:
         new_share = rs.bundle_new_share if deal_type == "bundle" else 1 - rs.pull_forward_share
-    o = kd.orders.loc[kd.orders["year"] == year]
-    o = o.assign(normal_price=_normal_prices(o))
+    o = _year_lines(kd, year, priced=True)
     cid = o["customer_id"].astype(str)
     total_kg = o.groupby(cid, observed=True)["volume_kg"].sum()
     d = o.loc[o["deal_type"].astype(str) == deal_type]
@@ -1611,7 +1677,7 @@ def season_shares(kd, s, year: int | None = None, customers=None) -> pd.DataFram
     deal / kg of the year)."""
     rs = _rebate_settings(s)
     year = _year(s, year, kd)
-    o = kd.orders.loc[kd.orders["year"] == year]
+    o = _year_lines(kd, year)
     cid = o["customer_id"].astype(str)
     off = o["month"].isin(list(rs.off_season_months)).to_numpy()
     dt = o["deal_type"].astype(str).to_numpy()
@@ -1643,11 +1709,13 @@ def bundle_pairs(kd, s, year: int | None = None, customers=None) -> pd.DataFrame
     ``break_even_new_share`` (concession / (normal revenue − cost of goods); above 1 or
     inf = never pays, :func:`break_even_share`)."""
     year = _year(s, year, kd)
-    o = kd.orders.loc[kd.orders["year"] == year]
     ids = _ids(kd, customers)
-    if ids is not None:
+    if ids is None:
+        o = _year_lines(kd, year, priced=True)
+    else:  # the normal prices of these customers' lines only (their own fallback ratio)
+        o = _year_lines(kd, year)
         o = o.loc[o["customer_id"].astype(str).isin(ids)]
-    o = o.assign(normal_price=_normal_prices(o))
+        o = o.assign(normal_price=_normal_prices(o))
     is_b = o["deal_type"].astype(str) == "bundle"
     b = o.loc[is_b]
     others = o.loc[~is_b & o["order_id"].isin(b["order_id"])]
@@ -1737,7 +1805,7 @@ def big_pack_switch(kd, s, year: int | None = None, customers=None) -> pd.DataFr
     rs = _rebate_settings(s)
     year = _year(s, year, kd)
     tw = pack_twins(kd, s)
-    o = kd.orders.loc[kd.orders["year"] == year]
+    o = _year_lines(kd, year)
     ids = _ids(kd, customers)
     if ids is not None:
         o = o.loc[o["customer_id"].astype(str).isin(ids)]
@@ -1827,7 +1895,7 @@ def economy_effect(kd, s, year: int | None = None, customers=None,
     c = rs.economy_cannibalisation if cannibalisation is None else float(cannibalisation)
     tw = economy_twins(kd, s)
     p = _products(kd).set_index("product_id")
-    o = kd.orders.loc[kd.orders["year"] == year]
+    o = _year_lines(kd, year)
     cid_all = o["customer_id"].astype(str)
     total = o.groupby(cid_all, observed=True)["volume_kg"].sum()
     pid = o["product_id"].astype(str)

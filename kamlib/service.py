@@ -1770,12 +1770,18 @@ def seasonal_need(kd, s, customer_ids=None, plan_year: int | None = None) -> pd.
     if plan_year is None:
         plan_year = _analysis_year(s, kd) + 1
     hist = list(range(plan_year - sup.history_years, plan_year))
-    o = kd.orders.loc[kd.orders["year"].isin(hist), ["customer_id", "year", "month",
-                                                       "quantity_kg"]]
     if customer_ids is not None:
         ids = pd.Index(customer_ids, dtype="string", name="customer_id")
-        o = o.loc[o["customer_id"].isin(ids)]
-    m = o.groupby(["customer_id", "year", "month"])["quantity_kg"].sum()
+    if measures.large(kd.orders):  # a slice of the remembered customer x month sums
+        m = measures.customer_month(kd.orders, hist)["quantity_kg"]
+        if customer_ids is not None:
+            m = m.loc[m.index.get_level_values(0).isin(ids.astype(object))]
+    else:
+        o = kd.orders.loc[kd.orders["year"].isin(hist), ["customer_id", "year", "month",
+                                                           "quantity_kg"]]
+        if customer_ids is not None:
+            o = o.loc[o["customer_id"].isin(ids)]
+        m = o.groupby(["customer_id", "year", "month"])["quantity_kg"].sum()
     m.index = m.index.set_levels(m.index.levels[0].astype("string"), level=0)
     ids = ids if customer_ids is not None else m.index.get_level_values(0).unique()
     full = pd.MultiIndex.from_product([ids, hist, range(1, 13)],
@@ -1807,6 +1813,13 @@ def monthly_volume(kd, customer_ids=None, years=None, value: str = "quantity_kg"
     ``customer_ids`` (all customers when ``None``) and ``years`` (all when ``None``).
     ``value``: ``"quantity_kg"`` (ordered, the need; default) or ``"volume_kg"``
     (delivered)."""
+    if measures.large(kd.orders) and value in measures.MONTH_COLUMNS:
+        m = measures.customer_month(kd.orders, years)[value]  # remembered sums
+        if customer_ids is not None:
+            m = m.loc[m.index.get_level_values(0).isin(
+                pd.Index(customer_ids, dtype="string").astype(object))]
+        t = m.groupby(level=["month", "year"]).sum().unstack("year", fill_value=0.0)
+        return t.reindex(range(1, 13), fill_value=0.0)
     o = kd.orders[["customer_id", "month", "year", value]]  # the columns used only
     if years is not None:
         o = o.loc[o["year"].isin(list(years))]

@@ -291,7 +291,7 @@ def test_the_warm_up_shares_the_first_results_of_a_large_export(no_run, tmp_path
                                                                  monkeypatch, export):
     """On a large export the warm-up of a run (kamlib.runner.share_first, called by
     cache._warm after storing the data) computes the setting-free results the chapters
-    ask for first; a chapter's fresh kernel then reads them - the yearly sums, the
+    ask for first; a chapter's fresh kernel then reads them - the yearly and monthly sums, the
     activity counts of the analysis year, the review's windows and health - without a
     pass over the lines, and gets what it would have computed. A small export shares
     nothing (its chapters compute them in well under a second)."""
@@ -320,11 +320,13 @@ def test_the_warm_up_shares_the_first_results_of_a_large_export(no_run, tmp_path
     kd = data.load(export)
     s = settings.for_data(settings.load(None), kd)
     year = s.period.analysis_year
-    for name in ("_aggregate", "_aggregate_sql", "_aggregate_pandas"):
+    for name in ("_aggregate", "_aggregate_sql", "_aggregate_pandas",
+                 "_customer_month_sql", "_customer_month_pandas"):
         monkeypatch.setattr(measures, name, lambda *a, **k: pytest.fail("summed again"))
     monkeypatch.setattr(af, "_activity_facts", lambda *a, **k: pytest.fail("counted again"))
     monkeypatch.setattr(af, "_review_windows", lambda *a, **k: pytest.fail("windows again"))
     cy = measures.customer_year(kd.orders)
+    cm = measures.customer_month(kd.orders)
     act = af.activity_facts(kd, [year])
     shared_health = review.health(kd, s)
     monkeypatch.undo()  # the environment as before the test: no run
@@ -335,6 +337,8 @@ def test_the_warm_up_shares_the_first_results_of_a_large_export(no_run, tmp_path
     own = data.load(export)
     pd.testing.assert_frame_equal(cy, measures._aggregate(own.orders, ["customer_id", "year"],
                                                           sql_from_lines=0))
+    pd.testing.assert_frame_equal(cm, measures._customer_month_sql(
+        own.orders[["customer_id", "year", "month", *measures.MONTH_COLUMNS]]))
     pd.testing.assert_frame_equal(act.interactions, af._activity_facts(own, [year]).interactions)
     pd.testing.assert_frame_equal(shared_health, review.health(own, s))
     assert runner.share_first(str(export)) == []  # outside a run: nothing to share with

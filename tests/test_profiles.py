@@ -231,3 +231,8 @@ def test_sums_in_duckdb_equal_those_of_pandas_on_every_profile(written, name):
         pan = measures._aggregate(o, keys, years, sql_from_lines=10**12)
         assert len(pan) > 0
         pd.testing.assert_frame_equal(sql, pan, rtol=1e-12, check_exact=False)
+    cols = ["customer_id", "year", "month", *measures.MONTH_COLUMNS]
+    sql = measures._customer_month_sql(o[cols])  # and the monthly sums
+    pan = measures._customer_month_pandas(o[cols])
+    assert len(pan) > 0
+    pd.testing.assert_frame_equal(sql, pan, rtol=1e-12, check_exact=False)
