@@ -525,6 +525,31 @@ def test_default_threshold_is_the_one_chosen_on_other_companies(default_settings
     assert review.choose_threshold(curves) == default_settings.review.health_threshold
 
 
+def test_calibration_companies_are_generated_once(monkeypatch, default_settings):
+    """A second calibration (other settings, as chapter 05 does) reads the companies
+    generated for the first: the generator runs once per seed, and the curves are
+    those of freshly generated companies."""
+    from kamlib import generate
+    from kamlib.review import validation
+
+    validation._GENERATED.clear()
+    calls = []
+    real = generate.write_dataset
+    monkeypatch.setattr(generate, "write_dataset",
+                        lambda cfg, *a, **k: calls.append(cfg.seed) or real(cfg, *a, **k))
+    first = review.calibrate(default_settings, thresholds=[50, 60], seeds=(11, 12),
+                             n_customers=120)
+    other = settings.replace(default_settings, "review.weights.contacts", 0.0)
+    review.calibrate(other, thresholds=[50, 60], seeds=(11, 12), n_customers=120)
+    assert calls == [11, 12]
+    validation._GENERATED.clear()
+    fresh = review.calibrate(default_settings, thresholds=[50, 60], seeds=(11, 12),
+                             n_customers=120)
+    pd.testing.assert_frame_equal(first, fresh)
+    assert calls == [11, 12, 11, 12] and first["planted"].sum() > 0
+    validation._GENERATED.clear()
+
+
 # --------------------------------------------------------------------------- settings
 
 
