@@ -2217,8 +2217,8 @@ def goal_comparison(facts: pd.DataFrame, s, goals=None) -> pd.DataFrame:
     goals = list(goals or GOAL_PRESETS)
     cols = {}
     base = None
-    for g in goals:  # a handful of goals
-        t = decide(facts, with_goal(s, g))
+    for g in goals:  # a handful of goals; the reasons' words are not shown here
+        t = decide(facts, with_goal(s, g), words=False)
         cols[g] = t["is_key"]
         base = t if base is None else base
     out = pd.DataFrame(cols)

@@ -984,3 +984,23 @@ def test_a_list_under_another_goal_decides_again_on_the_same_facts(sample, defau
     assert len(calls) == 3
     selection._KA_MEMO.clear()
     selection._FACTS_MEMO.clear()
+
+
+def test_goal_comparison_is_each_goals_own_list(sample, default_settings):
+    """Who is key under each goal preset: each column is that goal's own list (the
+    decisions with their words), ``key_under`` counts the goals, customers key under no
+    goal are left out, the most-agreed customers come first."""
+    s = settings.for_data(default_settings, sample)
+    facts = selection.customer_facts(sample, s)
+    cmp = selection.goal_comparison(facts, s)
+    goals = list(selection.GOAL_PRESETS)
+    own = {g: selection.decide(facts, selection.with_goal(s, g))["is_key"] for g in goals}
+    for g in goals:
+        assert set(cmp.index[cmp[g]]) == set(own[g].index[own[g]])
+    union = set().union(*(set(own[g].index[own[g]]) for g in goals))
+    assert set(cmp.index) == union and len(union) > 0
+    assert (cmp["key_under"] == cmp[goals].sum(axis=1)).all()
+    assert cmp["key_under"].is_monotonic_decreasing
+    assert cmp["key_under"].max() == len(goals)  # some customers are key whatever the goal
+    base = selection.decide(facts, selection.with_goal(s, goals[0]))
+    pd.testing.assert_series_equal(cmp["abc_class"], base.loc[cmp.index, "abc_class"])
