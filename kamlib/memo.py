@@ -45,6 +45,8 @@ class TableMemo:
             refs = tuple(weakref.ref(t) for t in tables)
         except TypeError:
             return
+        # entries whose tables are gone can never match again: dropped, not kept
+        self._entries = [e for e in self._entries if all(r() is not None for r in e[0])]
         self._entries.append((refs, key, self._copy(result)))
         del self._entries[:-self.size]
 

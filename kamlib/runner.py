@@ -125,9 +125,9 @@ def share_first(source, columns=None) -> list[str]:
     that depend on the data only - no setting - and that the chapters ask for first,
     and share them as a chapter would (:func:`kamlib.data.cache.share_result`): the
     per-customer-year and per-customer-month sums, each customer's first year, the
-    activity counts of the last years and the review windows of the latest complete year and its trend. The first
-    chapter that needs one then reads it instead of spending 3-9 s on it (at 13 million
-    lines). Returns what was shared (nothing for a small export, or outside a run)."""
+    activity counts of the last years and the review windows of the latest complete
+    year and its trend. The first chapter that needs one then reads it instead of
+    spending 3-9 s on it (at 13 million lines). Returns what was shared (nothing for a small export, or outside a run)."""
     import pandas as pd
 
     from kamlib import activity_facts, measures

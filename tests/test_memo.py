@@ -49,3 +49,20 @@ def test_a_table_that_takes_no_weak_reference_means_no_memo():
     memo.put((pd.DataFrame(), None), "k", "result")
     assert len(memo) == 0
     assert memo.get((pd.DataFrame(), None), "k") is None
+
+
+def test_results_of_tables_that_are_gone_are_dropped_at_the_next_store():
+    """A workshop that loads another export leaves the old data's results behind: they
+    can never match again, so the next result stored drops them (memory is freed
+    without waiting for them to become the oldest)."""
+    memo = TableMemo(4)
+    old, kept = pd.DataFrame({"x": [1]}), pd.DataFrame({"x": [2]})
+    memo.put((old,), "k", "old result")
+    memo.put((kept,), "k", "kept result")
+    del old
+    gc.collect()
+    assert len(memo) == 2  # nothing happens until something is stored
+    new = pd.DataFrame({"x": [3]})
+    memo.put((new,), "k", "new result")
+    assert len(memo) == 2
+    assert memo.get((kept,), "k") == "kept result" and memo.get((new,), "k") == "new result"
