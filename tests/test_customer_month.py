@@ -147,7 +147,8 @@ def test_a_years_lines_and_normal_prices_are_taken_once(monkeypatch, sample,
     pairs = rebates.bundle_pairs(sample, s)
     calls = []
     real = rebates._normal_prices
-    monkeypatch.setattr(rebates, "_normal_prices", lambda o: calls.append(len(o)) or real(o))
+    monkeypatch.setattr(rebates.deals, "_normal_prices",  # where it is looked up
+                        lambda o: calls.append(len(o)) or real(o))
     rebates._YEAR_MEMO.clear()
     again = {d: rebates.deal_effect(sample, s, d) for d in ("off-season", "bundle")}
     pd.testing.assert_frame_equal(rebates.bundle_pairs(sample, s), pairs)

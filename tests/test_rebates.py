@@ -545,7 +545,8 @@ def test_account_projection_contract_with_customers_given(monkeypatch):
     seg = pd.DataFrame({"segment": ["price", "mixed"], "mixed_types": ["", "price+service"],
                         "price_elasticity": [-2.0, np.nan]},
                        index=pd.Index(["C1", "C2"], name="customer_id"))
-    monkeypatch.setattr(rebates, "_segmentation_table", lambda kd, s, ids: seg)
+    for part in (rebates.response, rebates.customers):  # where it is looked up
+        monkeypatch.setattr(part, "_segmentation_table", lambda kd, s, ids: seg)
     s = settings.replace(settings.Settings(), "period.analysis_year", 2025)  # data ends mid-2025
     s = settings.replace(s, "rebates.schedules", s.rebates.with_schedule(RETRO).schedules)
     s = settings.replace(s, "rebates.schedule_by_segment",
@@ -623,7 +624,8 @@ def test_accrual_on_the_sample_ends_at_what_was_earned(sample, default_settings)
 
 def test_account_projection_without_segmentation(monkeypatch):
     kd = tiny_company()
-    monkeypatch.setattr(rebates, "_segmentation_table", lambda kd, s, ids: None)
+    for part in (rebates.response, rebates.customers):  # where it is looked up
+        monkeypatch.setattr(part, "_segmentation_table", lambda kd, s, ids: None)
     s = settings.Settings()
     p = rebates.account_projection(kd, s, customers=["C1"])
     assert p.loc["C1", "schedule"] == s.rebates.default_schedule
@@ -668,3 +670,29 @@ def test_forecast_errors_by_hand():
     assert r["weighted_error"] == pytest.approx((2500 + 1000) / 2500)
     assert r["wrong_tier"] == pytest.approx(1.0)  # C1 forecast tier 2, C2 tier 0
     assert set(e.index.get_level_values("forecast")) == set(rebates.FORECASTS)
+
+
+def test_the_package_keeps_every_name_of_the_former_module():
+    """kamlib.rebates is a package with one file per part; everything the single module
+    offered is still importable from kamlib.rebates, and each name is defined once, in
+    the part that owns it."""
+    import importlib
+
+    for name in ("RebateSchedule", "RebateSettings", "apply_schedule", "simulate",
+                 "compare_schedules", "accrual", "forecast_errors", "deal_effect",
+                 "bundle_pairs", "pack_twins", "economy_design", "account_projection",
+                 "_rebate_settings", "_YEAR_MEMO"):
+        assert hasattr(rebates, name), name
+    parts = ("schedules", "history", "response", "accruals", "customers", "deals", "packs")
+    owners = {}
+    for part in parts:
+        mod = importlib.import_module(f"kamlib.rebates.{part}")
+        for name in rebates.__all__:
+            obj = getattr(mod, name, None)
+            if callable(obj) and getattr(obj, "__module__", "") == mod.__name__:
+                owners.setdefault(name, []).append(part)
+    for name in rebates.__all__:
+        obj = getattr(rebates, name)
+        if callable(obj) and not isinstance(obj, type(rebates)):
+            assert owners.get(name, [None])[0] is not None and len(owners[name]) == 1, name
+    assert owners["accrual"] == ["accruals"] and owners["deal_effect"] == ["deals"]
