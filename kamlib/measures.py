@@ -249,25 +249,44 @@ def _aggregate_pandas(orders: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out
 
 
+def _q(c: str) -> str:
+    """A column name quoted for SQL."""
+    return '"' + c.replace('"', '""') + '"'
+
+
+def _sums_sql(columns) -> str:
+    """``sum`` of each column as pandas sums: NaN and missing values skipped, 0 when
+    none is left."""
+    return ",\n".join(
+        f"coalesce(sum(CASE WHEN isnan({_q(c)}) THEN NULL ELSE {_q(c)} END), 0) "
+        f"AS {_q(c)}" for c in columns)
+
+
+def _sql_over(lines: pd.DataFrame, sql: str) -> pd.DataFrame:
+    """``sql`` run by DuckDB with the loaded frame ``lines`` as the table ``lines``
+    (read in place, only the columns given)."""
+    from kamlib.engine import _connect
+
+    con = _connect()
+    try:
+        con.register("lines", lines)
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
 def _aggregate_sql(orders: pd.DataFrame, keys: list[str], years=None) -> pd.DataFrame:
     """:func:`_aggregate_pandas` in DuckDB over the columns it uses of the loaded
     frame: the same rules, NaN and missing values skipped in sums (0 when none),
     distinct non-missing order numbers, the on-time share of delivered lines (NaN when
     none), rows without a key left out, sorted by the keys as pandas sorts them (by
     code point)."""
-    from kamlib.engine import _connect
-
-    def q(c):
-        return '"' + c.replace('"', '""') + '"'
-
-    sums = ",\n".join(
-        f"coalesce(sum(CASE WHEN isnan({q(c)}) THEN NULL ELSE {q(c)} END), 0) "
-        f"AS {q(c)}" for c in SUM_COLUMNS)
-    where = " AND ".join(f"{q(k)} IS NOT NULL" for k in keys)
+    sums = _sums_sql(SUM_COLUMNS)
+    where = " AND ".join(f"{_q(k)} IS NOT NULL" for k in keys)
     if years is not None:
         ys = sorted({int(y) for y in years})
         where += f" AND year IN ({', '.join(map(str, ys))})" if ys else " AND false"
-    k = ", ".join(q(c) for c in keys)
+    k = ", ".join(_q(c) for c in keys)
     sql = (f"SELECT {k}, {sums},\n"
            "count(DISTINCT order_id) AS order_count, count(*) AS line_count,\n"
            "avg(CASE WHEN is_delivered THEN CAST(on_time_in_full AS DOUBLE) END) "
@@ -275,12 +294,7 @@ def _aggregate_sql(orders: pd.DataFrame, keys: list[str], years=None) -> pd.Data
            f"FROM lines WHERE {where} GROUP BY {k} ORDER BY {k}")
     cols = list(dict.fromkeys([*keys, "year", "order_id", "is_delivered",
                                "on_time_in_full", *SUM_COLUMNS]))
-    con = _connect()
-    try:
-        con.register("lines", orders[cols])  # only these columns are read
-        out = con.execute(sql).df()
-    finally:
-        con.close()
+    out = _sql_over(orders[cols], sql)  # only these columns are read
     for c in keys:
         out[c] = out[c].astype(orders[c].dtype)
     out = out.set_index(keys)
@@ -353,7 +367,7 @@ def customer_year(orders: pd.DataFrame, years=None) -> pd.DataFrame:
                            lambda: _aggregate(orders, ["customer_id", "year"]))
     ys = tuple(sorted({int(y) for y in years}))
     whole = _SUMS_MEMO.get((orders,), ("customer_year",))
-    if whole is None and len(orders) >= SQL_FROM_LINES:
+    if whole is None and large(orders):
         whole = customer_year(orders)  # a large table: summed whole once, then sliced
     if whole is not None:
         return whole.loc[whole.index.get_level_values("year").isin(ys)]
@@ -410,6 +424,8 @@ def customer_month(orders: pd.DataFrame, years=None) -> pd.DataFrame:
     when installed) and remembered and shared between the chapters of a run like
     :func:`customer_year`; the monthly accruals, seasonality and supply need of a large
     export are slices of it (at 13 million lines each pass over the lines took 1-2 s).
+    (:func:`kamlib.engine.customer_month` is the wider table over files, with distinct
+    orders and delivery counts: seconds more at that size, for columns these never use.)
     """
     def compute():
         from kamlib import engine
@@ -435,20 +451,11 @@ def _customer_month_pandas(lines: pd.DataFrame) -> pd.DataFrame:
 
 
 def _customer_month_sql(lines: pd.DataFrame) -> pd.DataFrame:
-    from kamlib.engine import _connect
-
-    sums = ", ".join(
-        f"coalesce(sum(CASE WHEN isnan({c}) THEN NULL ELSE {c} END), 0) AS {c}"
-        for c in MONTH_COLUMNS)
-    con = _connect()
-    try:
-        con.register("lines", lines)
-        out = con.execute(
-            f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, year, month, {sums} "
-            "FROM lines WHERE customer_id IS NOT NULL AND year IS NOT NULL "
-            "AND month IS NOT NULL GROUP BY ALL ORDER BY customer_id, year, month").df()
-    finally:
-        con.close()
+    out = _sql_over(lines, (
+        f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, year, month,\n"
+        f"{_sums_sql(MONTH_COLUMNS)}\n"
+        "FROM lines WHERE customer_id IS NOT NULL AND year IS NOT NULL "
+        "AND month IS NOT NULL GROUP BY ALL ORDER BY customer_id, year, month"))
     out["customer_id"] = out["customer_id"].astype(str)  # as pandas' text ids
     for c in ("year", "month"):
         out[c] = out[c].astype(lines[c].dtype)

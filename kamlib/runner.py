@@ -127,17 +127,15 @@ def share_first(source, columns=None) -> list[str]:
     per-customer-year and per-customer-month sums, each customer's first year, the
     activity counts of the last years and the review windows of the latest complete
     year and its trend. The first chapter that needs one then reads it instead of
-    spending 3-9 s on it (at 13 million lines). Returns what was shared (nothing for a small export, or outside a run)."""
-    import pandas as pd
-
+    spending 3-9 s on it (at 13 million lines). Returns what was shared (nothing for a
+    small export, or outside a run)."""
     from kamlib import activity_facts, measures
     from kamlib.data import cache
     from kamlib.review.config import ReviewSettings
     from kamlib.review.health import review_date, trend_dates
 
     kd = cache.cached_load(source, columns)
-    if kd is None or not isinstance(kd.orders, pd.DataFrame) \
-            or len(kd.orders) < measures.SQL_FROM_LINES or not len(kd.orders):
+    if kd is None or not measures.large(kd.orders) or not len(kd.orders):
         return []
     measures.customer_year(kd.orders)
     measures.first_year(kd.orders)

@@ -532,7 +532,7 @@ def test_calibration_companies_are_generated_once(monkeypatch, default_settings)
     from kamlib import generate
     from kamlib.review import validation
 
-    validation._GENERATED.clear()
+    validation._generate_company.cache_clear()
     calls = []
     real = generate.write_dataset
     monkeypatch.setattr(generate, "write_dataset",
@@ -542,12 +542,12 @@ def test_calibration_companies_are_generated_once(monkeypatch, default_settings)
     other = settings.replace(default_settings, "review.weights.contacts", 0.0)
     review.calibrate(other, thresholds=[50, 60], seeds=(11, 12), n_customers=120)
     assert calls == [11, 12]
-    validation._GENERATED.clear()
+    validation._generate_company.cache_clear()
     fresh = review.calibrate(default_settings, thresholds=[50, 60], seeds=(11, 12),
                              n_customers=120)
     pd.testing.assert_frame_equal(first, fresh)
     assert calls == [11, 12, 11, 12] and first["planted"].sum() > 0
-    validation._GENERATED.clear()
+    validation._generate_company.cache_clear()
 
 
 # --------------------------------------------------------------------------- settings

@@ -15,6 +15,7 @@ the bundled sample, so that the sample's result is an honest estimate.
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from pathlib import Path
 
@@ -65,10 +66,6 @@ def validate(health_table: pd.DataFrame, answer_key: pd.DataFrame,
     }, dtype=object)
 
 
-_GENERATED: dict = {}  # (seed, customers, end year, years) -> (KamData, answer key)
-_GENERATED_SIZE = 6
-
-
 def generated_company(seed: int, n_customers: int = CALIBRATION_CUSTOMERS,
                       end_year: int = 2025, years: int = 5):
     """A company made by :mod:`kamlib.generate` with ``seed``: (KamData, answer key).
@@ -77,14 +74,10 @@ def generated_company(seed: int, n_customers: int = CALIBRATION_CUSTOMERS,
     The generator is deterministic, so the last few companies are remembered in the
     process: a chapter that calibrates again under other settings (1-1.5 s a company)
     reads the same tables. They are read, never changed."""
-    k = (int(seed), int(n_customers), int(end_year), int(years))
-    if k not in _GENERATED:
-        _GENERATED[k] = _generate_company(*k)
-        for old in list(_GENERATED)[:-_GENERATED_SIZE]:
-            del _GENERATED[old]
-    return _GENERATED[k]
+    return _generate_company(int(seed), int(n_customers), int(end_year), int(years))
 
 
+@functools.lru_cache(maxsize=6)
 def _generate_company(seed: int, n_customers: int, end_year: int, years: int):
     from kamlib import data, generate
 
