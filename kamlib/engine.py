@@ -450,7 +450,10 @@ def customer_month(source) -> pd.DataFrame:
     ``volume_kg``, ``revenue``, ``list_revenue``, ``cost_of_goods``, ``gross_margin``
     (sums over the lines, money in the company's currency), ``order_count`` (distinct
     orders), ``line_count``, ``delivered_line_count``, ``on_time_in_full_line_count``.
-    ``source``: a folder, a KamData or loaded order lines (:func:`lines_relation`)."""
+    ``source``: a folder, a KamData or loaded order lines (:func:`lines_relation`).
+    (The chapters' monthly accruals, seasonality and supply need use the narrower
+    :func:`kamlib.measures.customer_month` of the loaded lines, without the distinct
+    orders.)"""
     out = _query(source, CUSTOMER_MONTH_SQL, lines_relation)
     out["customer_id"] = out["customer_id"].astype("string")
     return out
